@@ -1,0 +1,1 @@
+"""Wuye (物业): smart property management."""

@@ -1,0 +1,3 @@
+from wuye.cli import main
+
+main()

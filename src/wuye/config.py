@@ -1,0 +1,70 @@
+"""One typed settings table with environment overrides.
+
+Every setting an operator may change is declared once here: its name, type, default and what it is
+for. ``WUYE_FOO_FILE=/path`` reads the value of ``WUYE_FOO`` from a file (for secrets).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+    def read(self, environ: dict[str, str]) -> Any:
+        file_name = environ.get(f"{self.name}_FILE")
+        if file_name:
+            return self.parse(Path(file_name).read_text(encoding="utf-8").strip())
+        if self.name in environ:
+            return self.parse(environ[self.name])
+        return self.default
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = Path(os.environ.get("WUYE_DATA_DIR", Path.cwd() / "var"))
+
+TABLE: tuple[Setting, ...] = (
+    Setting("WUYE_DEBUG", _bool, False, "Django debug pages; never in production"),
+    Setting("WUYE_SECRET_KEY", str, "", "Django secret key; required unless WUYE_DEBUG is on"),
+    Setting(
+        "WUYE_FIELD_KEY",
+        str,
+        "",
+        "key that encrypts ID numbers (defaults to one derived from the secret key)",
+    ),
+    Setting("WUYE_ALLOWED_HOSTS", _list, ["127.0.0.1", "localhost"], "comma-separated host names"),
+    Setting("WUYE_CSRF_TRUSTED_ORIGINS", _list, [], "comma-separated origins, e.g. https://wuye.example.com"),
+    Setting("DATABASE_URL", str, "", "postgres://user:pass@host/db; empty means SQLite in the data folder"),
+    Setting("WUYE_DATA_DIR", Path, DEFAULT_DATA_DIR, "folder for the SQLite database and uploads"),
+    Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
+    Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
+    Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest household document accepted"),
+    Setting("WUYE_TIME_ZONE", str, "Asia/Shanghai", "time zone for dates shown and billing periods"),
+)
+
+
+def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    return {setting.name: setting.read(environ) for setting in TABLE}

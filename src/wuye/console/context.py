@@ -1,0 +1,27 @@
+"""Template context for every console page: the user's communities and the current one."""
+
+from wuye.core.enums import Permission
+from wuye.core.models import communities_for
+from wuye.core.rules import role_grants
+from wuye.core.tenancy import SESSION_KEY
+
+
+def console(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated or not request.path.startswith("/console/"):
+        return {}
+    communities = list(communities_for(user, Permission.ESTATE_VIEW).order_by("pk"))
+    chosen = request.session.get(SESSION_KEY)
+    current = next((c for c in communities if c.pk == chosen), communities[0] if communities else None)
+    granted = set()
+    if current is not None:
+        if user.is_superuser:
+            granted = set(Permission.values)
+        else:
+            roles = set(user.staff_roles.filter(community=current).values_list("role", flat=True))
+            granted = {p for p in Permission.values for r in roles if role_grants(r, p)}
+    return {
+        "nav_communities": communities,
+        "nav_community": current,
+        "can": {p.replace(".", "_"): p in granted for p in Permission.values},
+    }

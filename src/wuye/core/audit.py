@@ -1,0 +1,73 @@
+"""Writing the audit log. ``log_action`` is the one way to record a change."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from wuye.core.models import AuditLog
+
+_ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    """Apps declare the human label of each of their action keys (shown in the timeline)."""
+    _ACTION_LABELS.update(labels)
+
+
+def action_label(action: str):
+    return _ACTION_LABELS.get(action, action)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime | decimal.Decimal):
+        return str(value)
+    if hasattr(value, "label") and hasattr(value, "value"):
+        return str(value.value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that changed."""
+    return {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}
+
+
+def log_action(
+    action: str,
+    *,
+    actor,
+    obj: models.Model | None = None,
+    community_id: int | None = None,
+    household_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditLog:
+    if community_id is None and obj is not None:
+        community_id = getattr(obj, "community_id", None)
+    return AuditLog.objects.create(
+        community_id=community_id,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_pk=obj.pk if obj is not None else None,
+        object_repr=str(obj)[:200] if obj is not None else "",
+        household_id=household_id,
+        changes={
+            key: [_plain(v) for v in value] if isinstance(value, list) else _plain(value)
+            for key, value in (changes or {}).items()
+        },
+    )
+
+
+def log_bulk(entries: list[AuditLog]) -> None:
+    """For set-based actions (a tag applied to a filter's results): one row per object, one INSERT."""
+    AuditLog.objects.bulk_create(entries, batch_size=1000)

@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "admin", _("Administrator")
+    CASHIER = "cashier", pgettext_lazy("role", "Cashier")
+    FRONT_DESK = "front_desk", _("Front desk")
+    TECHNICIAN = "technician", _("Technician")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    BANK = "bank", _("Partner bank (read-only)")
+
+
+class Permission(models.TextChoices):
+    """What a role may do in a community. Checked on every view, endpoint and query."""
+
+    ARCHIVE_VIEW = "archive.view", _("View households and people")
+    ARCHIVE_EDIT = "archive.edit", _("Change households, people and their tags")
+    ESTATE_VIEW = "estate.view", _("View buildings and rooms")
+    ESTATE_MANAGE = "estate.manage", _("Change buildings and rooms, import from Excel")
+    TAGS_MANAGE = "tags.manage", _("Manage tag groups and tags")
+    AUDIT_VIEW = "audit.view", _("Read the audit log")

@@ -1,0 +1,126 @@
+"""Rule-based (system) tags: a mechanism any app can plug a rule into.
+
+A rule names the households of a community that should carry its tag, as a queryset of household
+pks. ``tags_refresh`` makes the tag links equal to that set in two set-based statements (insert the
+missing, delete the extra) and logs each change on the household's timeline. Billing will register
+欠费 and debit 已签代扣 the same way as 空置 below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from wuye.core.audit import log_bulk, register_actions
+from wuye.core.models import AuditLog, Community
+from wuye.estate.enums import RoomState
+from wuye.households.enums import TagColour, TagKind
+from wuye.households.models import Household, HouseholdTag, Tag
+
+register_actions(
+    {
+        "households.tag.applied": _("Tag added"),
+        "households.tag.removed": _("Tag removed"),
+        "households.tag.rule_applied": _("Tag added by rule"),
+        "households.tag.rule_removed": _("Tag removed by rule"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TagRule:
+    key: str
+    name: Promise
+    colour: str
+    description: Promise
+    households: Callable[[Community], models.QuerySet]
+
+
+RULES: dict[str, TagRule] = {}
+
+
+def register_tag_rule(rule: TagRule) -> None:
+    RULES[rule.key] = rule
+
+
+def _vacant_households(community: Community) -> models.QuerySet:
+    """Households with at least one room, all of whose rooms are vacant."""
+    return (
+        Household.objects.filter(community=community, room_links__isnull=False)
+        .exclude(room_links__room__state__in=[s for s in RoomState.values if s != RoomState.VACANT])
+        .values("pk")
+        .distinct()
+    )
+
+
+register_tag_rule(
+    TagRule(
+        key="vacant",
+        name=_("Vacant"),
+        colour=TagColour.GREY,
+        description=_("Every room of the household is vacant"),
+        households=_vacant_households,
+    )
+)
+
+
+def tag_for_rule(*, community: Community, rule: TagRule) -> Tag:
+    tag = Tag.objects.filter(community=community, rule=rule.key).first()
+    if tag is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            tag = Tag.objects.create(
+                community=community,
+                name=str(rule.name),
+                colour=rule.colour,
+                kind=TagKind.SYSTEM,
+                rule=rule.key,
+                description=str(rule.description),
+            )
+    return tag
+
+
+@transaction.atomic
+def tags_refresh(*, community: Community, keys: list[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Bring every system tag of ``community`` in line with its rule. Returns {key: (added, removed)}."""
+    result = {}
+    for key in keys or list(RULES):
+        rule = RULES[key]
+        tag = tag_for_rule(community=community, rule=rule)
+        wanted = rule.households(community)
+        extra = HouseholdTag.objects.filter(tag=tag).exclude(household_id__in=wanted)
+        removed_pks = list(extra.values_list("household_id", flat=True))
+        extra.delete()
+        added_pks = list(
+            Household.objects.filter(pk__in=wanted)
+            .exclude(pk__in=HouseholdTag.objects.filter(tag=tag).values("household_id"))
+            .values_list("pk", flat=True)
+        )
+        HouseholdTag.objects.bulk_create(
+            [HouseholdTag(community=community, household_id=pk, tag=tag) for pk in added_pks], batch_size=1000
+        )
+        log_bulk(
+            [
+                AuditLog(
+                    community=community,
+                    action=action,
+                    object_type="households.tag",
+                    object_pk=tag.pk,
+                    object_repr=tag.name,
+                    household_id=pk,
+                    changes={"tag": tag.name},
+                )
+                for action, pks in (
+                    ("households.tag.rule_applied", added_pks),
+                    ("households.tag.rule_removed", removed_pks),
+                )
+                for pk in pks
+            ]
+        )
+        result[key] = (len(added_pks), len(removed_pks))
+    return result

@@ -1,0 +1,145 @@
+"""Django settings. Operators change behaviour only through the table in ``wuye.config``."""
+
+from __future__ import annotations
+
+import hashlib
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from wuye import config
+
+CONFIG = config.load()
+BASE_DIR = config.BASE_DIR
+DATA_DIR = CONFIG["WUYE_DATA_DIR"]
+
+DEBUG = CONFIG["WUYE_DEBUG"]
+SECRET_KEY = CONFIG["WUYE_SECRET_KEY"]
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set WUYE_SECRET_KEY (or WUYE_DEBUG=1 for development).")
+    SECRET_KEY = "wuye-development-only-not-secret"  # noqa: S105
+FIELD_KEY = CONFIG["WUYE_FIELD_KEY"] or hashlib.sha256(("field:" + SECRET_KEY).encode()).hexdigest()
+ALLOWED_HOSTS = CONFIG["WUYE_ALLOWED_HOSTS"] + (["testserver"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = CONFIG["WUYE_CSRF_TRUSTED_ORIGINS"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "wuye.core",
+    "wuye.estate",
+    "wuye.households",
+    "wuye.console",
+    "wuye.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "wuye.urls"
+WSGI_APPLICATION = "wuye.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wuye.console.context.console",
+            ],
+        },
+    },
+]
+
+if CONFIG["DATABASE_URL"]:
+    DATABASES = {
+        "default": dj_database_url.parse(CONFIG["DATABASE_URL"], conn_max_age=600, conn_health_checks=True)
+    }
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "wuye.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock at the
+                # start of a transaction, so two writers queue instead of failing half-way.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = CONFIG["WUYE_TIME_ZONE"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+IMPORT_MAX_BYTES = CONFIG["WUYE_IMPORT_MAX_BYTES"]
+UPLOAD_MAX_BYTES = CONFIG["WUYE_UPLOAD_MAX_BYTES"]
+
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG["WUYE_SECURE_COOKIES"]
+SECURE_SSL_REDIRECT = CONFIG["WUYE_SECURE_COOKIES"]
+SECURE_HSTS_SECONDS = 31536000 if CONFIG["WUYE_SECURE_COOKIES"] else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["WUYE_SECURE_COOKIES"]
+SECURE_HSTS_PRELOAD = CONFIG["WUYE_SECURE_COOKIES"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
