@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "wuye.households",
     "wuye.console",
     "wuye.api",
+    "wuye.demo",
 ]
 
 MIDDLEWARE = [

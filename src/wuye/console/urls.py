@@ -1,8 +1,63 @@
+"""Console URLs. Every object in a URL is named ``<model>_pk``; tests/console/test_isolation.py maps
+each such name to an object of another community and checks that every pattern answers 404."""
+
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from wuye.console import views
+from wuye.console.views import audit, estate, home, households, imports, tags, tokens
 
 app_name = "console"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", home.home, name="home"),
+    path("community/", home.community_switch, name="community_switch"),
+    path("search/", households.search, name="search"),
+    # Household archive
+    path("households/", households.household_list, name="households"),
+    path("households/new/", households.household_new, name="household_new"),
+    path("households/bulk-tag/", households.households_bulk_tag, name="households_bulk_tag"),
+    path("households/filters/save/", households.filter_save, name="filter_save"),
+    path("households/filters/<int:savedfilter_pk>/delete/", households.filter_delete, name="filter_delete"),
+    path("households/export.xlsx", imports.households_export, name="households_export"),
+    path("households/<int:household_pk>/", households.household_detail, name="household"),
+    path("households/<int:household_pk>/edit/", households.household_edit, name="household_edit"),
+    path("households/<int:household_pk>/tags/", households.household_tags, name="household_tags"),
+    path("households/<int:household_pk>/rooms/bind/", households.room_bind, name="room_bind"),
+    path(
+        "households/<int:household_pk>/rooms/<int:room_pk>/unbind/",
+        households.room_unbind,
+        name="room_unbind",
+    ),
+    path("households/<int:household_pk>/people/add/", households.person_add, name="person_add"),
+    path("people/<int:person_pk>/edit/", households.person_edit, name="person_edit"),
+    path("people/<int:person_pk>/delete/", households.person_delete, name="person_delete"),
+    path("households/<int:household_pk>/vehicles/add/", households.vehicle_add, name="vehicle_add"),
+    path("vehicles/<int:vehicle_pk>/delete/", households.vehicle_delete, name="vehicle_delete"),
+    path("households/<int:household_pk>/contacts/add/", households.contact_add, name="contact_add"),
+    path("contacts/<int:emergencycontact_pk>/delete/", households.contact_delete, name="contact_delete"),
+    path("households/<int:household_pk>/documents/add/", households.document_add, name="document_add"),
+    path("documents/<int:document_pk>/", households.document_download, name="document"),
+    path("documents/<int:document_pk>/delete/", households.document_delete, name="document_delete"),
+    # Estate
+    path("estate/", estate.building_list, name="buildings"),
+    path("estate/buildings/new/", estate.building_new, name="building_new"),
+    path("estate/buildings/<int:building_pk>/", estate.building_detail, name="building"),
+    path("estate/buildings/<int:building_pk>/generate/", estate.rooms_generate, name="rooms_generate"),
+    path("estate/rooms/<int:room_pk>/", estate.room_detail, name="room"),
+    # Tags
+    path("tags/", tags.tag_list, name="tags"),
+    path("tags/new/", tags.tag_new, name="tag_new"),
+    path("tags/groups/new/", tags.taggroup_new, name="taggroup_new"),
+    path("tags/<int:tag_pk>/edit/", tags.tag_edit, name="tag_edit"),
+    path("tags/<int:tag_pk>/delete/", tags.tag_delete, name="tag_delete"),
+    # Excel import
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/template.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:importbatch_pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:importbatch_pk>/apply/", imports.import_apply, name="import_apply"),
+    # Audit log and API tokens
+    path("audit/", audit.audit_list, name="audit"),
+    path("tokens/", tokens.token_list, name="tokens"),
+    path("tokens/<int:apitoken_pk>/delete/", tokens.token_delete, name="token_delete"),
 ]
