@@ -5,6 +5,15 @@ from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactor
 from wuye.core.enums import Role
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests run without collectstatic: serve assets from the apps, not from a manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory()

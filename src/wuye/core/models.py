@@ -54,6 +54,10 @@ def communities_for(user, permission: str) -> models.QuerySet[Community]:
     ).distinct()
 
 
+def user_can(user, community_id: int, permission: str) -> bool:
+    return communities_for(user, permission).filter(pk=community_id).exists()
+
+
 class TenantQuerySet(models.QuerySet):
     """Every tenant-owned table carries ``community``; every staff read goes through ``for_user``."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from wuye.core.models import Community, communities_for
@@ -31,8 +30,3 @@ def scoped_get(queryset, request, permission: str, **lookup):
         return queryset.for_user(request.user, permission).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
-
-
-def require(request, community: Community, permission: str) -> None:
-    if not communities_for(request.user, permission).filter(pk=community.pk).exists():
-        raise PermissionDenied

@@ -123,6 +123,15 @@ def room_update(*, room: Room, actor, **values) -> Room:
     if changes:
         room.save()
 
-        log_action("estate.room.changed", actor=actor, obj=room, changes=changes)
+        # The household that holds the room (the households app adds this reverse relation) gets the
+        # change on its timeline; estate itself knows nothing of households.
+        link = room.household_links.first() if hasattr(room, "household_links") else None
+        log_action(
+            "estate.room.changed",
+            actor=actor,
+            obj=room,
+            changes=changes,
+            household_id=link.household_id if link else None,
+        )
         room_changed.send(sender=Room, community_id=room.community_id, room_pks=[room.pk])
     return room
