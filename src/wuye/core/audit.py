@@ -23,6 +23,23 @@ def action_label(action: str):
     return _ACTION_LABELS.get(action, action)
 
 
+_FIELD_LABELS: dict[str, tuple[Any, Any]] = {}
+
+
+def register_field_labels(labels: dict[str, Any]) -> None:
+    """Apps name the fields they log: {"state": (label, ChoicesEnum)} or {"name": label}."""
+    for field, value in labels.items():
+        _FIELD_LABELS[field] = value if isinstance(value, tuple) else (value, None)
+
+
+def field_display(field: str, value: Any) -> tuple[Any, Any]:
+    """The label of a logged field and its value as people read it (choice labels, not codes)."""
+    label, choices = _FIELD_LABELS.get(field, (field, None))
+    if choices is not None and value in choices.values:
+        value = choices(value).label
+    return label, value
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)

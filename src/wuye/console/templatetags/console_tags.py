@@ -1,15 +1,19 @@
 from django import template
 
+from wuye.core.audit import field_display
+
 register = template.Library()
 
 
 @register.filter
 def change_rows(changes):
-    """Audit ``changes`` as rows: (field, old, new) for changes, (field, None, value) for plain facts."""
+    """Audit ``changes`` as rows (label, old, new, is_change); plain facts have no old value."""
     rows = []
     for field, value in (changes or {}).items():
         if isinstance(value, list) and len(value) == 2:
-            rows.append((field, value[0], value[1], True))
+            label, old = field_display(field, value[0])
+            rows.append((label, old, field_display(field, value[1])[1], True))
         else:
-            rows.append((field, None, value, False))
+            label, shown = field_display(field, value)
+            rows.append((label, None, shown, False))
     return rows

@@ -8,13 +8,28 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.core.audit import diff, log_action, register_actions, snapshot
+from wuye.core.audit import diff, log_action, register_actions, register_field_labels, snapshot
 from wuye.core.models import Community
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
 
 ROOM_FIELDS = ("number", "floor", "built_area", "inner_area", "use", "state")
+
+register_field_labels(
+    {
+        "number": gettext_lazy("room number"),
+        "floor": gettext_lazy("floor"),
+        "floors": gettext_lazy("floors"),
+        "units": gettext_lazy("units"),
+        "rooms_per_floor": gettext_lazy("rooms per floor"),
+        "created": gettext_lazy("created"),
+        "built_area": gettext_lazy("built-up area (m²)"),
+        "inner_area": gettext_lazy("inner area (m²)"),
+        "use": (gettext_lazy("use"), RoomUse),
+        "state": (gettext_lazy("state"), RoomState),
+    }
+)
 
 register_actions(
     {

@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.core.audit import diff, log_action, log_bulk, register_actions, snapshot
+from wuye.core.audit import diff, log_action, log_bulk, register_actions, register_field_labels, snapshot
 from wuye.core.models import AuditLog, Community
 from wuye.estate.models import Room
 from wuye.households.domain.tagrules import tags_refresh
+from wuye.households.enums import PersonKind, TagColour
 from wuye.households.models import (
     Document,
     EmergencyContact,
@@ -44,6 +45,29 @@ register_actions(
         "households.tag.changed": gettext_lazy("Tag changed"),
         "households.tag.deleted": gettext_lazy("Tag deleted"),
         "households.taggroup.created": gettext_lazy("Tag group created"),
+    }
+)
+
+register_field_labels(
+    {
+        "name": gettext_lazy("name"),
+        "notes": gettext_lazy("notes"),
+        "room": gettext_lazy("room"),
+        "kind": (gettext_lazy("kind"), PersonKind),
+        "phone": gettext_lazy("phone"),
+        "relation": gettext_lazy("relation"),
+        "moved_in_on": gettext_lazy("moved in"),
+        "moved_out_on": gettext_lazy("moved out"),
+        "id_number": gettext_lazy("ID number"),
+        "plate": gettext_lazy("plate"),
+        "model": gettext_lazy("model"),
+        "title": gettext_lazy("title"),
+        "size": gettext_lazy("size (bytes)"),
+        "tag": gettext_lazy("tag"),
+        "colour": (gettext_lazy("colour"), TagColour),
+        "group": gettext_lazy("group"),
+        "description": gettext_lazy("description"),
+        "households": gettext_lazy("households"),
     }
 )
 
