@@ -69,6 +69,7 @@ def other_community_objects(db):
             community=community_b, file_name="a.xlsx", content=b""
         ).pk,
         "apitoken_pk": ApiToken.issue(user=owner_b, name="b")[0].pk,
+        "staffrole_pk": owner_b.staff_roles.get().pk,
     }
 
 

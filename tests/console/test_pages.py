@@ -150,3 +150,24 @@ def test_language_switch(admin_client, household, language):
     admin_client.post(reverse("set_language"), {"language": language, "next": "/console/"})
     body = admin_client.get(reverse("console:households")).content.decode()
     assert ("Households" in body) == (language == "en")
+
+
+def test_administrator_creates_staff_and_revokes_role(admin_client, community):
+    from django.contrib.auth import authenticate
+
+    from wuye.core.models import StaffRole
+
+    form = {"username": "cashier2", "full_name": "李收费", "password": "Kq8-long-pass", "role": "cashier"}
+    assert admin_client.post(reverse("console:staff"), form).status_code == 302
+    user = authenticate(username="cashier2", password="Kq8-long-pass")
+    assert user is not None
+    role = StaffRole.objects.get(user=user)
+    assert (role.community, role.role) == (community, "cashier")
+    admin_client.post(reverse("console:role_revoke", args=[role.pk]))
+    assert StaffRole.objects.filter(user=user).count() == 0
+    assert AuditLog.objects.filter(action__startswith="core.").count() == 3
+
+
+def test_only_administrators_manage_staff(client, community):
+    client.force_login(staff(community, Role.SUPERVISOR))
+    assert client.get(reverse("console:staff")).status_code == 404

@@ -4,7 +4,7 @@ each such name to an object of another community and checks that every pattern a
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from wuye.console.views import audit, estate, home, households, imports, tags, tokens
+from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
 
 app_name = "console"
 urlpatterns = [
@@ -56,6 +56,10 @@ urlpatterns = [
     path("imports/template.xlsx", imports.import_template, name="import_template"),
     path("imports/<int:importbatch_pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:importbatch_pk>/apply/", imports.import_apply, name="import_apply"),
+    # Staff and roles
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/grant/", staff.role_grant, name="role_grant"),
+    path("staff/roles/<int:staffrole_pk>/revoke/", staff.role_revoke, name="role_revoke"),
     # Audit log and API tokens
     path("audit/", audit.audit_list, name="audit"),
     path("tokens/", tokens.token_list, name="tokens"),

@@ -21,3 +21,4 @@ class Permission(models.TextChoices):
     ESTATE_MANAGE = "estate.manage", _("Change buildings and rooms, import from Excel")
     TAGS_MANAGE = "tags.manage", _("Manage tag groups and tags")
     AUDIT_VIEW = "audit.view", _("Read the audit log")
+    STAFF_MANAGE = "staff.manage", _("Manage staff accounts and their roles")
