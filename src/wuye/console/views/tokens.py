@@ -1,11 +1,66 @@
-"""Stub: being written."""
+"""API tokens: a staff member creates named bearer tokens for /api/v1 and revokes them.
 
-from django.http import HttpResponse
+A token acts with its owner's roles, so any staff member may hold tokens (``estate.view`` is granted
+by every role). The key is shown once, in the response to the POST that created it; only its hash
+is stored, so it cannot be shown again.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.cache import never_cache
+
+from wuye.console.decorators import staff_view
+from wuye.core.audit import log_action, register_actions
+from wuye.core.enums import Permission
+from wuye.core.models import ApiToken
+
+register_actions(
+    {
+        "core.apitoken.created": gettext_lazy("API token created"),
+        "core.apitoken.revoked": gettext_lazy("API token revoked"),
+    }
+)
 
 
-def token_list(request, **kwargs):
-    return HttpResponse("TODO")
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=pgettext_lazy("api token", "Name"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        help_text=gettext_lazy("What the token is for, e.g. the bank's reconciliation system."),
+    )
 
 
-def token_delete(request, **kwargs):
-    return HttpResponse("TODO")
+@never_cache
+@staff_view(Permission.ESTATE_VIEW)
+def token_list(request):
+    """GET: the user's tokens. POST: create one and show its key once (never cached, never stored)."""
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"].strip())
+        log_action("core.apitoken.created", actor=request.user, obj=token, changes={"name": token.name})
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
+    return render(request, "console/tokens/list.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@staff_view(Permission.ESTATE_VIEW)
+def token_delete(request, apitoken_pk: int):
+    """Revoke one of the user's own tokens (POST only); another user's token answers 404.
+
+    The ownership check comes before the method check, so no request can tell whether someone
+    else's token exists.
+    """
+    token = get_object_or_404(ApiToken, pk=apitoken_pk, user=request.user)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    log_action("core.apitoken.revoked", actor=request.user, obj=token, changes={"name": token.name})
+    token.delete()
+    messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("console:tokens")

@@ -1,0 +1,99 @@
+import json
+
+import pytest
+
+from tests.factories import (
+    CommunityFactory,
+    HouseholdRoomFactory,
+    HouseholdTagFactory,
+    PersonFactory,
+    TagFactory,
+    staff,
+)
+from wuye.core.enums import Role
+from wuye.core.models import ApiToken
+
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The production storage needs a collectstatic manifest; the docs page only needs the URLs."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+class ApiClient:
+    """The Django test client with a bearer token, English messages and JSON bodies."""
+
+    def __init__(self, client, key: str | None):
+        self.client = client
+        self.headers = {"Accept-Language": "en"}
+        if key is not None:
+            self.headers["Authorization"] = f"Bearer {key}"
+
+    def get(self, path: str, params=None):
+        return self.client.get(API + path, params or {}, headers=self.headers)
+
+    def post(self, path: str, body: dict):
+        return self.client.post(
+            API + path, json.dumps(body), content_type="application/json", headers=self.headers
+        )
+
+    def delete(self, path: str):
+        return self.client.delete(API + path, headers=self.headers)
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        if method == "post":
+            return self.post(path, body or {})
+        return getattr(self, method)(path)
+
+
+@pytest.fixture
+def api_as(client):
+    """api_as(user) → an ApiClient holding a fresh token of ``user``; api_as(None) sends no token."""
+
+    def make(user):
+        if user is None:
+            return ApiClient(client, None)
+        _token, key = ApiToken.issue(user=user, name="tests")
+        return ApiClient(client, key)
+
+    return make
+
+
+@pytest.fixture
+def operations(client):
+    """Every (method, path without the /api/v1 prefix, operation) of the API's OpenAPI schema."""
+    schema = client.get(f"{API}/openapi.json").json()
+    found = [
+        (method, path.removeprefix(API), operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert found, "the API has no operations"
+    return found, schema
+
+
+def archive(community):
+    """One household with a room, a person, a manual tag on it, and a second manual tag not on it."""
+    link = HouseholdRoomFactory(household__community=community)
+    PersonFactory(household=link.household, id_number="110105199001011234")
+    applied = HouseholdTagFactory(household=link.household)
+    spare = TagFactory(community=community)
+    return {"household": link.household, "room": link.room, "tag": applied.tag, "spare_tag": spare}
+
+
+@pytest.fixture
+def two_communities(db):
+    """Communities A and B with the same archive shape, and an administrator of A only."""
+    community_a, community_b = CommunityFactory(), CommunityFactory()
+    return {
+        "a": community_a,
+        "b": community_b,
+        "a_objects": archive(community_a),
+        "b_objects": archive(community_b),
+        "admin_a": staff(community_a, Role.ADMINISTRATOR),
+    }

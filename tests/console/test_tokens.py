@@ -1,0 +1,125 @@
+"""The console's API token page: create (key shown once), list own tokens, revoke."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory, staff
+from wuye.core.enums import Role
+from wuye.core.models import ApiToken, AuditLog
+
+KEY = re.compile(r"wy_[A-Za-z0-9_-]{20,}")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """The production storage needs a collectstatic manifest; the page only needs the URLs."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def bank_client(client, community):
+    """Any role may hold tokens; the bank's is the narrowest."""
+    user = staff(community, Role.BANK)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_token_list_shows_only_own_tokens(bank_client, community):
+    mine, _key = ApiToken.issue(user=bank_client.user, name="对账系统")
+    theirs, _key = ApiToken.issue(user=staff(community), name="门禁")
+
+    response = bank_client.get(reverse("console:tokens"))
+
+    assert response.status_code == 200
+    assert list(response.context["tokens"]) == [mine]
+    body = response.content.decode()
+    assert "对账系统" in body and mine.prefix in body
+    assert "门禁" not in body and theirs.prefix not in body
+    assert not KEY.search(body)
+
+
+def test_token_create_shows_the_key_once_and_stores_only_its_hash(bank_client):
+    response = bank_client.post(reverse("console:tokens"), {"name": "  对账系统  "})
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    key = KEY.search(response.content.decode()).group()
+    token = ApiToken.objects.get()
+    assert (token.user, token.name, token.prefix) == (bank_client.user, "对账系统", key[:8])
+    assert token.key_hash == ApiToken.hash_key(key) != key
+    log = AuditLog.objects.get()
+    assert (log.action, log.object_pk, log.actor) == ("core.apitoken.created", token.pk, bank_client.user)
+    assert key not in str(log.changes)
+    assert key not in bank_client.get(reverse("console:tokens")).content.decode()
+
+
+def test_token_created_on_the_page_opens_the_api(bank_client, community):
+    response = bank_client.post(reverse("console:tokens"), {"name": "app"})
+    key = KEY.search(response.content.decode()).group()
+    bank_client.logout()
+
+    api = bank_client.get("/api/v1/communities", headers={"Authorization": f"Bearer {key}"})
+
+    assert api.status_code == 200
+    assert [item["pk"] for item in api.json()] == [community.pk]
+
+
+def test_token_create_without_a_name_is_refused(bank_client):
+    response = bank_client.post(reverse("console:tokens"), {"name": "   "})
+
+    assert response.status_code == 200
+    assert "name" in response.context["form"].errors
+    assert ApiToken.objects.count() == 0
+    assert not KEY.search(response.content.decode())
+
+
+def test_token_delete_revokes_it(bank_client):
+    token, key = ApiToken.issue(user=bank_client.user, name="app")
+
+    response = bank_client.post(reverse("console:token_delete", args=[token.pk]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("console:tokens")
+    assert ApiToken.objects.count() == 0
+    assert AuditLog.objects.get().action == "core.apitoken.revoked"
+    assert (
+        bank_client.get("/api/v1/communities", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    )
+
+
+def test_token_delete_of_another_users_token_is_404(bank_client, community):
+    theirs, _key = ApiToken.issue(user=staff(community, Role.ADMINISTRATOR), name="app")
+
+    response = bank_client.post(reverse("console:token_delete", args=[theirs.pk]))
+
+    assert response.status_code == 404
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+    assert AuditLog.objects.count() == 0
+
+
+def test_token_delete_by_get_changes_nothing(bank_client):
+    token, _key = ApiToken.issue(user=bank_client.user, name="app")
+
+    response = bank_client.get(reverse("console:token_delete", args=[token.pk]))
+
+    assert response.status_code == 405
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_token_pages_need_a_login(client, db):
+    response = client.get(reverse("console:tokens"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("console:login"))
+
+
+def test_token_pages_need_a_staff_role(client, db):
+    client.force_login(UserFactory())
+    assert client.get(reverse("console:tokens")).status_code == 404
+    assert client.post(reverse("console:tokens"), {"name": "x"}).status_code == 404
+    assert ApiToken.objects.count() == 0
