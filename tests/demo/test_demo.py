@@ -1,0 +1,276 @@
+"""``wuye demo``: size and realism of the plan, idempotence, tenancy of every row, logins, 空置."""
+
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import F
+
+from wuye.core.models import AuditLog, Community, Company, StaffRole
+from wuye.demo import seed as demo
+from wuye.estate.enums import RoomState, RoomUse
+from wuye.estate.models import Building, Room, Unit
+from wuye.households.enums import PersonKind
+from wuye.households.models import (
+    EmergencyContact,
+    Household,
+    HouseholdRoom,
+    HouseholdTag,
+    Person,
+    Tag,
+    TagGroup,
+    Vehicle,
+)
+from wuye.households.validators import ID_NUMBER, MOBILE, validate_id_number, validate_plate
+
+SMALL = 0.05
+MODELS = (
+    Company,
+    Community,
+    Building,
+    Unit,
+    Room,
+    Household,
+    HouseholdRoom,
+    Person,
+    Vehicle,
+    EmergencyContact,
+    TagGroup,
+    Tag,
+    HouseholdTag,
+    StaffRole,
+    AuditLog,
+    get_user_model(),
+)
+
+
+def run_demo(*args) -> str:
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+# --- the plan, without the database ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_plan():
+    return demo.plan_demo()
+
+
+def test_full_plan_has_over_3000_rooms_in_several_buildings(full_plan):
+    assert sum(len(p.rooms) for p in full_plan) >= 3000
+    for p in full_plan:
+        assert len({r.building for r in p.rooms}) >= 8
+        assert {r.use for r in p.rooms} >= {RoomUse.RESIDENTIAL, RoomUse.SHOP}
+        assert {r.use for r in p.rooms} & {RoomUse.PARKING, RoomUse.STORAGE}
+        assert all(r.floor == 1 for r in p.rooms if r.use == RoomUse.SHOP)
+        numbers = Counter((r.building, r.unit, r.number) for r in p.rooms)
+        assert max(numbers.values()) == 1
+
+
+def test_full_plan_areas_are_realistic(full_plan):
+    for p in full_plan:
+        for room in p.rooms:
+            assert room.built_area.as_tuple().exponent == -2
+            assert room.inner_area.as_tuple().exponent == -2
+            assert Decimal("0.775") <= room.inner_area / room.built_area <= Decimal("0.855")
+            if room.use == RoomUse.RESIDENTIAL:
+                assert Decimal(60) <= room.built_area <= Decimal(160)
+
+
+def test_full_plan_states_and_occupancy(full_plan):
+    for p in full_plan:
+        states = Counter(r.state for r in p.rooms if r.use == RoomUse.RESIDENTIAL)
+        total = sum(states.values())
+        assert states[RoomState.SELF_OCCUPIED] > total / 2
+        assert states[RoomState.SELF_OCCUPIED] > states[RoomState.RENTED] > states[RoomState.DECORATING] > 0
+        assert states[RoomState.VACANT] > states[RoomState.DECORATING]
+        held = [index for h in p.households for index in h.rooms]
+        assert len(held) == len(set(held))  # a room belongs to one household at most
+        assert 0.85 <= len(held) / len(p.rooms) <= 0.92
+        two_rooms = [h for h in p.households if len(h.rooms) == 2]
+        assert 0 < len(two_rooms) < len(p.households) / 10
+
+
+def test_full_plan_people_are_plausible(full_plan):
+    for p in full_plan:
+        phones = [x.phone for h in p.households for x in h.people if x.phone]
+        assert len(phones) == len(set(phones))
+        assert all(MOBILE.match(phone) for phone in phones)
+        plates = [plate for h in p.households for plate, _model in h.vehicles]
+        assert len(plates) == len(set(plates))
+        for plate in plates:
+            validate_plate(plate)
+        ids = [x.id_number for h in p.households for x in h.people if x.id_number]
+        assert len(ids) > len(p.households) / 3
+        for number in ids:
+            validate_id_number(number)
+            assert number[-1] == demo.id_checksum(number[:17])
+        for household in p.households:
+            owners = [x for x in household.people if x.kind == PersonKind.OWNER]
+            assert len(owners) == 1
+            assert household.name == owners[0].name
+            assert owners[0].name[0] in demo.SURNAMES
+            if household.has_tenants:
+                assert any(p.rooms[i].state == RoomState.RENTED for i in household.rooms)
+                assert "租户" in household.tags
+        people = Counter(x.kind for h in p.households for x in h.people)
+        assert people[PersonKind.FAMILY] > 0
+        assert people[PersonKind.TENANT] > 0
+        assert sum(1 for h in p.households if h.contacts) > 0
+
+
+def test_id_checksum_matches_a_known_number():
+    # The checksum example of GB 11643-1999.
+    assert demo.id_checksum("11010519491231002") == "X"
+
+
+def test_plan_is_deterministic():
+    assert demo.plan_demo(scale=SMALL) == demo.plan_demo(scale=SMALL)
+
+
+# --- seeding the database ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(db):
+    return run_demo("--scale", str(SMALL))
+
+
+def test_second_run_duplicates_nothing_and_still_prints_the_logins(seeded):
+    before = counts()
+    assert before["Room"] > 0
+    assert before["Household"] > 0
+    output = run_demo("--scale", str(SMALL))
+    assert counts() == before
+    for username, *_rest in demo.LOGINS:
+        assert username in seeded
+        assert username in output
+    assert demo.DEMO_PASSWORD in output
+    assert "已存在" in output
+
+
+def test_output_summarises_the_demo(seeded):
+    for community in demo.COMMUNITIES:
+        assert community.name in seeded
+    assert demo.COMPANY in seeded
+    assert "房屋" in seeded
+    assert "住户" in seeded
+    assert "仅供演示" in seeded
+
+
+def test_logins_authenticate_with_their_role_in_both_communities(seeded):
+    communities = set(Community.objects.values_list("pk", flat=True))
+    assert len(communities) == 2
+    for username, role, *_rest in demo.LOGINS:
+        user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+        assert user is not None, username
+        assert not user.is_superuser
+        roles = set(StaffRole.objects.filter(user=user).values_list("community_id", "role"))
+        assert roles == {(pk, role) for pk in communities}
+
+
+def test_every_row_carries_its_parents_community(seeded):
+    mismatches = {
+        "unit": Unit.objects.exclude(community=F("building__community")),
+        "room/building": Room.objects.exclude(community=F("building__community")),
+        "room/unit": Room.objects.exclude(community=F("unit__community")),
+        "household room": HouseholdRoom.objects.exclude(community=F("household__community")),
+        "room of household": HouseholdRoom.objects.exclude(community=F("room__community")),
+        "person": Person.objects.exclude(community=F("household__community")),
+        "vehicle": Vehicle.objects.exclude(community=F("household__community")),
+        "contact": EmergencyContact.objects.exclude(community=F("household__community")),
+        "household tag": HouseholdTag.objects.exclude(community=F("household__community")),
+        "tag of household tag": HouseholdTag.objects.exclude(community=F("tag__community")),
+        "tag group": Tag.objects.filter(group__isnull=False).exclude(community=F("group__community")),
+    }
+    assert {name: qs.count() for name, qs in mismatches.items()} == dict.fromkeys(mismatches, 0)
+    for model in (Building, Room, Household, Person, HouseholdTag):
+        assert set(model.objects.values_list("community__name", flat=True)) == {
+            c.name for c in demo.COMMUNITIES
+        }
+
+
+def test_vacant_tag_is_on_exactly_the_households_whose_rooms_are_all_vacant(seeded):
+    tagged_somewhere = 0
+    for community in Community.objects.all():
+        states: dict[int, set[str]] = {}
+        for household_id, state in HouseholdRoom.objects.filter(community=community).values_list(
+            "household_id", "room__state"
+        ):
+            states.setdefault(household_id, set()).add(state)
+        expected = {pk for pk, seen in states.items() if seen == {RoomState.VACANT}}
+        tag = Tag.objects.get(community=community, rule="vacant")
+        assert set(tag.household_links.values_list("household_id", flat=True)) == expected
+        tagged_somewhere += len(expected)
+    assert tagged_somewhere > 0
+
+
+def test_manual_tags_are_applied(seeded):
+    for community in Community.objects.all():
+        groups = dict(TagGroup.objects.filter(community=community).values_list("name", "position"))
+        assert groups == {"关怀": 1, "身份": 2, "管理": 3}
+        tenant_households = set(
+            Person.objects.filter(community=community, kind=PersonKind.TENANT, moved_out_on__isnull=True)
+            .values_list("household_id", flat=True)
+            .distinct()
+        )
+        tagged = set(
+            HouseholdTag.objects.filter(tag__community=community, tag__name="租户").values_list(
+                "household_id", flat=True
+            )
+        )
+        assert tagged == tenant_households
+        assert tagged
+        assert HouseholdTag.objects.filter(tag__community=community, tag__name="业委会成员").count() == 7
+
+
+def test_one_audit_entry_per_community(seeded):
+    run_demo("--scale", str(SMALL))
+    entries = AuditLog.objects.filter(action="demo.seeded")
+    assert sorted(entries.values_list("community__name", flat=True)) == sorted(
+        c.name for c in demo.COMMUNITIES
+    )
+
+
+def test_id_numbers_are_stored_encrypted(seeded):
+    person = Person.objects.exclude(id_number="").first()
+    assert ID_NUMBER.match(person.id_number)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number FROM {Person._meta.db_table} WHERE id = %s", [person.pk])  # noqa: S608
+        (raw,) = cursor.fetchone()
+    assert raw != person.id_number
+    assert person.id_number not in raw
+
+
+def test_seeded_rows_pass_model_validation(seeded):
+    for room in Room.objects.order_by("pk")[:50]:
+        room.full_clean()
+    for person in Person.objects.order_by("pk")[:50]:
+        person.full_clean()
+        if person.phone:
+            assert MOBILE.match(person.phone)
+
+
+def test_full_scale_seed(db):
+    output = run_demo()
+    assert Room.objects.count() >= 3000
+    assert Household.objects.count() >= 0.8 * Room.objects.count()
+    assert Building.objects.filter(community__name="锦绣花园").count() >= 8
+    assert "admin" in output
+
+
+def test_scale_must_be_positive(db):
+    with pytest.raises(CommandError):
+        run_demo("--scale", "0")
+    assert not Room.objects.exists()
