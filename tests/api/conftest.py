@@ -16,15 +16,6 @@ from wuye.core.models import ApiToken
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """The production storage needs a collectstatic manifest; the docs page only needs the URLs."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 class ApiClient:
     """The Django test client with a bearer token, English messages and JSON bodies."""
 

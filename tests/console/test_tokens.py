@@ -12,15 +12,6 @@ from wuye.core.models import ApiToken, AuditLog
 KEY = re.compile(r"wy_[A-Za-z0-9_-]{20,}")
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """The production storage needs a collectstatic manifest; the page only needs the URLs."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def bank_client(client, community):
     """Any role may hold tokens; the bank's is the narrowest."""

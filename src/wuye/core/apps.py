@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "wuye.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        import wuye.core.domain.staff
+        import wuye.core.domain.tokens  # noqa: F401

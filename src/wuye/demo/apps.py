@@ -6,3 +6,6 @@ class DemoConfig(AppConfig):
     name = "wuye.demo"
     label = "demo"
     verbose_name = _("Demo data")
+
+    def ready(self) -> None:
+        import wuye.demo.seed  # noqa: F401  (registers its audit action labels)

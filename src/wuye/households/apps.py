@@ -9,4 +9,4 @@ class HouseholdsConfig(AppConfig):
 
     def ready(self) -> None:
         from wuye.households import receivers  # noqa: F401  (connects to estate's extension point)
-        from wuye.households.domain import tagrules  # noqa: F401  (registers the built-in rules)
+        from wuye.households.domain import households, tagrules  # noqa: F401  (rules and audit labels)

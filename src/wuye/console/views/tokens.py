@@ -16,16 +16,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from wuye.console.decorators import staff_view
-from wuye.core.audit import log_action, register_actions
+from wuye.core.domain.tokens import token_issue, token_revoke
 from wuye.core.enums import Permission
 from wuye.core.models import ApiToken
-
-register_actions(
-    {
-        "core.apitoken.created": gettext_lazy("API token created"),
-        "core.apitoken.revoked": gettext_lazy("API token revoked"),
-    }
-)
 
 
 class TokenForm(forms.Form):
@@ -43,8 +36,7 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"].strip())
-        log_action("core.apitoken.created", actor=request.user, obj=token, changes={"name": token.name})
+        _token, new_key = token_issue(user=request.user, name=form.cleaned_data["name"])
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
     return render(request, "console/tokens/list.html", {"form": form, "tokens": tokens, "new_key": new_key})
@@ -60,7 +52,6 @@ def token_delete(request, apitoken_pk: int):
     token = get_object_or_404(ApiToken, pk=apitoken_pk, user=request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    log_action("core.apitoken.revoked", actor=request.user, obj=token, changes={"name": token.name})
-    token.delete()
+    token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("console:tokens")
