@@ -13,6 +13,7 @@ from wuye.core.models import AuditLog, user_can
 from wuye.core.tenancy import scoped_get
 from wuye.estate.domain import estate as estate_domain
 from wuye.estate.domain.queries import buildings_with_counts
+from wuye.estate.enums import RoomState
 from wuye.estate.interfaces.forms import BuildingForm, RoomForm, RoomsGenerateForm
 from wuye.estate.models import Building, Room
 
@@ -54,10 +55,13 @@ def building_detail(request, building_pk: int):
         .select_related("unit")
         .order_by("unit__name", "-floor", "number")
     )
-    for room in rooms:
+    for room in rooms:  # unit → floor (top first) → rooms, as the building stands
         if not units or units[-1]["unit"].pk != room.unit_id:
-            units.append({"unit": room.unit, "rooms": []})
-        units[-1]["rooms"].append(room)
+            units.append({"unit": room.unit, "floors": []})
+        floors = units[-1]["floors"]
+        if not floors or floors[-1]["floor"] != room.floor:
+            floors.append({"floor": room.floor, "rooms": []})
+        floors[-1]["rooms"].append(room)
     return render(
         request,
         "console/estate/building.html",
@@ -66,6 +70,7 @@ def building_detail(request, building_pk: int):
             "units": units,
             "rooms_total": len(rooms),
             "generate_form": RoomsGenerateForm(),
+            "states": RoomState.choices,
         },
     )
 
