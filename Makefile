@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create the virtual environment and install Wuye with its test tools
 	@scripts/system-deps.sh demo
-	$(BIN)/wuye compilemessages --ignore '.venv/*' -v 0
+	cd src/wuye && WUYE_DEBUG=1 $(abspath $(BIN))/wuye compilemessages -v 0
 
 demo: setup ## set up, migrate, seed the demo community and serve it at http://127.0.0.1:8000
 	WUYE_DEBUG=1 $(BIN)/wuye migrate --noinput -v 0
@@ -42,7 +42,7 @@ lint: ## ruff lint and format check
 	$(BIN)/ruff format --check src tests
 
 messages: ## update the zh_Hans catalog from the source
-	cd src/wuye && ../../$(BIN)/wuye makemessages -l zh_Hans --no-obsolete --no-location
+	cd src/wuye && WUYE_DEBUG=1 $(abspath $(BIN))/wuye makemessages -l zh_Hans --no-obsolete --no-location
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
