@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import CommunityFactory, UserFactory, staff
 from wuye.core.enums import Permission, Role
+from wuye.core.rules import ROLE_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,8 @@ def test_community_list_shows_the_users_communities_with_permissions(api_as, com
 
     assert [item["pk"] for item in body] == [community.pk, bank_community.pk]
     assert body[0]["name"] == community.name
-    assert body[0]["permissions"] == sorted([Permission.ARCHIVE_VIEW, Permission.ESTATE_VIEW])
+    assert body[0]["permissions"] == sorted(ROLE_PERMISSIONS[Role.CASHIER])
+    assert Permission.ARCHIVE_EDIT not in body[0]["permissions"]
     assert body[1]["permissions"] == [Permission.ESTATE_VIEW]
 
 

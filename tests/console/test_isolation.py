@@ -1,24 +1,21 @@
 """A staff user of community A gets 404 for every console page of community B's objects.
 
 The test walks every URL pattern of the console, so a new page is covered the day it is added; a URL
-argument this test does not know fails it, so that its author adds the mapping below.
+argument that no module in tests/isolation provides fails it, so that its author adds one.
 """
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import (
     CommunityFactory,
     HouseholdRoomFactory,
-    PersonFactory,
-    TagFactory,
     UserFactory,
     staff,
 )
+from tests.isolation import build_all
 from wuye.core.enums import Role
-from wuye.core.models import ApiToken
-from wuye.households.models import Document, EmergencyContact, ImportBatch, SavedFilter, Vehicle
+from wuye.households.models import Household
 
 
 def _patterns(resolver, prefix=""):
@@ -36,41 +33,9 @@ def console_patterns_with_objects():
 
 @pytest.fixture
 def other_community_objects(db):
-    """One object of every kind a console URL can name, all in community B."""
+    """One object of every kind a console URL can name, all in community B (see tests/isolation)."""
     community_b = CommunityFactory(name="小区B")
-    link = HouseholdRoomFactory(household__community=community_b)
-    household = link.household
-    owner_b = staff(community_b)
-    document = Document(
-        community=community_b,
-        household=household,
-        kind="deed",
-        title="房产证",
-        content_type="application/pdf",
-        size=8,
-    )
-    document.file.save("deed.pdf", ContentFile(b"%PDF-1.4"), save=False)
-    document.save()
-    return {
-        "household_pk": household.pk,
-        "room_pk": link.room.pk,
-        "building_pk": link.room.building.pk,
-        "person_pk": PersonFactory(household=household).pk,
-        "vehicle_pk": Vehicle.objects.create(community=community_b, household=household, plate="粤B12345").pk,
-        "emergencycontact_pk": EmergencyContact.objects.create(
-            community=community_b, household=household, name="李四", phone="13800000000"
-        ).pk,
-        "document_pk": document.pk,
-        "tag_pk": TagFactory(community=community_b).pk,
-        "savedfilter_pk": SavedFilter.objects.create(
-            community=community_b, user=owner_b, name="f", query="q=1"
-        ).pk,
-        "importbatch_pk": ImportBatch.objects.create(
-            community=community_b, file_name="a.xlsx", content=b""
-        ).pk,
-        "apitoken_pk": ApiToken.issue(user=owner_b, name="b")[0].pk,
-        "staffrole_pk": owner_b.staff_roles.get().pk,
-    }
+    return build_all(community_b, staff(community_b))
 
 
 def test_console_has_object_pages():
@@ -85,7 +50,7 @@ def test_every_console_page_of_another_community_answers_404(client, other_commu
     checked = 0
     for name, args in console_patterns_with_objects():
         unknown = set(args) - set(other_community_objects)
-        assert not unknown, f"{name}: add an object for {unknown} to other_community_objects"
+        assert not unknown, f"{name}: add an object for {unknown} to a module in tests/isolation/"
         url = reverse(name, kwargs={arg: other_community_objects[arg] for arg in args})
         get = client.get(url)
         assert get.status_code in (404, 405), f"GET {url} ({name}) answered {get.status_code}"
@@ -98,7 +63,7 @@ def test_every_console_page_of_another_community_answers_404(client, other_commu
 def test_switching_to_another_community_is_refused(client, other_community_objects):
     community_a = CommunityFactory()
     client.force_login(staff(community_a))
-    other = ImportBatch.objects.get(pk=other_community_objects["importbatch_pk"]).community_id
+    other = Household.objects.get(pk=other_community_objects["household_pk"]).community_id
     assert client.post(reverse("console:community_switch"), {"community": other}).status_code == 404
     assert client.session.get("wuye_community") is None
 

@@ -1,5 +1,8 @@
-"""Template context for every console page: the user's communities and the current one."""
+"""Template context for every console page: the user's communities, the current one, the sidebar."""
 
+from django.urls import reverse
+
+from wuye.console import nav
 from wuye.core.enums import Permission
 from wuye.core.models import communities_for
 from wuye.core.rules import role_grants
@@ -20,7 +23,14 @@ def console(request):
         else:
             roles = set(user.staff_roles.filter(community=current).values_list("role", flat=True))
             granted = {p for p in Permission.values for r in roles if role_grants(r, p)}
+    current_name = getattr(request.resolver_match, "view_name", "")
+    nav_items = [
+        {"url": reverse(name), "label": label, "active": name == current_name}
+        for name, label, permission in nav.entries()
+        if permission is None or permission in granted
+    ]
     return {
+        "nav_items": nav_items,
         "nav_communities": communities,
         "nav_community": current,
         "can": {p.replace(".", "_"): p in granted for p in Permission.values},

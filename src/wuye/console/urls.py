@@ -2,8 +2,9 @@
 each such name to an object of another community and checks that every pattern answers 404."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
+from wuye.console import urls_billing, urls_notices, urls_owners, urls_service
 from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
 
 app_name = "console"
@@ -64,4 +65,8 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:apitoken_pk>/delete/", tokens.token_delete, name="token_delete"),
+    path("", include(urls_billing.urlpatterns)),
+    path("", include(urls_service.urlpatterns)),
+    path("", include(urls_notices.urlpatterns)),
+    path("", include(urls_owners.urlpatterns)),
 ]

@@ -6,11 +6,37 @@ from wuye.core.enums import Role
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset(P.values),
     Role.SUPERVISOR: frozenset(
-        {P.ARCHIVE_VIEW, P.ARCHIVE_EDIT, P.ESTATE_VIEW, P.ESTATE_MANAGE, P.TAGS_MANAGE, P.AUDIT_VIEW}
+        {
+            P.ARCHIVE_VIEW,
+            P.ARCHIVE_EDIT,
+            P.ESTATE_VIEW,
+            P.ESTATE_MANAGE,
+            P.TAGS_MANAGE,
+            P.AUDIT_VIEW,
+            P.BILLING_VIEW,
+            P.BILLING_MANAGE,
+            P.SERVICE_VIEW,
+            P.SERVICE_HANDLE,
+            P.SERVICE_MANAGE,
+            P.NOTICES_MANAGE,
+            P.OWNERS_MANAGE,
+        }
     ),
-    Role.FRONT_DESK: frozenset({P.ARCHIVE_VIEW, P.ARCHIVE_EDIT, P.ESTATE_VIEW}),
-    Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW}),
-    Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW}),
+    Role.FRONT_DESK: frozenset(
+        {
+            P.ARCHIVE_VIEW,
+            P.ARCHIVE_EDIT,
+            P.ESTATE_VIEW,
+            P.BILLING_VIEW,
+            P.SERVICE_VIEW,
+            P.SERVICE_HANDLE,
+            P.SERVICE_MANAGE,
+            P.NOTICES_MANAGE,
+            P.OWNERS_MANAGE,
+        }
+    ),
+    Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE}),
+    Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
     # The bank sees aggregates and, later, the mandates of its own cards: never the archive.
     Role.BANK: frozenset({P.ESTATE_VIEW}),
 }

@@ -1,0 +1,24 @@
+"""The console sidebar: (url name, label, permission or None), in order. Each part of the console
+declares its own entries in its urls module's NAV, so adding a page never edits a shared template."""
+
+from django.utils.translation import gettext_lazy as _
+
+from wuye.console import urls_billing, urls_notices, urls_owners, urls_service
+from wuye.core.enums import Permission
+
+ARCHIVE = [
+    ("console:home", _("Overview"), None),
+    ("console:households", _("Households"), Permission.ARCHIVE_VIEW),
+    ("console:buildings", _("Buildings and rooms"), Permission.ESTATE_VIEW),
+    ("console:tags", _("Tags"), Permission.ARCHIVE_VIEW),
+    ("console:imports", _("Excel import"), Permission.ESTATE_MANAGE),
+]
+ADMINISTRATION = [
+    ("console:staff", _("Staff"), Permission.STAFF_MANAGE),
+    ("console:audit", _("Audit log"), Permission.AUDIT_VIEW),
+    ("console:tokens", _("API tokens"), None),
+]
+
+
+def entries():
+    return ARCHIVE + urls_billing.NAV + urls_service.NAV + urls_notices.NAV + urls_owners.NAV + ADMINISTRATION

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OwnersConfig(AppConfig):
+    name = "wuye.owners"
+    label = "owners"
+    verbose_name = _("Owner accounts")
