@@ -14,6 +14,30 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _ledger_flush_allowed(request):
+    """SQLite only: let pytest-django empty the append-only ledger after a transactional test.
+
+    The guard is lifted after the test body (fixtures tear down before the flush) and restored
+    before the next test, so every test runs with the ledger append-only.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")  # set up first, so it is torn down (flushed) last
+    if transactional and connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ledger_unlock")
+    yield
+    if transactional and connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO ledger_unlock VALUES ('test flush')")
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory()

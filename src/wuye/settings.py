@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "wuye.households",
     "wuye.ledger",
     "wuye.billing",
+    "wuye.payments",
     "wuye.owners",
     "wuye.notifications",
     "wuye.service",

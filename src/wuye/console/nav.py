@@ -3,7 +3,15 @@ declares its own entries in its urls module's NAV, so adding a page never edits 
 
 from django.utils.translation import gettext_lazy as _
 
-from wuye.console import urls_billing, urls_notices, urls_owners, urls_service
+from wuye.console import (
+    urls_arrears,
+    urls_billing,
+    urls_meters,
+    urls_notices,
+    urls_owners,
+    urls_receipts,
+    urls_service,
+)
 from wuye.core.enums import Permission
 
 ARCHIVE = [
@@ -21,4 +29,5 @@ ADMINISTRATION = [
 
 
 def entries():
-    return ARCHIVE + urls_billing.NAV + urls_service.NAV + urls_notices.NAV + urls_owners.NAV + ADMINISTRATION
+    billing = urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV
+    return ARCHIVE + billing + urls_service.NAV + urls_notices.NAV + urls_owners.NAV + ADMINISTRATION

@@ -4,7 +4,15 @@ each such name to an object of another community and checks that every pattern a
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from wuye.console import urls_billing, urls_notices, urls_owners, urls_service
+from wuye.console import (
+    urls_arrears,
+    urls_billing,
+    urls_meters,
+    urls_notices,
+    urls_owners,
+    urls_receipts,
+    urls_service,
+)
 from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
 
 app_name = "console"
@@ -66,6 +74,9 @@ urlpatterns = [
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:apitoken_pk>/delete/", tokens.token_delete, name="token_delete"),
     path("", include(urls_billing.urlpatterns)),
+    path("", include(urls_meters.urlpatterns)),
+    path("", include(urls_receipts.urlpatterns)),
+    path("", include(urls_arrears.urlpatterns)),
     path("", include(urls_service.urlpatterns)),
     path("", include(urls_notices.urlpatterns)),
     path("", include(urls_owners.urlpatterns)),

@@ -1,0 +1,29 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.TextChoices):
+    """The ledger's accounts. Household-level accounts carry ``household_id`` on each posting.
+
+    Sign convention: debit is positive, credit negative; every transaction sums to zero.
+    """
+
+    RECEIVABLE = "receivable", _("Receivable from households")
+    PREPAYMENT = "prepayment", _("Prepayments held for households")
+    INCOME = "income", _("Fee income")
+    CASH = "cash", _("Cash and counter takings")
+    CLEARING = "clearing", _("Payment channel clearing")
+    REFUNDS = "refunds", _("Refunds payable")
+    SUSPENSE = "suspense", _("Suspense")
+    ADJUSTMENTS = "adjustments", _("Adjustments and waivers")
+
+
+class TransactionKind(models.TextChoices):
+    BILLING = "billing", _("Bills issued")
+    VOID = "void", _("Billing run voided")
+    ADJUSTMENT = "adjustment", _("Bill adjusted")
+    WAIVER = "waiver", _("Bill waived")
+    PREPAYMENT = "prepayment", _("Prepayment received")
+    PREPAYMENT_USE = "prepayment_use", _("Prepayment applied to bills")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")

@@ -1,0 +1,61 @@
+"""The double-entry ledger: transactions whose postings sum to zero, never updated or deleted.
+
+Postings name an account (``enums.Account``) and, for household accounts, the household; income
+postings also name the fee item. Corrections are new, reversing transactions. On both databases
+triggers refuse UPDATE and DELETE (see the migrations); on PostgreSQL a deferred constraint trigger
+also refuses, at commit, a transaction whose postings do not sum to zero.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wuye.core.models import Community, TenantQuerySet
+from wuye.ledger.enums import Account, TransactionKind
+
+
+class LedgerTransaction(models.Model):
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    # What the transaction belongs to, e.g. "billing.run:12"; with ``key`` it makes writes idempotent.
+    reference = models.CharField(_("reference"), max_length=80, blank=True, db_index=True)
+    key = models.CharField(max_length=100, null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "key"], name="ledgertransaction_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Posting(models.Model):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(_("account"), max_length=20, choices=Account.choices)
+    household_id = models.BigIntegerField(null=True, blank=True)
+    fee_item_id = models.BigIntegerField(null=True, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; debit > 0, credit < 0
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        indexes = [
+            models.Index(fields=["account", "household_id"], name="posting_account_household"),
+            models.Index(fields=["transaction"], name="posting_transaction"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount_fen}"
