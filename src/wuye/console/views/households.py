@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from wuye.console.decorators import staff_view
 from wuye.core.audit import action_label
 from wuye.core.enums import Permission
+from wuye.core.models import user_can
 from wuye.core.tenancy import scoped_get
 from wuye.estate.domain.queries import room_by_label
 from wuye.estate.enums import RoomState
@@ -45,6 +46,7 @@ from wuye.households.models import (
     Tag,
     Vehicle,
 )
+from wuye.households.sections import sections_for
 
 PAGE_SIZE = 50
 
@@ -176,6 +178,11 @@ def household_detail(request, household_pk: int):
                 pk__in=applied
             ),
             "timeline": list(_timeline_rows(household)),
+            "sections": sections_for(
+                household,
+                request,
+                lambda permission: user_can(request.user, household.community_id, permission),
+            ),
             "person_form": PersonForm(),
             "vehicle_form": VehicleForm(),
             "contact_form": ContactForm(),

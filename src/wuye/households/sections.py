@@ -1,0 +1,37 @@
+"""Extension point: other apps add sections to the household page (bills, requests, mandates, …).
+
+``register_section(key, template, context, permission=None, order=100)``: ``context(household,
+request)`` returns the section's template context; the section renders only if the user holds
+``permission`` in the household's community.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    template: str
+    context: Callable
+    permission: str | None = None
+    order: int = 100
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    SECTIONS[section.key] = section
+
+
+def sections_for(household, request, can) -> list[dict]:
+    """[{"template": …, "context": {…}}] for the sections this request may see, in order."""
+    rendered = []
+    for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        if section.permission and not can(section.permission):
+            continue
+        rendered.append({"template": section.template, **section.context(household, request)})
+    return rendered
