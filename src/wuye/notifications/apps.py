@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "wuye.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from wuye.notifications.domain import events, outbox  # noqa: F401  (events and audit labels)

@@ -1,0 +1,377 @@
+"""The notifications outbox: queue messages with the change that causes them, deliver them after.
+
+Other apps call ``notify(community=…, event=…, people=…, context=…)`` inside their own transaction.
+Each event is registered once with ``register_event`` (key, label, subject and body templates). The
+templates are gettext-lazy %-format strings filled from ``context``, which must hold plain JSON
+values (numbers, strings, codes), never model instances or lazy strings: messages are rendered per
+recipient inside ``translation.override(language)``, and the context may later cross a Celery hop.
+A context value that is the code of a TextChoices enum named in ``choices`` is shown as its label,
+in the recipient's language. Every template may also use ``%(community)s`` (the community's name).
+
+Context keys of the events registered here (callers pass them):
+
+* ``service.request.changed``: ``reference`` (request number), ``title``, ``state`` (code; label
+  shown if the service app registers its enum), ``note`` (optional free text).
+* ``notices.notice.published``: ``title``, ``summary`` (optional).
+* ``owners.login.code``: ``code``, ``minutes``.
+
+Delivery: ``outbox_deliver_due`` claims due messages with a conditional UPDATE (so any number of
+workers can run it at once), sends each through its channel's backend, and marks it sent, or
+queued again with exponential backoff, or failed after ``MAX_ATTEMPTS`` (it stays visible in the
+console outbox, where staff can retry it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.core.models import Community
+from wuye.households.models import Person
+from wuye.notifications.backends import PermanentDeliveryError, backend_for
+from wuye.notifications.enums import Channel, MessageState
+from wuye.notifications.models import Message, NotificationPreference
+
+logger = logging.getLogger("wuye.notifications")
+
+register_actions({"notifications.message.retried": gettext_lazy("Message queued again")})
+register_field_labels(
+    {
+        "channel": (gettext_lazy("channel"), Channel),
+        "address": gettext_lazy("address"),
+        "event": gettext_lazy("event"),
+    }
+)
+
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between the five attempts
+# A worker that claimed a message and died holds it this long; then another worker may take it.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+# Up to this many messages queued together are delivered right after the commit, in the request;
+# larger sends (a notice to a whole community) wait for the `wuye notifications_send` runner.
+INLINE_DELIVERY_MAX = 20
+
+
+class NotificationError(Exception):
+    """A refused outbox change; the message is translated."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    key: str
+    label: Any
+    subject: Any
+    body: Any
+    choices: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+_EVENTS: dict[str, Event] = {}
+
+
+def register_event(
+    key: str, label, subject_template, body_template, *, choices: dict[str, Any] | None = None
+) -> Event:
+    """Declare an event and its message templates (gettext_lazy). Registering a key again replaces it.
+
+    ``choices`` maps context keys to a TextChoices class (or its dotted path, imported when a
+    message is rendered, so the registering app need not import the enum's app).
+    """
+    event = Event(key=key, label=label, subject=subject_template, body=body_template, choices=choices or {})
+    _EVENTS[key] = event
+    return event
+
+
+def event_label(key: str):
+    event = _EVENTS.get(key)
+    return event.label if event else key
+
+
+def registered_events() -> dict[str, Event]:
+    return dict(_EVENTS)
+
+
+class _Context(dict):
+    """A missing template key renders as nothing rather than failing a whole notification."""
+
+    def __missing__(self, key):
+        return ""
+
+
+def render(event_key: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    """(subject, body) of ``event_key`` in ``language``."""
+    event = _EVENTS[event_key]
+    with translation.override(language):
+        values = _Context(context)
+        for key, choices in event.choices.items():
+            enum = import_string(choices) if isinstance(choices, str) else choices
+            if values.get(key) in enum.values:
+                values[key] = str(enum(values[key]).label)
+        subject = str(event.subject) % values
+        body = str(event.body) % values
+    return subject.strip(), body.strip()
+
+
+def _check_context(context: dict[str, Any]) -> None:
+    try:
+        json.dumps(context)
+    except TypeError as error:
+        raise TypeError(f"notify() context must hold plain JSON values: {error}") from None
+
+
+def _accounts_by_person(people: list[Person]) -> dict[int, Any]:
+    """The active owner account that speaks for each person: bound to them, else with their phone."""
+    from wuye.owners.models import HouseholdBinding, OwnerAccount  # notifications is below owners
+
+    found: dict[int, Any] = {}
+    bindings = HouseholdBinding.objects.filter(
+        person__in=[person.pk for person in people], account__is_active=True
+    ).select_related("account")
+    for binding in bindings.order_by("pk"):
+        found.setdefault(binding.person_id, binding.account)
+    phones = {person.phone for person in people if person.phone and person.pk not in found}
+    if phones:
+        by_phone = {
+            account.phone: account
+            for account in OwnerAccount.objects.filter(phone__in=phones, is_active=True)
+        }
+        for person in people:
+            if person.pk not in found and person.phone in by_phone:
+                found[person.pk] = by_phone[person.phone]
+    return found
+
+
+def _addresses(person: Person, account) -> list[tuple[str, str]]:
+    addresses = []
+    if person.phone:
+        addresses.append((Channel.SMS.value, person.phone))
+    if account is not None and account.wechat_openid:
+        addresses.append((Channel.WECHAT.value, account.wechat_openid))
+    if account is not None and account.email:
+        addresses.append((Channel.EMAIL.value, account.email))
+    return addresses
+
+
+def _queue(messages: list[Message]) -> list[Message]:
+    """Insert the messages; once the transaction commits, deliver small batches at once."""
+    if not messages:
+        return []
+    if len(messages) == 1:
+        messages[0].save()
+    else:
+        messages = Message.objects.bulk_create(messages, batch_size=500)
+    pks = [message.pk for message in messages if message.pk is not None]
+    if pks and len(pks) <= INLINE_DELIVERY_MAX:
+        from wuye.notifications import tasks  # the job layer sits above the domain
+
+        transaction.on_commit(lambda: tasks.deliver_messages(pks))
+    return messages
+
+
+@transaction.atomic
+def notify(
+    *, community: Community, event: str, people: Iterable[Person], context: dict, actor=None
+) -> list[Message]:
+    """Queue ``event`` for each of ``people`` on every channel they can receive and did not turn off.
+
+    Steps: check the event and the context; find each person's owner account (language, WeChat,
+    email); skip opted-out channels, duplicate addresses and the acting owner themself; render
+    each message in the recipient's language; insert the rows with the caller's transaction;
+    deliver after commit.
+    """
+    if event not in _EVENTS:
+        raise ValueError(f"unknown notification event {event!r}: register_event() it first")
+    _check_context(context)
+    context = {"community": community.name, **context}
+    unique: dict[int, Person] = {}
+    for person in people:
+        unique.setdefault(person.pk, person)
+    people = list(unique.values())
+    if not people:
+        return []
+    accounts = _accounts_by_person(people)
+    opted_out = set(
+        NotificationPreference.objects.filter(
+            person__in=[person.pk for person in people], event=event, enabled=False
+        ).values_list("person_id", "channel")
+    )
+    acting_account_pk = (
+        actor.pk if actor is not None and actor._meta.label_lower == "owners.owneraccount" else None
+    )
+    now = timezone.now()
+    rendered: dict[str, tuple[str, str]] = {}
+    seen: set[tuple[str, str]] = set()
+    messages: list[Message] = []
+    for person in people:
+        account = accounts.get(person.pk)
+        if account is not None and account.pk == acting_account_pk:
+            continue
+        language = account.language if account is not None else settings.LANGUAGE_CODE
+        for channel, address in _addresses(person, account):
+            if (person.pk, channel) in opted_out or (channel, address) in seen:
+                continue
+            seen.add((channel, address))
+            if language not in rendered:
+                rendered[language] = render(event, context, language)
+            subject, body = rendered[language]
+            messages.append(
+                Message(
+                    community=community,
+                    person=person,
+                    channel=channel,
+                    address=address,
+                    event=event,
+                    language=language,
+                    subject=subject[:200],
+                    body=body,
+                    next_attempt_at=now,
+                )
+            )
+    return _queue(messages)
+
+
+@transaction.atomic
+def notify_phone(
+    *, community: Community | None, phone: str, event: str, context: dict, language: str | None = None
+) -> Message:
+    """Queue one SMS to a bare phone number (a login code to a phone no account has yet).
+
+    No opt-out applies: the person asked for this message. ``community`` (the one the phone is
+    known in, if any) decides which staff see it in the outbox.
+    """
+    if event not in _EVENTS:
+        raise ValueError(f"unknown notification event {event!r}: register_event() it first")
+    _check_context(context)
+    language = language or settings.LANGUAGE_CODE
+    subject, body = render(event, {"community": community.name if community else "", **context}, language)
+    message = Message(
+        community=community,
+        channel=Channel.SMS,
+        address=phone,
+        event=event,
+        language=language,
+        subject=subject[:200],
+        body=body,
+        next_attempt_at=timezone.now(),
+    )
+    return _queue([message])[0]
+
+
+@dataclasses.dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed attempt: 1, 2, 4, 8 … minutes."""
+    return RETRY_BASE * (2 ** max(attempts - 1, 0))
+
+
+def _claim(pk: int, state: str, due_at: datetime, now: datetime) -> bool:
+    """Take one message for this worker; False if another worker took it first.
+
+    The UPDATE is conditional on the state and due time read a moment ago: of two workers that
+    read the same row, exactly one changes it (rowcount 1), the other sees 0 and moves on. The
+    claim is committed at once (no surrounding transaction), so it is visible while we send.
+    """
+    claimed = Message.objects.filter(pk=pk, state=state, next_attempt_at=due_at).update(
+        state=MessageState.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_TIMEOUT
+    )
+    return claimed == 1
+
+
+def _finish(message: Message, now: datetime, error: Exception | None) -> str:
+    """Record the outcome, unless the claim expired and another worker has the message now."""
+    if error is None:
+        values = {"state": MessageState.SENT, "sent_at": now, "next_attempt_at": None, "last_error": ""}
+    elif isinstance(error, PermanentDeliveryError) or message.attempts >= MAX_ATTEMPTS:
+        values = {"state": MessageState.FAILED, "next_attempt_at": None, "last_error": str(error)[:500]}
+    else:
+        values = {
+            "state": MessageState.QUEUED,
+            "next_attempt_at": now + retry_delay(message.attempts),
+            "last_error": str(error)[:500],
+        }
+    Message.objects.filter(pk=message.pk, state=MessageState.SENDING, attempts=message.attempts).update(
+        **values
+    )
+    return values["state"]
+
+
+def outbox_deliver_due(
+    *, now: datetime | None = None, limit: int = 200, message_pks: list[int] | None = None
+) -> DeliveryReport:
+    """Send up to ``limit`` due messages (queued and due, or claimed by a worker that died).
+
+    Safe to run in several processes at once and to call again after a crash; task-ready (plain
+    arguments, returns a small report).
+    """
+    now = now or timezone.now()
+    due = Message.objects.filter(
+        Q(state=MessageState.QUEUED) | Q(state=MessageState.SENDING), next_attempt_at__lte=now
+    )
+    if message_pks is not None:
+        due = due.filter(pk__in=message_pks)
+    report = DeliveryReport()
+    candidates = list(
+        due.order_by("next_attempt_at", "pk").values_list("pk", "state", "next_attempt_at")[:limit]
+    )
+    for pk, state, due_at in candidates:
+        if not _claim(pk, state, due_at, now):
+            continue
+        message = Message.objects.get(pk=pk)
+        error: Exception | None = None
+        try:
+            backend_for(message.channel).send(message)
+        except Exception as exc:
+            error = exc
+            logger.warning("message %s (%s) failed: %s", message.pk, message.channel, exc)
+        outcome = _finish(message, now, error)
+        if outcome == MessageState.SENT:
+            report.sent += 1
+        elif outcome == MessageState.FAILED:
+            report.failed += 1
+        else:
+            report.retrying += 1
+    return report
+
+
+@transaction.atomic
+def message_retry(*, message: Message, actor) -> Message:
+    """Queue a failed message again with a fresh set of attempts. Only failed messages qualify."""
+    now = timezone.now()
+    changed = Message.objects.filter(pk=message.pk, state=MessageState.FAILED).update(
+        state=MessageState.QUEUED, attempts=0, next_attempt_at=now, last_error=""
+    )
+    if changed != 1:
+        raise NotificationError(_("Only a failed message can be sent again."))
+    message.refresh_from_db()
+    log_action(
+        "notifications.message.retried",
+        actor=actor,
+        obj=message,
+        changes={"channel": message.channel, "address": message.address_masked, "event": message.event},
+    )
+    pks = [message.pk]
+    from wuye.notifications import tasks
+
+    transaction.on_commit(lambda: tasks.deliver_messages(pks))
+    return message

@@ -1,0 +1,31 @@
+"""Reads of the outbox for the console."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from wuye.core.models import Community
+from wuye.notifications.enums import Channel
+from wuye.notifications.models import Message
+
+
+def messages_for_outbox(
+    *, community: Community, state: str = "", channel: str = "", event: str = ""
+) -> QuerySet[Message]:
+    messages = Message.objects.filter(community=community)
+    if state:
+        messages = messages.filter(state=state)
+    if channel:
+        messages = messages.filter(channel=channel)
+    if event:
+        messages = messages.filter(event=event)
+    return messages.select_related("person").order_by("-created_at", "-pk")
+
+
+def sms_outbox(*, community: Community) -> QuerySet[Message]:
+    """The SMS of a community, newest first: in the demo, where staff read an owner's login code."""
+    return messages_for_outbox(community=community, channel=Channel.SMS)
+
+
+def outbox_events(*, community: Community) -> list[str]:
+    return sorted(set(Message.objects.filter(community=community).values_list("event", flat=True).distinct()))

@@ -1,0 +1,14 @@
+"""Thin job wrappers around the outbox. In-process today; Celery tasks later, with the same bodies."""
+
+from __future__ import annotations
+
+from wuye.notifications.domain.outbox import outbox_deliver_due
+
+
+def deliver_messages(message_pks: list[int]) -> None:
+    """Deliver these just-queued messages now (called after the commit that queued them)."""
+    outbox_deliver_due(message_pks=message_pks, limit=len(message_pks))
+
+
+def deliver_due() -> None:
+    outbox_deliver_due()
