@@ -1,10 +1,13 @@
 """factory_boy factories for owner accounts and their bindings."""
 
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from tests.factories import PersonFactory
 from wuye.owners.enums import BindingSource
-from wuye.owners.models import HouseholdBinding, OwnerAccount
+from wuye.owners.models import HouseholdBinding, OwnerAccount, OwnerToken
 
 
 class OwnerAccountFactory(factory.django.DjangoModelFactory):
@@ -27,3 +30,13 @@ class HouseholdBindingFactory(factory.django.DjangoModelFactory):
     community = factory.SelfAttribute("household.community")
     account = factory.SubFactory(OwnerAccountFactory, phone=factory.SelfAttribute("..person.phone"))
     source = BindingSource.INVITATION
+
+
+class OwnerTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OwnerToken
+
+    account = factory.SubFactory(OwnerAccountFactory)
+    prefix = "wo_test"
+    key_hash = factory.Sequence(lambda n: f"{n:064d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))

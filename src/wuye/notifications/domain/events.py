@@ -13,6 +13,7 @@ register_event(
     _("Service request changed"),
     _("Request %(reference)s: %(state)s"),
     _("Your request %(reference)s (%(title)s) is now: %(state)s. %(note)s"),
+    choices={"state": "wuye.service.enums.RequestState"},
 )
 register_event(
     "notices.notice.published",

@@ -1,0 +1,202 @@
+"""Owner login by phone and one-time code (also used to confirm a new phone number).
+
+A code is six random digits, sent by SMS through the notifications outbox (in the demo: the server
+log and the staff SMS outbox). Only a keyed hash is stored. A code expires after CODE_LIFETIME, is
+used once, and dies after MAX_WRONG_ATTEMPTS wrong guesses; only the latest code of a phone counts.
+Sending is rate-limited per phone and per client address, counted from the LoginCode rows
+themselves. Every refusal raises ``LoginError`` and changes nothing but a code's wrong-guess counter.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wuye.core.audit import log_action, register_actions
+from wuye.core.models import Community
+from wuye.households.models import Person
+from wuye.notifications.domain.outbox import notify_phone, register_event
+from wuye.owners.enums import LoginPurpose
+from wuye.owners.models import HouseholdBinding, LoginCode, OwnerAccount, code_digest
+from wuye.owners.validators import normalise_phone, validate_code, validate_mobile
+
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_WRONG_ATTEMPTS = 5
+PHONE_INTERVAL = timedelta(seconds=60)  # at most one code a minute per phone …
+PHONE_PER_HOUR = 5  # … and five an hour
+ADDRESS_PER_HOUR = 20  # one client address (an office NAT, a script) asks for at most 20 an hour
+
+LOGIN_CODE_EVENT = "owners.login.code"
+
+register_event(
+    LOGIN_CODE_EVENT,
+    gettext_lazy("Login code"),
+    gettext_lazy("Your login code"),
+    gettext_lazy(
+        "Your owner portal code is %(code)s. It expires in %(minutes)s minutes. Never tell it to anyone."
+    ),
+)
+register_actions(
+    {
+        "owners.account.created": gettext_lazy("Owner account created"),
+    }
+)
+
+
+class LoginError(Exception):
+    """A refused code request or login; the message is translated and safe to show."""
+
+
+def _clean_phone(phone: str) -> str:
+    phone = normalise_phone(phone)
+    try:
+        validate_mobile(phone)
+    except ValidationError as error:
+        raise LoginError(error.messages[0]) from None
+    return phone
+
+
+def community_of_phone(phone: str) -> Community | None:
+    """The community that knows this phone (its account's first household, else the archive), for
+    the outbox: that community's staff see the SMS. None for a phone nobody knows yet."""
+    binding = HouseholdBinding.objects.filter(account__phone=phone).select_related("community").order_by("pk")
+    if first := binding.first():
+        return first.community
+    person = Person.objects.filter(phone=phone).select_related("community").order_by("pk").first()
+    return person.community if person is not None else None
+
+
+def _check_rate(phone: str, client_address: str | None, now: datetime) -> None:
+    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
+    if recent.filter(created_at__gt=now - PHONE_INTERVAL).exists():
+        raise LoginError(_("A code was sent less than a minute ago. Please wait before asking again."))
+    if recent.count() >= PHONE_PER_HOUR:
+        raise LoginError(_("Too many codes for this phone. Please try again in an hour."))
+    if client_address:
+        from_address = LoginCode.objects.filter(
+            client_address=client_address, created_at__gte=now - timedelta(hours=1)
+        )
+        if from_address.count() >= ADDRESS_PER_HOUR:
+            raise LoginError(_("Too many codes from this network. Please try again later."))
+
+
+@transaction.atomic
+def login_code_send(
+    *,
+    phone: str,
+    client_address: str | None = None,
+    purpose: str = LoginPurpose.LOGIN,
+    account: OwnerAccount | None = None,
+    now: datetime | None = None,
+) -> LoginCode:
+    """Create a code for ``phone`` and queue it by SMS.
+
+    Steps: check the phone and the rate limits; store the code's hash; queue the SMS (in the
+    language of the phone's account, if any). Two simultaneous requests for one phone may both
+    pass the minute check on PostgreSQL; the hourly limits still bound what a script can do.
+    """
+    now = now or timezone.now()
+    phone = _clean_phone(phone)
+    if purpose == LoginPurpose.PHONE_CHANGE:
+        if account is None:
+            raise ValueError("a phone change needs the account")
+        if phone == account.phone:
+            raise LoginError(_("This is already your phone number."))
+        if OwnerAccount.objects.filter(phone=phone).exists():
+            raise LoginError(_("Another account uses this phone number."))
+    _check_rate(phone, client_address, now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    login_code = LoginCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        account=account,
+        code_hash=code_digest(phone, code),
+        client_address=client_address or None,
+        expires_at=now + CODE_LIFETIME,
+    )
+    # created_at is set by the database clock; the rate limit compares it with ``now``.
+    known = account or OwnerAccount.objects.filter(phone=phone).first()
+    notify_phone(
+        community=community_of_phone(account.phone if account else phone),
+        phone=phone,
+        event=LOGIN_CODE_EVENT,
+        context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        language=known.language if known else None,
+    )
+    return login_code
+
+
+def login_code_check(
+    *, phone: str, code: str, purpose: str = LoginPurpose.LOGIN, account: OwnerAccount | None = None, now=None
+) -> LoginCode:
+    """Use the latest code of ``phone`` if ``code`` is right; raise LoginError otherwise.
+
+    Not one transaction on purpose: a wrong guess must count even though the call then fails, so
+    the counter is raised by its own conditional UPDATE (committed in autocommit mode). Using the
+    code is a conditional UPDATE too: of two requests racing with the right code, one wins.
+    """
+    now = now or timezone.now()
+    phone = _clean_phone(phone)
+    try:
+        validate_code(code)
+    except ValidationError as error:
+        raise LoginError(error.messages[0]) from None
+    codes = LoginCode.objects.filter(phone=phone, purpose=purpose)
+    if account is not None:
+        codes = codes.filter(account=account)
+    latest = codes.order_by("-created_at", "-pk").first()
+    expired = _("This code has expired or was already used. Please ask for a new one.")
+    if latest is None or latest.used_at is not None or latest.expires_at <= now:
+        raise LoginError(expired)
+    if latest.attempts >= MAX_WRONG_ATTEMPTS:
+        raise LoginError(_("Too many wrong codes. Please ask for a new one."))
+    if not hmac.compare_digest(latest.code_hash, code_digest(phone, code)):
+        LoginCode.objects.filter(pk=latest.pk, attempts__lt=MAX_WRONG_ATTEMPTS).update(
+            attempts=F("attempts") + 1
+        )
+        left = MAX_WRONG_ATTEMPTS - latest.attempts - 1
+        if left <= 0:
+            raise LoginError(_("Too many wrong codes. Please ask for a new one."))
+        raise LoginError(_("Wrong code. %(left)s attempts left.") % {"left": left})
+    used = LoginCode.objects.filter(
+        pk=latest.pk, used_at__isnull=True, attempts__lt=MAX_WRONG_ATTEMPTS, expires_at__gt=now
+    ).update(used_at=now)
+    if used != 1:
+        raise LoginError(expired)
+    latest.used_at = now
+    return latest
+
+
+def account_login(*, phone: str, code: str, now: datetime | None = None) -> OwnerAccount:
+    """Check the code and return the phone's account, creating it on the first login.
+
+    Steps: check the code (see ``login_code_check``); refuse a disabled account before using the
+    code; create or update the account; log.
+    """
+    now = now or timezone.now()
+    phone = _clean_phone(phone)
+    account = OwnerAccount.objects.filter(phone=phone).first()
+    if account is not None and not account.is_active:
+        raise LoginError(_("This account is disabled. Please contact the property office."))
+    login_code_check(phone=phone, code=code, now=now)
+    with transaction.atomic():
+        account, created = OwnerAccount.objects.get_or_create(phone=phone)
+        if created:
+            log_action(
+                "owners.account.created",
+                actor=None,
+                obj=account,
+                community_id=getattr(community_of_phone(phone), "pk", None),
+                changes={"owner": account.phone_masked},
+            )
+        OwnerAccount.objects.filter(pk=account.pk).update(last_login_at=now)
+        account.last_login_at = now
+    return account

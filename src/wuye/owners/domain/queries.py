@@ -1,0 +1,93 @@
+"""Reads for the portal, the owner API and the console's owner pages.
+
+An owner sees exactly the households their account is bound to; every read of the portal and the
+owner API starts from ``households_of(account)``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from wuye.core.models import Community
+from wuye.households.models import Household
+from wuye.owners.enums import BindingRequestState
+from wuye.owners.models import BindingRequest, HouseholdBinding, OwnerAccount
+
+
+def households_of(account: OwnerAccount) -> QuerySet[Household]:
+    return (
+        Household.objects.filter(owner_bindings__account=account).select_related("community").order_by("pk")
+    )
+
+
+def bindings_of(account: OwnerAccount) -> QuerySet[HouseholdBinding]:
+    return (
+        HouseholdBinding.objects.filter(account=account)
+        .select_related("household__community", "person")
+        .prefetch_related("household__room_links__room__building", "household__room_links__room__unit")
+        .order_by("pk")
+    )
+
+
+def binding_of(account: OwnerAccount, household_pk: int | None) -> HouseholdBinding | None:
+    """The account's binding to that household, or None (not bound: the household does not exist for them)."""
+    if household_pk is None:
+        return None
+    return bindings_of(account).filter(household_id=household_pk).first()
+
+
+def household_bindings(household: Household) -> QuerySet[HouseholdBinding]:
+    return HouseholdBinding.objects.filter(household=household).select_related(
+        "account", "person", "approved_by"
+    )
+
+
+def binding_requests_of(account: OwnerAccount) -> QuerySet[BindingRequest]:
+    return BindingRequest.objects.filter(account=account).select_related(
+        "community", "room__building", "room__unit"
+    )
+
+
+def pending_binding_requests(*, community: Community) -> QuerySet[BindingRequest]:
+    return (
+        BindingRequest.objects.filter(community=community, state=BindingRequestState.PENDING)
+        .select_related("account", "household", "person", "room__building", "room__unit")
+        .order_by("created_at", "pk")
+    )
+
+
+def decided_binding_requests(*, community: Community) -> QuerySet[BindingRequest]:
+    return (
+        BindingRequest.objects.filter(community=community)
+        .exclude(state=BindingRequestState.PENDING)
+        .select_related("account", "household", "room__building", "room__unit", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def accounts_of_community(*, community: Community, text: str = "") -> QuerySet[OwnerAccount]:
+    """Accounts bound to a household of the community, with how many of its households each holds."""
+    accounts = OwnerAccount.objects.filter(bindings__community=community)
+    if text:
+        accounts = accounts.filter(
+            Q(phone__contains=text)
+            | Q(display_name__contains=text)
+            | Q(bindings__household__name__contains=text)
+        )
+    return accounts.annotate(
+        households=Count("bindings", filter=Q(bindings__community=community), distinct=True)
+    ).order_by("-last_login_at", "pk")
+
+
+def bills_for_household(*, household: Household) -> list:
+    """HOOK for billing: the household's bills that are due, for the portal home and the owner API.
+
+    Returns [] until the billing app implements it (replace this body with a query on billing's
+    Bill; the portal renders each item through the ``portal/billing/bills_due.html`` include).
+    """
+    return []
+
+
+def debit_mandate_for_household(*, household: Household):
+    """HOOK for debit: the household's bank debit mandate (代扣协议), or None until debit lands."""
+    return

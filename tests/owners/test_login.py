@@ -1,0 +1,215 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PersonFactory
+from tests.owners.factories import HouseholdBindingFactory, OwnerAccountFactory
+from wuye.core.models import AuditLog
+from wuye.notifications.models import Message
+from wuye.owners.domain import login
+from wuye.owners.domain.login import LoginError, account_login, login_code_send
+from wuye.owners.models import LoginCode, OwnerAccount, code_digest
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13912345678"
+
+
+def sent_code(phone=PHONE) -> str:
+    body = Message.objects.filter(address=phone, event="owners.login.code").latest("pk").body
+    return re.search(r"\d{6}", body).group()
+
+
+def state():
+    """Everything a refusal must leave alone (codes only change their wrong-guess counter)."""
+    return (
+        list(LoginCode.objects.values_list("pk", "used_at", "attempts")),
+        OwnerAccount.objects.count(),
+        Message.objects.count(),
+        AuditLog.objects.count(),
+    )
+
+
+def test_login_code_send_stores_a_hash_and_queues_an_sms(household):
+    code = login_code_send(phone="139 1234 5678", client_address="10.0.0.1")
+
+    message = Message.objects.get()
+    plain = sent_code()
+    assert (code.phone, code.attempts, code.used_at, code.client_address) == (PHONE, 0, None, "10.0.0.1")
+    assert code.code_hash == code_digest(PHONE, plain)
+    assert plain not in code.code_hash
+    assert code.expires_at - code.created_at < timedelta(minutes=5, seconds=1)
+    assert (message.channel, message.address, message.community) == ("sms", PHONE, household.community)
+    assert "5" in message.body
+
+
+def test_login_code_send_for_an_unknown_phone_has_no_community(db):
+    login_code_send(phone="13800000000")
+
+    assert Message.objects.get().community is None
+
+
+def test_login_code_send_uses_the_accounts_language(db):
+    OwnerAccountFactory(phone=PHONE, language="en")
+
+    login_code_send(phone=PHONE)
+
+    message = Message.objects.get()
+    assert message.language == "en"
+    assert message.body.startswith("Your owner portal code is ")
+
+
+@pytest.mark.parametrize("phone", ["", "12345", "010-12345678", "2391234567a"])
+def test_login_code_send_refuses_a_phone_that_is_not_a_mobile(db, phone):
+    with pytest.raises(LoginError):
+        login_code_send(phone=phone)
+    assert state() == ([], 0, 0, 0)
+
+
+def test_login_code_send_refuses_a_second_code_within_a_minute(db):
+    first = login_code_send(phone=PHONE)
+    before = state()
+
+    with pytest.raises(LoginError, match="less than a minute"):
+        login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=59))
+
+    assert state() == before
+    login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=61))
+    assert LoginCode.objects.count() == 2
+
+
+def test_login_code_send_allows_five_codes_an_hour_per_phone(db):
+    start = timezone.now()
+    for minute in range(5):
+        code = login_code_send(phone=PHONE, now=start + timedelta(minutes=2 * minute))
+        LoginCode.objects.filter(pk=code.pk).update(created_at=start + timedelta(minutes=2 * minute))
+    before = state()
+
+    with pytest.raises(LoginError, match="Too many codes for this phone"):
+        login_code_send(phone=PHONE, now=start + timedelta(minutes=30))
+
+    assert state() == before
+
+
+def test_login_code_send_allows_twenty_codes_an_hour_per_address(db):
+    for number in range(20):
+        login_code_send(phone=f"1390000{number:04d}", client_address="10.0.0.9")
+    before = state()
+
+    with pytest.raises(LoginError, match="network"):
+        login_code_send(phone="13911112222", client_address="10.0.0.9")
+
+    assert state() == before
+    login_code_send(phone="13911112222", client_address="10.0.0.10")
+
+
+def test_account_login_creates_the_account_on_first_login(household):
+    login_code_send(phone=PHONE)
+
+    account = account_login(phone=PHONE, code=sent_code())
+
+    assert (account.phone, account.is_active, account.language) == (PHONE, True, "zh-hans")
+    assert account.last_login_at is not None
+    assert LoginCode.objects.get().used_at is not None
+    log = AuditLog.objects.get(action="owners.account.created")
+    assert (log.community, log.changes) == (household.community, {"owner": "139****5678"})
+
+
+def test_account_login_returns_the_existing_account(db):
+    existing = OwnerAccountFactory(phone=PHONE)
+    login_code_send(phone=PHONE)
+
+    assert account_login(phone=PHONE, code=sent_code()) == existing
+    assert OwnerAccount.objects.count() == 1
+
+
+def test_account_login_refuses_a_wrong_code_and_counts_it(db):
+    login_code_send(phone=PHONE)
+    wrong = "000000" if sent_code() != "000000" else "111111"
+    accounts, messages = OwnerAccount.objects.count(), Message.objects.count()
+
+    with pytest.raises(LoginError, match="4 attempts left"):
+        account_login(phone=PHONE, code=wrong)
+
+    code = LoginCode.objects.get()
+    assert (code.attempts, code.used_at) == (1, None)
+    assert (OwnerAccount.objects.count(), Message.objects.count()) == (accounts, messages)
+
+
+def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
+    login_code_send(phone=PHONE)
+    right = sent_code()
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(LoginError):
+            account_login(phone=PHONE, code=wrong)
+
+    with pytest.raises(LoginError, match="Too many wrong codes"):
+        account_login(phone=PHONE, code=right)
+
+    assert LoginCode.objects.get().attempts == 5
+    assert OwnerAccount.objects.count() == 0
+
+
+def test_account_login_refuses_an_expired_code(db):
+    code = login_code_send(phone=PHONE)
+    before = state()
+
+    with pytest.raises(LoginError, match="expired"):
+        account_login(phone=PHONE, code=sent_code(), now=code.expires_at)
+
+    assert state() == before
+
+
+def test_account_login_refuses_a_used_code(db):
+    login_code_send(phone=PHONE)
+    account_login(phone=PHONE, code=sent_code())
+    before = state()
+
+    with pytest.raises(LoginError, match="already used"):
+        account_login(phone=PHONE, code=sent_code())
+
+    assert state() == before
+
+
+def test_account_login_accepts_only_the_latest_code(db):
+    first = login_code_send(phone=PHONE)
+    old = sent_code()
+    login_code_send(phone=PHONE, now=first.created_at + timedelta(minutes=2))
+    new = sent_code()
+    if old == new:
+        pytest.skip("both random codes happen to be equal")
+
+    with pytest.raises(LoginError):
+        account_login(phone=PHONE, code=old)
+    assert account_login(phone=PHONE, code=new).phone == PHONE
+
+
+def test_account_login_refuses_a_disabled_account_without_using_the_code(db):
+    OwnerAccountFactory(phone=PHONE, is_active=False)
+    login_code_send(phone=PHONE)
+    before = state()
+
+    with pytest.raises(LoginError, match="disabled"):
+        account_login(phone=PHONE, code=sent_code())
+
+    assert state() == before
+
+
+def test_account_login_refuses_a_malformed_code_without_counting(db):
+    login_code_send(phone=PHONE)
+    before = state()
+
+    with pytest.raises(LoginError, match="six digits"):
+        account_login(phone=PHONE, code="12ab")
+
+    assert state() == before
+
+
+def test_community_of_phone_prefers_the_accounts_binding(db):
+    binding = HouseholdBindingFactory(person__phone=PHONE)
+    PersonFactory(phone=PHONE)
+
+    assert login.community_of_phone(PHONE) == binding.community
