@@ -73,6 +73,8 @@ def tiers_from(item_tiers: list[dict], price: Decimal) -> list[Tier]:
         for t in item_tiers
     ]
     ceilings = [t.up_to_centi for t in tiers[:-1]]
+    if tiers[-1].up_to_centi is not None:
+        ceilings.append(tiers[-1].up_to_centi)
     if (
         any(c is None for c in ceilings)
         or ceilings != sorted(ceilings)

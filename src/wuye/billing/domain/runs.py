@@ -1,0 +1,583 @@
+"""Billing runs (出账): preview, issue, void. Set-based: a run is a handful of SQL statements.
+
+A run for a community and a month decides which (fee item, month) pieces are due (``run_pieces``),
+computes every missing line into a temporary table with one INSERT … SELECT per piece (integer
+arithmetic only, see ``domain.compute``), and then, per chunk of buildings and in ONE database
+transaction per chunk: creates the missing bills, inserts the lines (``ON CONFLICT DO NOTHING`` on
+the one-line-per-room-item-month index), totals the bills, and posts one ledger transaction (Dr
+receivable per household, Cr income per fee item) built from exactly the lines it inserted.
+
+Why this is safe to repeat: a chunk either commits whole or not at all, and every statement skips
+what already exists, so a run killed at any point and run again ends with exactly the lines of a
+clean run, each posted once. Running a month again adds only what is missing (new rooms, new
+assignments, late meter readings); missed months can be run at any time.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wuye.billing.domain import compute
+from wuye.billing.enums import CYCLE_MONTHS, UNIT_FEN, Method, RoundingMode, RunState, Timing
+from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
+from wuye.billing.signals import bills_issued
+from wuye.core.audit import log_action, register_actions
+from wuye.core.models import Community
+from wuye.estate.models import Building, Room
+from wuye.ledger.enums import Account, TransactionKind
+from wuye.ledger.models import LedgerTransaction
+
+register_actions(
+    {
+        "billing.run.previewed": gettext_lazy("Billing run previewed"),
+        "billing.run.issued": gettext_lazy("Bills issued"),
+        "billing.run.voided": gettext_lazy("Billing run voided"),
+    }
+)
+
+TEMP = "wuye_run_lines"
+DEFAULT_CHUNK_ROOMS = 50_000
+
+
+class RunError(Exception):
+    """A refused billing-run action; the message is translated."""
+
+
+# --- SQL dialect ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    def whole(self, expression: str) -> str:
+        """A two- or four-decimal quantity scaled to a whole number (exact: it is rounded, not truncated)."""
+        if self.vendor == "postgresql":
+            return f"ROUND({expression})::bigint"
+        return f"CAST(ROUND({expression}) AS INTEGER)"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"GREATEST({a}, {b})" if self.vendor == "postgresql" else f"MAX({a}, {b})"
+
+    def least(self, a: str, b: str) -> str:
+        return f"LEAST({a}, {b})" if self.vendor == "postgresql" else f"MIN({a}, {b})"
+
+    def date(self, placeholder: str = "%s") -> str:
+        return f"{placeholder}::date" if self.vendor == "postgresql" else placeholder
+
+    def day(self, value: datetime.date) -> str:
+        """A date literal (from a date object, never from text)."""
+        literal = f"'{datetime.date.isoformat(value)}'"
+        return f"{literal}::date" if self.vendor == "postgresql" else literal
+
+    @property
+    def false(self) -> str:
+        return "false" if self.vendor == "postgresql" else "0"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def temp_table(self) -> str:
+        number = "numeric" if self.vendor == "postgresql" else "NUMERIC"
+        return (
+            f"CREATE TEMPORARY TABLE {TEMP} (room_id bigint, household_id bigint, building_id bigint, "
+            f"fee_item_id bigint, period date, quantity {number}(14, 2), billable_days integer, "
+            f"period_days integer, gross_fen bigint, discount_percent {number}(5, 2), "
+            f"discount_fixed_fen bigint, discount_fen bigint)"
+        )
+
+
+def dialect() -> Dialect:
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise RunError(f"unsupported database {connection.vendor}")
+    return Dialect(connection.vendor)
+
+
+def rounded(numerator: str, denominator: int, *, unit: str, mode: str) -> str:
+    """SQL for compute.round_fraction: the same integer formula, with the constants folded in."""
+    fen = UNIT_FEN[unit]
+    step = fen * denominator
+    if mode == RoundingMode.HALF_UP:
+        return f"((2 * ({numerator}) + {step}) / {2 * step}) * {fen}"
+    if mode == RoundingMode.UP:
+        return f"((({numerator}) + {step - 1}) / {step}) * {fen}"
+    return f"(({numerator}) / {step}) * {fen}"
+
+
+# --- What a run bills --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One fee item for one month: one INSERT … SELECT."""
+
+    item: FeeItem
+    month: datetime.date
+    first: datetime.date  # first and last day billable in the month (month ∩ item validity)
+    last: datetime.date
+
+    @property
+    def period_days(self) -> int:
+        return compute.month_end(self.month).day
+
+
+def run_pieces(*, community: Community, period: datetime.date) -> list[Piece]:
+    """Which (fee item, month) pairs a run for ``period`` bills, from each item's cycle and timing.
+
+    A cycle of k months bills in the months 1, 1+k, … of the year: prepaid items the k months that
+    start then, postpaid items the k months before. One-off items bill in the month they start.
+    """
+    period = compute.month_start(period)
+    pieces = []
+    for item in FeeItem.objects.filter(community=community, is_active=True).order_by("pk"):
+        if item.method == Method.ONE_OFF:
+            months = [period]
+        else:
+            cycle = CYCLE_MONTHS[item.cycle]
+            if (period.month - 1) % cycle:
+                continue
+            offset = 0 if item.timing == Timing.PREPAID else -cycle
+            months = [compute.add_months(period, offset + i) for i in range(cycle)]
+        for month in months:
+            first = max(month, item.valid_from)
+            last = min(d for d in (compute.month_end(month), item.valid_to) if d is not None)
+            if first <= last:
+                pieces.append(Piece(item=item, month=month, first=first, last=last))
+    return pieces
+
+
+def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
+    """INSERT the missing lines of one piece into the temporary table (rooms of the chunk only).
+
+    Dates and integers are written into the SQL as literals (they come from our own date objects
+    and integers, never from text); the two strings are parameters.
+    """
+    item, day = piece.item, sql.day
+    price_e4 = compute.to_e4(item.price)
+    params: list = []
+    usage_join = ""
+    window = f"a.starts_on <= {day(piece.last)} AND (a.ends_on IS NULL OR a.ends_on >= {day(piece.first)})"
+    prorated_days = (
+        sql.days_between(
+            sql.least(f"COALESCE(a.ends_on, {day(piece.last)})", day(piece.last)),
+            sql.greatest("a.starts_on", day(piece.first)),
+        )
+        + " + 1"
+    )
+    unit, mode = item.rounding_unit, item.rounding_mode
+    if item.method in (Method.BUILT_AREA, Method.INNER_AREA):
+        quantity, days = f"r.{item.method}", prorated_days
+        numerator = f"{sql.whole(quantity + ' * 100')} * {price_e4} * ({days})"
+        gross = rounded(numerator, 10000 * piece.period_days, unit=unit, mode=mode)
+    elif item.method == Method.FIXED:
+        quantity, days = "1", prorated_days
+        gross = rounded(f"{price_e4} * ({days})", 100 * piece.period_days, unit=unit, mode=mode)
+    elif item.method == Method.ONE_OFF:
+        quantity, days = "1", str(piece.period_days)
+        gross = rounded(str(price_e4), 100, unit=unit, mode=mode)
+        window = f"a.starts_on >= {day(piece.month)} AND a.starts_on <= {day(compute.month_end(piece.month))}"
+    else:  # metered: the month's usage of the room's meters of that kind plus its shares of shared meters
+        quantity, days = "u.usage", str(piece.period_days)
+        usage_centi = sql.whole("u.usage * 100")
+        segments, lower = [], 0
+        for tier in compute.tiers_from(item.tiers, item.price):
+            upper = usage_centi if tier.up_to_centi is None else sql.least(usage_centi, str(tier.up_to_centi))
+            segments.append(f"{sql.greatest(f'{upper} - {lower}', '0')} * {tier.price_e4}")
+            lower = tier.up_to_centi or 0
+        gross = rounded(" + ".join(segments), 10000, unit=unit, mode=mode)
+        usage_join = (
+            "JOIN (SELECT room_id, SUM(usage) AS usage FROM ("
+            " SELECT m.room_id AS room_id, mr.usage AS usage FROM billing_meterreading mr"
+            " JOIN billing_meter m ON m.id = mr.meter_id"
+            f" WHERE m.community_id = {int(item.community_id)} AND m.kind = %s AND m.room_id IS NOT NULL"
+            f" AND mr.period = {day(piece.month)}"
+            " UNION ALL"
+            " SELECT su.room_id, su.usage FROM billing_sharedusage su"
+            f" WHERE su.community_id = {int(item.community_id)} AND su.kind = %s AND su.period = {day(piece.month)}"
+            ") AS usage_rows GROUP BY room_id) AS u ON u.room_id = r.id"
+        )
+        params += [item.meter_kind, item.meter_kind]
+    discount = sql.least("gross", "(2 * gross * bp + 10000) / 20000 + discount_fen")
+    statement = f"""
+        INSERT INTO {TEMP} (room_id, household_id, building_id, fee_item_id, period, quantity, billable_days,
+                            period_days, gross_fen, discount_percent, discount_fixed_fen, discount_fen)
+        SELECT room_id, household_id, building_id, fee_item_id, {day(piece.month)}, quantity, days,
+               {piece.period_days}, gross, discount_percent, discount_fen, {discount}
+        FROM (
+            SELECT r.id AS room_id, hr.household_id AS household_id, r.building_id AS building_id,
+                   a.fee_item_id AS fee_item_id, {quantity} AS quantity, {days} AS days, {gross} AS gross,
+                   a.discount_percent AS discount_percent, a.discount_fen AS discount_fen,
+                   {sql.whole("a.discount_percent * 100")} AS bp
+            FROM billing_feeassignment a
+            JOIN estate_room r ON r.id = a.room_id
+            JOIN households_householdroom hr ON hr.room_id = r.id
+            {usage_join}
+            WHERE a.fee_item_id = {int(item.pk)} AND {window}
+              AND r.building_id IN (SELECT building_id FROM wuye_run_chunk)
+              AND NOT EXISTS (SELECT 1 FROM billing_billline l WHERE l.room_id = r.id
+                              AND l.fee_item_id = a.fee_item_id AND l.period = {day(piece.month)}
+                              AND l.is_void = {sql.false})
+        ) AS computed
+    """
+    return statement, params
+
+
+def _compute_lines(*, pieces: list[Piece], building_pks: list[int]) -> int:
+    """Fill the temporary table with the missing lines of these buildings. Returns how many."""
+    sql = dialect()
+    with connection.cursor() as cursor:
+        for name in (TEMP, "wuye_run_chunk"):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(sql.temp_table())
+        cursor.execute("CREATE TEMPORARY TABLE wuye_run_chunk (building_id bigint PRIMARY KEY)")
+        cursor.executemany(
+            "INSERT INTO wuye_run_chunk (building_id) VALUES (%s)", [(pk,) for pk in building_pks]
+        )
+        for piece in pieces:
+            statement, params = _piece_sql(piece, sql)
+            cursor.execute(statement, params)
+        cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
+        return cursor.fetchone()[0]
+
+
+def _drop_temp() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP}")
+        cursor.execute("DROP TABLE IF EXISTS wuye_run_chunk")
+
+
+def _chunks(*, community: Community, chunk_rooms: int) -> list[tuple[list[int], int]]:
+    """Buildings grouped so that each chunk holds about ``chunk_rooms`` rooms: [(building pks, rooms)]."""
+    counts = {}
+    for building_pk in (
+        Room.objects.filter(community=community).values_list("building_id", flat=True).order_by()
+    ):
+        counts[building_pk] = counts.get(building_pk, 0) + 1
+    chunks, current, size = [], [], 0
+    for building_pk in (
+        Building.objects.filter(community=community).order_by("pk").values_list("pk", flat=True)
+    ):
+        current.append(building_pk)
+        size += counts.get(building_pk, 0)
+        if size >= chunk_rooms:
+            chunks.append((current, size))
+            current, size = [], 0
+    if current:
+        chunks.append((current, size))
+    return chunks
+
+
+# --- Preview -------------------------------------------------------------------------------------------
+
+
+def _problems(*, community: Community, pieces: list[Piece]) -> dict:
+    """Rooms that an item applies to but that cannot be billed: no household, or no meter reading."""
+    sql = dialect()
+    d = sql.date
+    problems: dict[str, dict] = {}
+    with connection.cursor() as cursor:
+        for piece in pieces:
+            base = (
+                "FROM billing_feeassignment a JOIN estate_room r ON r.id = a.room_id "
+                "JOIN estate_building b ON b.id = r.building_id JOIN estate_unit un ON un.id = r.unit_id "
+                f"WHERE a.fee_item_id = %s AND a.starts_on <= {d()} AND (a.ends_on IS NULL OR a.ends_on >= {d()})"
+            )
+            params = [piece.item.pk, piece.last, piece.first]
+            checks = [
+                (
+                    "no_household",
+                    "AND NOT EXISTS (SELECT 1 FROM households_householdroom hr WHERE hr.room_id = r.id)",
+                    [],
+                )
+            ]
+            if piece.item.method == Method.METERED:
+                checks.append(
+                    (
+                        "no_reading",
+                        "AND NOT EXISTS (SELECT 1 FROM billing_meterreading mr JOIN billing_meter m ON m.id = mr.meter_id "
+                        f"WHERE m.room_id = r.id AND m.kind = %s AND mr.period = {d()}) "
+                        "AND NOT EXISTS (SELECT 1 FROM billing_sharedusage su WHERE su.room_id = r.id "
+                        f"AND su.kind = %s AND su.period = {d()})",
+                        [piece.item.meter_kind, piece.month, piece.item.meter_kind, piece.month],
+                    )
+                )
+            for code, condition, extra in checks:
+                cursor.execute(f"SELECT COUNT(*) {base} {condition}", params + extra)
+                count = cursor.fetchone()[0]
+                if not count:
+                    continue
+                cursor.execute(
+                    f"SELECT b.name, un.name, r.number {base} {condition} ORDER BY b.name, un.name, r.number LIMIT 20",
+                    params + extra,
+                )
+                key = f"{code}:{piece.item.pk}:{piece.month:%Y-%m}"
+                problems[key] = {
+                    "code": code,
+                    "fee_item": piece.item.name,
+                    "month": f"{piece.month:%Y-%m}",
+                    "count": count,
+                    "rooms": ["-".join(row) for row in cursor.fetchall()],
+                }
+    return {"items": list(problems.values())}
+
+
+@transaction.atomic
+def run_preview(*, community: Community, period: datetime.date, actor) -> BillingRun:
+    """Compute what a run would issue, without issuing: totals per fee item and building, and problems."""
+    period = compute.month_start(period)
+    pieces = run_pieces(community=community, period=period)
+    buildings = list(Building.objects.filter(community=community).values_list("pk", flat=True))
+    lines = _compute_lines(pieces=pieces, building_pks=buildings)
+    names = dict(Building.objects.filter(community=community).values_list("pk", "name"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fee_item_id, COUNT(*), SUM(gross_fen), SUM(discount_fen) FROM {TEMP} GROUP BY fee_item_id"
+        )
+        by_item = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT building_id, COUNT(*), SUM(gross_fen - discount_fen) FROM {TEMP} GROUP BY building_id"
+        )
+        by_building = cursor.fetchall()
+        cursor.execute(
+            f"SELECT COUNT(DISTINCT household_id), COALESCE(SUM(gross_fen - discount_fen), 0) FROM {TEMP}"
+        )
+        households, total = cursor.fetchone()
+    _drop_temp()
+    items = {item.pk: item.name for item in (piece.item for piece in pieces)}
+    preview = {
+        "pieces": [{"fee_item": p.item.name, "month": f"{p.month:%Y-%m}"} for p in pieces],
+        "lines": lines,
+        "households": households,
+        "total_fen": int(total),
+        "by_item": [
+            {
+                "fee_item": items[pk],
+                "lines": n,
+                "gross_fen": int(g),
+                "discount_fen": int(dc),
+                "amount_fen": int(g - dc),
+            }
+            for pk, (n, g, dc) in sorted(by_item.items())
+        ],
+        "by_building": [
+            {"building": names.get(pk, str(pk)), "lines": n, "amount_fen": int(a)}
+            for pk, n, a in sorted(by_building, key=lambda row: names.get(row[0], ""))
+        ],
+        "problems": _problems(community=community, pieces=pieces),
+    }
+    run = BillingRun.objects.create(
+        community=community,
+        period=period,
+        preview=preview,
+        created_by=actor,
+        progress_total=Room.objects.filter(community=community).count(),
+    )
+    log_action(
+        "billing.run.previewed",
+        actor=actor,
+        obj=run,
+        community_id=community.pk,
+        changes={"period": f"{period:%Y-%m}", "lines": lines, "total_fen": int(total)},
+    )
+    return run
+
+
+# --- Issue ------------------------------------------------------------------------------------------------
+
+
+def _due_on(pieces: list[Piece], period: datetime.date) -> datetime.date:
+    day = min((piece.item.due_day for piece in pieces), default=15)
+    return period.replace(day=day)
+
+
+def _issue_chunk(
+    *, run: BillingRun, pieces: list[Piece], building_pks: list[int], actor
+) -> tuple[int, int, list]:
+    """One chunk in one database transaction. Returns (lines inserted, total fen, household pks)."""
+    sql = dialect()
+    d = sql.date
+    community_id = run.community_id
+    with transaction.atomic():
+        if not _compute_lines(pieces=pieces, building_pks=building_pks):
+            _drop_temp()
+            return 0, 0, []
+        record = LedgerTransaction.objects.create(
+            community_id=community_id,
+            kind=TransactionKind.BILLING,
+            reference=f"billing.run:{run.pk}",
+            memo=f"{run.period:%Y-%m}",
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state, total_fen, due_on,
+                                              created_at)
+                    SELECT DISTINCT %s, household_id, {d()}, %s, 'open', 0, {d()}, %s FROM {TEMP} WHERE 1 = 1
+                    ON CONFLICT DO NOTHING""",
+                [community_id, run.period, run.pk, _due_on(pieces, run.period), now],
+            )
+            cursor.execute(
+                f"""INSERT INTO billing_billline (community_id, bill_id, household_id, room_id, fee_item_id, period,
+                        method, quantity, price, tiers, billable_days, period_days, rounding_unit, rounding_mode,
+                        gross_fen, discount_percent, discount_fixed_fen, discount_fen, amount_fen, adjusted_fen,
+                        waived_fen, paid_fen, is_void, late_fee_waiver_reason, transaction_id)
+                    SELECT %s, b.id, t.household_id, t.room_id, t.fee_item_id, t.period, f.method, t.quantity, f.price,
+                           f.tiers, t.billable_days, t.period_days, f.rounding_unit, f.rounding_mode, t.gross_fen,
+                           t.discount_percent, t.discount_fixed_fen, t.discount_fen, t.gross_fen - t.discount_fen,
+                           0, 0, 0, %s, '', %s
+                    FROM {TEMP} t
+                    JOIN billing_bill b ON b.household_id = t.household_id AND b.period = {d()} AND b.state <> 'void'
+                    JOIN billing_feeitem f ON f.id = t.fee_item_id
+                    WHERE 1 = 1
+                    ON CONFLICT DO NOTHING""",
+                [community_id, False, record.pk, run.period],
+            )
+            inserted = cursor.rowcount
+            cursor.execute(
+                """UPDATE billing_bill SET
+                       total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
+                                    WHERE l.bill_id = billing_bill.id AND l.is_void = %s),
+                       state = CASE WHEN state IN ('paid', 'waived', 'partial')
+                                    THEN 'partial' ELSE state END
+                   WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id = %s)""",
+                [False, record.pk],
+            )
+            cursor.execute(
+                """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
+                                               amount_fen)
+                   SELECT %s, %s, %s, household_id, NULL, SUM(amount_fen) FROM billing_billline
+                   WHERE transaction_id = %s GROUP BY household_id HAVING SUM(amount_fen) <> 0""",
+                [record.pk, community_id, Account.RECEIVABLE, record.pk],
+            )
+            cursor.execute(
+                """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
+                                               amount_fen)
+                   SELECT %s, %s, %s, NULL, fee_item_id, -SUM(amount_fen) FROM billing_billline
+                   WHERE transaction_id = %s GROUP BY fee_item_id HAVING SUM(amount_fen) <> 0""",
+                [record.pk, community_id, Account.INCOME, record.pk],
+            )
+            cursor.execute(
+                "SELECT COALESCE(SUM(amount_fen), 0) FROM billing_billline WHERE transaction_id = %s",
+                [record.pk],
+            )
+            total = int(cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT DISTINCT household_id FROM billing_billline WHERE transaction_id = %s", [record.pk]
+            )
+            households = [row[0] for row in cursor.fetchall()]
+        _drop_temp()
+        BillingRun.objects.filter(pk=run.pk).update(
+            lines_issued=F("lines_issued") + inserted, total_fen=F("total_fen") + total
+        )
+        transaction.on_commit(
+            lambda: bills_issued.send(
+                sender=BillingRun, community_id=community_id, run_id=run.pk, household_ids=households
+            )
+        )
+    return inserted, total, households
+
+
+def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS, progress=None) -> BillingRun:
+    """Issue the bills of a previewed (or interrupted) run, chunk by chunk, each chunk committed whole.
+
+    ``progress(done_rooms, total_rooms)`` is called after each chunk (the console polls the run row).
+    """
+    claimed = BillingRun.objects.filter(pk=run.pk, state__in=[RunState.PREVIEWED, RunState.ISSUING]).update(
+        state=RunState.ISSUING, progress_done=0
+    )
+    if not claimed:
+        raise RunError(_("Only a previewed or interrupted run can be issued."))
+    community = run.community
+    pieces = run_pieces(community=community, period=run.period)
+    chunks = _chunks(community=community, chunk_rooms=chunk_rooms)
+    total_rooms = sum(size for _pks, size in chunks)
+    BillingRun.objects.filter(pk=run.pk).update(progress_total=total_rooms)
+    done = 0
+    for building_pks, size in chunks:
+        _issue_chunk(run=run, pieces=pieces, building_pks=building_pks, actor=actor)
+        done += size
+        BillingRun.objects.filter(pk=run.pk).update(progress_done=done)
+        if progress is not None:
+            progress(done, total_rooms)
+    BillingRun.objects.filter(pk=run.pk).update(state=RunState.ISSUED, issued_at=timezone.now())
+    run.refresh_from_db()
+    log_action(
+        "billing.run.issued",
+        actor=actor,
+        obj=run,
+        community_id=community.pk,
+        changes={"period": f"{run.period:%Y-%m}", "lines": run.lines_issued, "total_fen": run.total_fen},
+    )
+    return run
+
+
+# --- Void --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
+    """Void an issued run before any of its lines is paid, adjusted or waived: reversing entries, audited."""
+    run = BillingRun.objects.select_for_update().get(pk=run.pk)
+    if run.state != RunState.ISSUED:
+        raise RunError(_("Only an issued run can be voided."))
+    if not reason.strip():
+        raise RunError(_("Give a reason for voiding the run."))
+    transactions = LedgerTransaction.objects.filter(
+        community_id=run.community_id, reference=f"billing.run:{run.pk}", kind=TransactionKind.BILLING
+    )
+    lines = BillLine.objects.filter(transaction__in=transactions, is_void=False)
+    if lines.exclude(paid_fen=0, waived_fen=0, adjusted_fen=0).exists():
+        raise RunError(
+            _("Bills of this run have payments, adjustments or waivers; it can no longer be voided.")
+        )
+    reversal = LedgerTransaction.objects.create(
+        community_id=run.community_id,
+        kind=TransactionKind.VOID,
+        reference=f"billing.run:{run.pk}",
+        memo=reason.strip()[:200],
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id, amount_fen)
+               SELECT %s, community_id, account, household_id, fee_item_id, -amount_fen FROM ledger_posting
+               WHERE transaction_id IN (SELECT id FROM ledger_ledgertransaction
+                                        WHERE reference = %s AND kind = %s AND community_id = %s)""",
+            [reversal.pk, f"billing.run:{run.pk}", TransactionKind.BILLING, run.community_id],
+        )
+    bill_pks = list(lines.values_list("bill_id", flat=True).distinct())
+    lines.update(is_void=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
+                                                   WHERE l.bill_id = billing_bill.id AND l.is_void = %s)
+               WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id IN
+                            (SELECT id FROM ledger_ledgertransaction WHERE reference = %s AND community_id = %s))""",
+            [False, f"billing.run:{run.pk}", run.community_id],
+        )
+    Bill.objects.filter(pk__in=bill_pks).exclude(lines__is_void=False).update(state="void")
+    run.state, run.voided_at, run.voided_by, run.void_reason = (
+        RunState.VOID,
+        timezone.now(),
+        actor,
+        reason.strip(),
+    )
+    run.save(update_fields=["state", "voided_at", "voided_by", "void_reason"])
+    log_action(
+        "billing.run.voided",
+        actor=actor,
+        obj=run,
+        community_id=run.community_id,
+        changes={"period": f"{run.period:%Y-%m}", "reason": run.void_reason, "bills": len(bill_pks)},
+    )
+    return run
