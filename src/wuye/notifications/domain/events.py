@@ -1,23 +1,25 @@
 """Events whose messages the notifications app defines itself, for apps that only call ``notify``.
 
-Apps that own an event may register it again (for instance to add ``choices`` for a state code);
-the later registration wins.
+Apps that own an event may register it again (for instance with other wording); the later
+registration wins. The context keys are those the calling apps pass.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from wuye.notifications.domain.outbox import register_event
 
+# Context from wuye.service: request_pk, category, action, from_state, state (code), state_label, note.
 register_event(
     "service.request.changed",
     _("Service request changed"),
-    _("Request %(reference)s: %(state)s"),
-    _("Your request %(reference)s (%(title)s) is now: %(state)s. %(note)s"),
+    _("Request #%(request_pk)s: %(state)s"),
+    _("Your request #%(request_pk)s (%(category)s) is now: %(state)s. %(note)s"),
     choices={"state": "wuye.service.enums.RequestState"},
 )
+# Context from wuye.notices: notice_pk, title, urgent, pinned.
 register_event(
     "notices.notice.published",
     _("Notice published"),
     _("Notice: %(title)s"),
-    _("%(community)s has published a notice: %(title)s. %(summary)s"),
+    _("%(community)s has published a notice: %(title)s. Read it in the owner portal."),
 )

@@ -8,12 +8,8 @@ recipient inside ``translation.override(language)``, and the context may later c
 A context value that is the code of a TextChoices enum named in ``choices`` is shown as its label,
 in the recipient's language. Every template may also use ``%(community)s`` (the community's name).
 
-Context keys of the events registered here (callers pass them):
-
-* ``service.request.changed``: ``reference`` (request number), ``title``, ``state`` (code; label
-  shown if the service app registers its enum), ``note`` (optional free text).
-* ``notices.notice.published``: ``title``, ``summary`` (optional).
-* ``owners.login.code``: ``code``, ``minutes``.
+The events registered by this app (``domain/events.py``) and by owners say which context keys
+their templates use.
 
 Delivery: ``outbox_deliver_due`` claims due messages with a conditional UPDATE (so any number of
 workers can run it at once), sends each through its channel's backend, and marks it sent, or
@@ -116,7 +112,10 @@ def render(event_key: str, context: dict[str, Any], language: str) -> tuple[str,
     with translation.override(language):
         values = _Context(context)
         for key, choices in event.choices.items():
-            enum = import_string(choices) if isinstance(choices, str) else choices
+            try:
+                enum = import_string(choices) if isinstance(choices, str) else choices
+            except ImportError:  # the enum's app is not installed: show the code as it is
+                continue
             if values.get(key) in enum.values:
                 values[key] = str(enum(values[key]).label)
         subject = str(event.subject) % values
