@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
     name = "wuye.portal"
     label = "portal"
     verbose_name = _("Owner portal")
+
+    def ready(self) -> None:
+        from wuye.portal import sections  # noqa: F401  (placeholder home sections for billing and debit)

@@ -91,3 +91,78 @@ def bills_for_household(*, household: Household) -> list:
 def debit_mandate_for_household(*, household: Household):
     """HOOK for debit: the household's bank debit mandate (代扣协议), or None until debit lands."""
     return
+
+
+# --- what an owner sees of the service desk and the notices ---------------------------------------
+
+
+def acting_person(binding: HouseholdBinding):
+    """The archive person an account acts as in a household: the bound person, else the household's
+    current resident with the account's phone; None if neither exists (e.g. the person was removed)."""
+    if binding.person_id is not None:
+        return binding.person
+    return (
+        binding.household.people.filter(phone=binding.account.phone, moved_out_on__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def requests_of(*, household: Household):
+    from wuye.service.domain.queries import requests_of_household
+
+    return requests_of_household(household=household).select_related("category", "room")
+
+
+def request_of(*, account: OwnerAccount, pk: int):
+    """One service request of any household the account is bound to, or None."""
+    from wuye.service.models import ServiceRequest
+
+    return (
+        ServiceRequest.objects.filter(pk=pk, household__in=households_of(account).values("pk"))
+        .select_related("category__parent", "room__building", "room__unit", "building", "household", "person")
+        .first()
+    )
+
+
+def request_photo_of(*, account: OwnerAccount, pk: int):
+    from wuye.service.models import RequestPhoto
+
+    return RequestPhoto.objects.filter(
+        pk=pk, request__household__in=households_of(account).values("pk")
+    ).first()
+
+
+def notices_of(*, household: Household, now=None):
+    """The notices the household sees now (urgent, then pinned, then newest), each with ``is_read``."""
+    from django.db.models import Exists, OuterRef
+
+    from wuye.notices.domain.queries import notices_for_household
+    from wuye.notices.models import NoticeRead
+
+    read = NoticeRead.objects.filter(notice=OuterRef("pk"), household=household)
+    return notices_for_household(household=household, now=now).annotate(is_read=Exists(read))
+
+
+def notice_of(*, household: Household, pk: int, now=None):
+    return notices_of(household=household, now=now).filter(pk=pk).first()
+
+
+def activities_for(*, household: Household, now=None):
+    """Open activities of the household's community, soonest first, with places taken."""
+    from wuye.notices.domain.queries import activities_open
+
+    return activities_open(community=household.community, now=now)
+
+
+def activity_of(*, household: Household, pk: int):
+    """An activity of the household's community (open or not: a sign-up may need cancelling), or None."""
+    from wuye.notices.models import Activity
+
+    return Activity.objects.filter(pk=pk, community_id=household.community_id).first()
+
+
+def signups_of(*, household: Household):
+    from wuye.notices.domain.queries import signups_of_household
+
+    return signups_of_household(household=household)

@@ -1,0 +1,30 @@
+"""The owner's home: the household, what needs attention (bills, requests, notices), its people."""
+
+from __future__ import annotations
+
+from wuye.owners.domain.queries import notices_of, requests_of
+from wuye.owners.sections import portal_sections_for
+from wuye.portal.auth import owner_required
+from wuye.portal.views.base import render_portal
+
+HOME_ITEMS = 5
+
+
+@owner_required
+def home(request):
+    household = request.household
+    return render_portal(
+        request,
+        "portal/home.html",
+        {
+            "sections": portal_sections_for(household, request.owner),
+            "requests": list(requests_of(household=household)[:HOME_ITEMS]),
+            "notices": list(notices_of(household=household)[:HOME_ITEMS]),
+            "rooms": [
+                link.room for link in household.room_links.select_related("room__building", "room__unit")
+            ],
+            "people": household.people.filter(moved_out_on__isnull=True),
+            "vehicles": household.vehicles.all(),
+        },
+        tab="home",
+    )
