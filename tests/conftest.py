@@ -7,7 +7,10 @@ from wuye.core.enums import Role
 
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings):
-    """Tests run without collectstatic: serve assets from the apps, not from a manifest."""
+    """Tests run without collectstatic: serve assets from the apps, not from a manifest.
+
+    Background jobs run inline, so a test sees their effect when the request returns."""
+    settings.WUYE_JOBS = "inline"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

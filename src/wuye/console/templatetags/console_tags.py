@@ -17,3 +17,23 @@ def change_rows(changes):
             label, shown = field_display(field, value)
             rows.append((label, None, shown, False))
     return rows
+
+
+@register.filter
+def yuan(fen):
+    """Integer fen shown as yuan with two decimals and thousands separators: 123456 → 1,234.56."""
+    if fen is None or fen == "":
+        return ""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+@register.filter
+def percent_of(part, whole):
+    """part / whole as a percentage with one decimal, from integers (no float on money)."""
+    if not whole:
+        return "—"
+    tenths = (int(part) * 2000 + int(whole)) // (2 * int(whole))
+    return f"{tenths // 10}.{tenths % 10}%"
