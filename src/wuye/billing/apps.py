@@ -6,3 +6,8 @@ class BillingConfig(AppConfig):
     name = "wuye.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        # Audit labels of bills and late fees, the household page's bills section, the 欠费 tag rule.
+        from wuye.billing import tagrules  # noqa: F401
+        from wuye.billing.domain import arrears, bills, latefees  # noqa: F401

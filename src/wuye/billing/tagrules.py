@@ -1,0 +1,47 @@
+"""The system tag 欠费 (in arrears): households owing anything overdue as of today.
+
+Overdue status changes with the calendar as well as with writes: a bill falls due at midnight with no
+write at all. So the tag is refreshed two ways: by every write that changes what a line owes
+(adjustments and waivers here; payments call ``arrears_tag_refresh_on_commit`` too), after commit,
+and by ``wuye tags_refresh`` (run it daily, e.g. from cron, to catch bills that fell due).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import pgettext_lazy
+
+from wuye.core.models import Community
+from wuye.households.domain.tagrules import TagRule, register_tag_rule, tags_refresh
+from wuye.households.enums import TagColour
+
+ARREARS_RULE = "arrears"
+
+
+def _households_in_arrears(community: Community):
+    from wuye.billing.domain.arrears import overdue_household_pks
+
+    return overdue_household_pks(community=community, as_of=timezone.localdate())
+
+
+register_tag_rule(
+    TagRule(
+        key=ARREARS_RULE,
+        name=pgettext_lazy("system tag", "In arrears"),
+        colour=TagColour.RED,
+        description=pgettext_lazy("system tag", "Owes an amount past its due date"),
+        households=_households_in_arrears,
+    )
+)
+
+
+def arrears_tag_refresh(*, community_id: int) -> tuple[int, int]:
+    """Bring the 欠费 tag of one community in line now; (added, removed)."""
+    community = Community.objects.get(pk=community_id)
+    return tags_refresh(community=community, keys=[ARREARS_RULE])[ARREARS_RULE]
+
+
+def arrears_tag_refresh_on_commit(*, community_id: int) -> None:
+    """After the current transaction commits (at once outside one), refresh the 欠费 tag."""
+    transaction.on_commit(lambda: arrears_tag_refresh(community_id=community_id))
