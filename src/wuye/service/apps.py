@@ -6,3 +6,7 @@ class ServiceConfig(AppConfig):
     name = "wuye.service"
     label = "service"
     verbose_name = _("Service requests")
+
+    def ready(self) -> None:
+        # Importing the domain modules registers their audit labels for the timeline.
+        from wuye.service.domain import categories, requests, sla, teams  # noqa: F401

@@ -1,0 +1,173 @@
+"""Reads of notices and activities: targeting, what a household sees, read counts, attendees."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from wuye.core.models import Community
+from wuye.households.enums import PersonKind
+from wuye.households.models import Household, HouseholdRoom, HouseholdTag, Person
+from wuye.notices.enums import ActivityState, Audience, NoticeState
+from wuye.notices.models import Activity, ActivitySignup, Notice, NoticeBuilding, NoticeRead, NoticeTag
+
+VISIBLE_STATES = (NoticeState.SCHEDULED, NoticeState.PUBLISHED)
+
+
+def live_q(now: datetime.datetime) -> Q:
+    """Published (or scheduled and due: visibility never waits for the job) and not expired."""
+    return Q(state__in=VISIBLE_STATES, publish_at__lte=now) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def targeted_households(*, notice: Notice) -> QuerySet[Household]:
+    """The households a notice is for: all of the community's, those with a room in one of its
+    buildings, or those carrying any one of its tags."""
+    households = Household.objects.filter(community_id=notice.community_id)
+    if notice.audience == Audience.BUILDINGS:
+        buildings = NoticeBuilding.objects.filter(notice=notice).values("building")
+        households = households.filter(
+            pk__in=HouseholdRoom.objects.filter(room__building__in=buildings).values("household")
+        )
+    elif notice.audience == Audience.TAGS:
+        tags = NoticeTag.objects.filter(notice=notice).values("tag")
+        households = households.filter(pk__in=HouseholdTag.objects.filter(tag__in=tags).values("household"))
+    return households.order_by("pk")
+
+
+def notices_for_household(*, household: Household, now: datetime.datetime | None = None) -> QuerySet[Notice]:
+    """The notices a household sees now: live and targeted at it; urgent first, then pinned, then newest."""
+    now = now or timezone.now()
+    buildings = HouseholdRoom.objects.filter(household=household).values("room__building")
+    tags = HouseholdTag.objects.filter(household=household).values("tag")
+    targeted = (
+        Q(audience=Audience.COMMUNITY)
+        | Q(
+            audience=Audience.BUILDINGS,
+            pk__in=NoticeBuilding.objects.filter(building__in=buildings).values("notice"),
+        )
+        | Q(audience=Audience.TAGS, pk__in=NoticeTag.objects.filter(tag__in=tags).values("notice"))
+    )
+    return (
+        Notice.objects.filter(community_id=household.community_id)
+        .filter(live_q(now))
+        .filter(targeted)
+        .order_by("-urgent", "-pinned", "-publish_at", "-pk")
+    )
+
+
+def notice_is_for(*, notice: Notice, household: Household, now: datetime.datetime | None = None) -> bool:
+    return notices_for_household(household=household, now=now).filter(pk=notice.pk).exists()
+
+
+def unread_notices_count(*, household: Household, now: datetime.datetime | None = None) -> int:
+    """How many live notices the household has not opened (the portal's badge)."""
+    return (
+        notices_for_household(household=household, now=now)
+        .exclude(pk__in=NoticeRead.objects.filter(household=household).values("notice"))
+        .count()
+    )
+
+
+@dataclass
+class ReadCounts:
+    targeted: int
+    read: int
+
+    @property
+    def unread(self) -> int:
+        return self.targeted - self.read
+
+
+def notice_read_counts(*, notice: Notice) -> ReadCounts:
+    """Of the households the notice targets now, how many have read it and how many have not."""
+    targeted = targeted_households(notice=notice)
+    read = targeted.filter(pk__in=NoticeRead.objects.filter(notice=notice).values("household")).count()
+    return ReadCounts(targeted=targeted.count(), read=read)
+
+
+def notice_reads(*, notice: Notice) -> QuerySet[NoticeRead]:
+    return (
+        NoticeRead.objects.filter(notice=notice)
+        .select_related("household", "person")
+        .order_by("read_at", "pk")
+    )
+
+
+def unread_households(*, notice: Notice) -> QuerySet[Household]:
+    return targeted_households(notice=notice).exclude(
+        pk__in=NoticeRead.objects.filter(notice=notice).values("household")
+    )
+
+
+def people_to_notify(*, notice: Notice, today: datetime.date | None = None) -> QuerySet[Person]:
+    """Owners and tenants of the targeted households who can be reached (have a phone, still live there)."""
+    today = today or timezone.localdate()
+    return (
+        Person.objects.filter(
+            household__in=targeted_households(notice=notice).values("pk"),
+            kind__in=[PersonKind.OWNER, PersonKind.TENANT],
+        )
+        .exclude(phone="")
+        .filter(Q(moved_out_on__isnull=True) | Q(moved_out_on__gt=today))
+        .order_by("household", "pk")
+    )
+
+
+def notices_of(*, community: Community, state: str = "") -> QuerySet[Notice]:
+    queryset = Notice.objects.filter(community=community).annotate(read_count=Count("reads"))
+    if state in NoticeState.values:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-pinned", "-created_at", "-pk")
+
+
+def notice_state_counts(*, community: Community) -> dict[str, int]:
+    counts = dict(
+        Notice.objects.filter(community=community).values_list("state").annotate(n=Count("pk")).order_by()
+    )
+    return {state: counts.get(state, 0) for state in NoticeState.values}
+
+
+# --- activities ---------------------------------------------------------------------------------------
+
+
+def signups_active_count(*, activity: Activity) -> int:
+    return ActivitySignup.objects.filter(activity=activity, cancelled_at__isnull=True).count()
+
+
+def activity_attendees(*, activity: Activity) -> QuerySet[ActivitySignup]:
+    """The active sign-ups, first come first listed, with what the attendee list shows."""
+    return (
+        ActivitySignup.objects.filter(activity=activity, cancelled_at__isnull=True)
+        .select_related("person", "household")
+        .prefetch_related("household__room_links__room__building", "household__room_links__room__unit")
+        .order_by("created_at", "pk")
+    )
+
+
+def activities_of(*, community: Community) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(community=community)
+        .annotate(taken=Count("signups", filter=Q(signups__cancelled_at__isnull=True)))
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def activities_open(*, community: Community, now: datetime.datetime | None = None) -> QuerySet[Activity]:
+    """Activities the portal offers: open, not started yet; soonest first, with places taken."""
+    now = now or timezone.now()
+    return (
+        activities_of(community=community)
+        .filter(state=ActivityState.OPEN, starts_at__gt=now)
+        .order_by("starts_at", "pk")
+    )
+
+
+def signups_of_household(*, household: Household) -> QuerySet[ActivitySignup]:
+    return ActivitySignup.objects.filter(household=household, cancelled_at__isnull=True).select_related(
+        "activity", "person"
+    )
