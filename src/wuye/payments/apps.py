@@ -6,3 +6,7 @@ class PaymentsConfig(AppConfig):
     name = "wuye.payments"
     label = "payments"
     verbose_name = _("Payments and receipts")
+
+    def ready(self) -> None:
+        from wuye.payments import receivers, sections  # noqa: F401  (billing's and households' extension points)
+        from wuye.payments.domain import prepayments, receipts  # noqa: F401  (audit and field labels)

@@ -1,0 +1,148 @@
+"""``wuye ledger check``: the ledger against the documents it backs, community by community.
+
+Five checks, each a couple of aggregate queries (no loop over households):
+
+1. balanced      every ledger transaction sums to zero;
+2. receivable    per household, the receivable balance equals Σ outstanding of its non-void lines
+                 (amount + adjusted − waived − paid);
+3. prepayment    per household, the prepayment balance equals −(Σ prepayments received − Σ applied);
+4. allocations   per transaction that pays bills, Σ allocations equals its credit to receivable;
+5. income        per fee item, the income credited equals Σ (amount + adjusted) of its lines, less
+                 reversals (a voided run reverses its income and marks its lines void, so the
+                 non-void lines remain; adjustments post to income, waivers to adjustments).
+
+Sign convention as in the ledger: debit > 0, credit < 0; a balance of a liability is its negation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import F, Q, Sum
+
+from wuye.billing.models import BillLine, FeeItem
+from wuye.core.models import Community
+from wuye.households.models import Household
+from wuye.ledger.enums import Account, TransactionKind
+from wuye.ledger.models import LedgerTransaction, Posting
+from wuye.payments.enums import ReceiptKind
+from wuye.payments.models import Allocation, Receipt
+
+# Transactions that settle bill lines: each must be fully explained by its allocations.
+SETTLING_KINDS = (TransactionKind.PREPAYMENT_USE, TransactionKind.PAYMENT)
+
+CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income")
+
+
+@dataclass(frozen=True)
+class Difference:
+    check: str
+    subject: str  # what differs, e.g. "household 12 王小明"
+    ledger_fen: int  # what the ledger says
+    documents_fen: int  # what the bills, receipts and allocations say
+
+    @property
+    def difference_fen(self) -> int:
+        return self.ledger_fen - self.documents_fen
+
+    def __str__(self) -> str:
+        return (
+            f"[{self.check}] {self.subject}: ledger {self.ledger_fen} fen, documents {self.documents_fen} fen, "
+            f"difference {self.difference_fen} fen"
+        )
+
+
+def _sums(queryset, key: str, value) -> dict:
+    return {
+        row[key]: row["total"] or 0
+        for row in queryset.values(key).annotate(total=Sum(value)).order_by(key)
+        if row[key] is not None
+    }
+
+
+def _compare(check: str, ledger: dict, documents: dict, name) -> Iterator[Difference]:
+    for key in sorted(set(ledger) | set(documents)):
+        left, right = ledger.get(key, 0), documents.get(key, 0)
+        if left != right:
+            yield Difference(check=check, subject=name(key), ledger_fen=left, documents_fen=right)
+
+
+def _household_names(pks) -> dict[int, str]:
+    return dict(Household.objects.filter(pk__in=pks).values_list("pk", "name"))
+
+
+def ledger_check(*, community: Community) -> list[Difference]:
+    """Every difference between the community's ledger and its documents; empty when the books agree."""
+    postings = Posting.objects.filter(community=community)
+    lines = BillLine.objects.filter(community=community, is_void=False)
+    differences: list[Difference] = []
+
+    # 1. Every transaction sums to zero.
+    unbalanced = (
+        postings.values("transaction_id")
+        .annotate(total=Sum("amount_fen"))
+        .exclude(total=0)
+        .order_by("transaction_id")
+    )
+    differences += [
+        Difference("balanced", f"transaction {row['transaction_id']}", row["total"], 0) for row in unbalanced
+    ]
+
+    # 2. Receivable per household = what its lines still ask for.
+    receivable = _sums(postings.filter(account=Account.RECEIVABLE), "household_id", "amount_fen")
+    outstanding = _sums(
+        lines, "household_id", F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
+    )
+    found = list(_compare("receivable", receivable, outstanding, str))
+
+    # 3. Prepayment held per household = received − applied.
+    held = {
+        pk: -total
+        for pk, total in _sums(
+            postings.filter(account=Account.PREPAYMENT), "household_id", "amount_fen"
+        ).items()
+    }
+    received = _sums(
+        Receipt.objects.filter(community=community, kind=ReceiptKind.PREPAYMENT), "household_id", "amount_fen"
+    )
+    applied = _sums(
+        Allocation.objects.filter(community=community, transaction__kind=TransactionKind.PREPAYMENT_USE),
+        "household_id",
+        "amount_fen",
+    )
+    expected = {pk: received.get(pk, 0) - applied.get(pk, 0) for pk in set(received) | set(applied)}
+    found += _compare("prepayment", held, expected, str)
+    names = _household_names({int(d.subject) for d in found})
+    differences += [
+        Difference(
+            d.check, f"household {d.subject} {names.get(int(d.subject), '?')}", d.ledger_fen, d.documents_fen
+        )
+        for d in found
+    ]
+
+    # 4. Σ allocations of a settling transaction = its credit to receivable.
+    settling = LedgerTransaction.objects.filter(community=community).filter(
+        Q(kind__in=SETTLING_KINDS)
+        | Q(pk__in=Allocation.objects.filter(community=community).values("transaction_id"))
+    )
+    credited = {
+        pk: -total
+        for pk, total in _sums(
+            postings.filter(account=Account.RECEIVABLE, transaction__in=settling),
+            "transaction_id",
+            "amount_fen",
+        ).items()
+    }
+    allocated = _sums(Allocation.objects.filter(community=community), "transaction_id", "amount_fen")
+    differences += _compare("allocations", credited, allocated, lambda pk: f"transaction {pk}")
+
+    # 5. Income per fee item = Σ its non-void lines with their adjustments (voided runs reversed theirs).
+    income = {
+        pk: -total
+        for pk, total in _sums(postings.filter(account=Account.INCOME), "fee_item_id", "amount_fen").items()
+    }
+    billed = _sums(lines, "fee_item_id", F("amount_fen") + F("adjusted_fen"))
+    items = dict(FeeItem.objects.filter(community=community).values_list("pk", "name"))
+    differences += _compare("income", income, billed, lambda pk: f"fee item {pk} {items.get(pk, '?')}")
+    return differences

@@ -1,0 +1,111 @@
+"""Reads for the counter, the household page, receipts and their verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from wuye.billing.enums import BillState
+from wuye.billing.models import Bill, BillLine
+from wuye.core.models import Community
+from wuye.estate.domain.queries import room_by_label
+from wuye.households.domain.queries import HouseholdFilter, households_filtered, households_for_list
+from wuye.households.models import Household
+from wuye.ledger.enums import Account
+from wuye.ledger.models import Posting
+from wuye.payments.models import Allocation, Receipt
+
+OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
+
+
+def counter_households(*, community: Community, text: str, limit: int = 50) -> list[Household]:
+    """Households matching a room (number or label like 1栋-1单元-101), name or phone, with balances."""
+    text = text.strip()[:60]
+    if not text:
+        return []
+    queryset = households_filtered(community=community, filter=HouseholdFilter(text=text))
+    room = room_by_label(community=community, label=text)
+    if room is not None:
+        queryset = Household.objects.filter(
+            Q(pk__in=queryset.values("pk")) | Q(room_links__room=room), community=community
+        ).distinct()
+    households = list(households_for_list(queryset.order_by("pk")[:limit]))
+    balances = prepayment_balances(community_id=community.pk, household_ids=[h.pk for h in households])
+    for household in households:
+        household.prepayment_fen = balances.get(household.pk, 0)
+    return households
+
+
+def prepayment_balances(*, community_id: int, household_ids: list[int]) -> dict[int, int]:
+    """{household pk: fen held} for a page of households, in one query."""
+    rows = (
+        Posting.objects.filter(
+            community_id=community_id, account=Account.PREPAYMENT, household_id__in=household_ids
+        )
+        .values("household_id")
+        .annotate(total=Sum("amount_fen"))
+    )
+    return {row["household_id"]: -row["total"] for row in rows}
+
+
+@dataclass(frozen=True)
+class OpenBill:
+    bill: Bill
+    outstanding_fen: int
+
+
+def open_bills(*, household: Household) -> list[OpenBill]:
+    """The household's bills with something outstanding, oldest first, with the amount outstanding."""
+    rows = (
+        BillLine.objects.filter(household=household, is_void=False)
+        .exclude(bill__state=BillState.VOID)
+        .values("bill_id")
+        .annotate(outstanding=Sum(OUTSTANDING))
+        .filter(outstanding__gt=0)
+    )
+    outstanding = {row["bill_id"]: row["outstanding"] for row in rows}
+    bills = Bill.objects.filter(pk__in=outstanding).order_by("period", "pk")
+    return [OpenBill(bill=bill, outstanding_fen=outstanding[bill.pk]) for bill in bills]
+
+
+def receipts_for_household(*, household: Household) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(community_id=household.community_id, household=household).order_by(
+        "-issued_at", "-pk"
+    )
+
+
+def receipts_for_community(*, community: Community) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(community=community).select_related("household", "issued_by")
+
+
+def receipts_for_print() -> QuerySet[Receipt]:
+    return Receipt.objects.select_related("community__company", "household", "issued_by")
+
+
+def receipt_by_token(*, token: str) -> Receipt | None:
+    if not token or len(token) > 32:
+        return None
+    return Receipt.objects.select_related("community").filter(token=token).first()
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    description: str
+    amount_fen: int
+
+
+def receipt_items(*, receipt: Receipt) -> list[ReceiptItem]:
+    """What a receipt is for: the bill lines its transaction paid, or the prepayment itself."""
+    allocations = (
+        Allocation.objects.filter(transaction_id=receipt.transaction_id)
+        .select_related("line__fee_item", "line__room__building", "line__room__unit")
+        .order_by("line__period", "line__pk")
+    )
+    items = [
+        ReceiptItem(
+            description=f"{a.line.period:%Y-%m} {a.line.fee_item.name} {a.line.room}", amount_fen=a.amount_fen
+        )
+        for a in allocations
+    ]
+    return items or [ReceiptItem(description=receipt.get_kind_display(), amount_fen=receipt.amount_fen)]

@@ -1,0 +1,177 @@
+"""The receipt as a PDF (A5 portrait), in Chinese, with the font embedded and a QR code to verify it.
+
+ReportLab embeds a subset of a TrueType CJK font, so every viewer shows the Chinese text (without
+an embedded CJK font it comes out as empty boxes). ReportLab reads TrueType outlines only: Noto CJK
+(PostScript/CFF outlines) cannot be used, WenQuanYi Micro Hei can.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from wuye.payments.domain.queries import receipt_items
+from wuye.payments.domain.receipts import receipt_verify_url
+from wuye.payments.models import Receipt
+from wuye.payments.money import amount_in_words, fen_to_yuan
+
+FONT_NAME = "WuyeCJK"
+# (path, index of the face inside a .ttc collection), most wanted first.
+FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+)
+FONT_PACKAGE = "fonts-wqy-microhei"
+
+# The document's title and the amount in capitals are Chinese by definition of the document (a
+# receipt's 大写 amount is written in Chinese whatever the reader's language), so they are not
+# translated; every other label goes through the catalog in the site's language.
+TITLE = "收据"
+CURRENCY_IN_WORDS = "人民币"
+
+
+class ReceiptFontError(RuntimeError):
+    """No TrueType CJK font is installed; the message names the Debian package to install."""
+
+
+@cache
+def receipt_font() -> str:
+    """Register the first CJK TrueType font found and return its ReportLab name."""
+    for path, index in FONT_CANDIDATES:
+        if not Path(path).exists():
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=index))
+        except TTFError:
+            continue
+        return FONT_NAME
+    raise ReceiptFontError(
+        f"No TrueType CJK font for receipts: install Debian's {FONT_PACKAGE} "
+        f"(apt-get install {FONT_PACKAGE}), which provides {FONT_CANDIDATES[0][0]}."
+    )
+
+
+WIDTH, HEIGHT = A5
+MARGIN = 12 * mm
+QR_SIZE = 28 * mm
+
+
+def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
+    """The QR code as vector squares (sharp at any zoom, no image library needed)."""
+    matrix = segno.make(url, error="m", micro=False).matrix
+    module = size / len(matrix)
+    canvas.setFillColorRGB(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        for column_index, dark in enumerate(row):
+            if dark:
+                canvas.rect(
+                    x + column_index * module,
+                    y + size - (row_index + 1) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt's PDF. Rendered on request from the stored receipt, so it is always the same document."""
+    font = receipt_font()
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render(receipt, font)
+
+
+def _render(receipt: Receipt, font: str) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
+    canvas.setTitle(f"{TITLE} {receipt.display_number}")
+    canvas.setAuthor(receipt.community.company.name)
+    canvas.setCreator("Wuye")
+    issued = timezone.localtime(receipt.issued_at)
+
+    def text(x, y, value, size=10, *, right=False, centre=False):
+        canvas.setFont(font, size)
+        if right:
+            canvas.drawRightString(x, y, value)
+        elif centre:
+            canvas.drawCentredString(x, y, value)
+        else:
+            canvas.drawString(x, y, value)
+
+    def rule(y, width=0.6):
+        canvas.setLineWidth(width)
+        canvas.line(MARGIN, y, WIDTH - MARGIN, y)
+
+    y = HEIGHT - MARGIN - 6 * mm
+    text(WIDTH / 2, y, receipt.community.company.name, 12, centre=True)
+    y -= 11 * mm
+    text(WIDTH / 2, y, TITLE, 22, centre=True)
+    y -= 6 * mm
+    text(WIDTH / 2, y, receipt.get_kind_display(), 10, centre=True)
+    y -= 9 * mm
+    text(MARGIN, y, f"{_('Community')}: {receipt.community.name}")
+    text(WIDTH - MARGIN, y, f"{pgettext('receipt number', 'No.')} {receipt.display_number}", 11, right=True)
+    y -= 6 * mm
+    text(MARGIN, y, f"{_('Date')}: {issued:%Y-%m-%d %H:%M}")
+    y -= 6 * mm
+    text(MARGIN, y, f"{_('Household')}: {receipt.payer_name}")
+    y -= 6 * mm
+    for part in simpleSplit(f"{_('Rooms')}: {receipt.rooms_label or '—'}", font, 10, WIDTH - 2 * MARGIN):
+        text(MARGIN, y, part)
+        y -= 5 * mm
+    y -= 2 * mm
+    rule(y + 3 * mm, 1)
+    text(MARGIN, y - 2 * mm, _("Item"), 10)
+    text(WIDTH - MARGIN, y - 2 * mm, _("Amount (yuan)"), 10, right=True)
+    y -= 5 * mm
+    rule(y)
+    for item in receipt_items(receipt=receipt):
+        if y < MARGIN + QR_SIZE + 30 * mm:
+            canvas.showPage()
+            y = HEIGHT - MARGIN
+        y -= 6 * mm
+        parts = simpleSplit(item.description, font, 10, WIDTH - 2 * MARGIN - 30 * mm) or [""]
+        text(MARGIN, y, parts[0])
+        text(WIDTH - MARGIN, y, fen_to_yuan(item.amount_fen), 10, right=True)
+        for part in parts[1:]:
+            y -= 5 * mm
+            text(MARGIN, y, part)
+    y -= 3 * mm
+    rule(y)
+    y -= 7 * mm
+    text(MARGIN, y, f"{_('Total')}: ¥{fen_to_yuan(receipt.amount_fen)}", 12)
+    y -= 7 * mm
+    text(MARGIN, y, f"{_('In words')}: {CURRENCY_IN_WORDS} {amount_in_words(receipt.amount_fen)}", 11)
+    y -= 7 * mm
+    text(MARGIN, y, f"{_('Paid by')}: {receipt.get_method_display()}")
+    y -= 6 * mm
+    text(MARGIN, y, f"{_('Cashier')}: {receipt.cashier_name or '—'}")
+    if receipt.note:
+        y -= 6 * mm
+        for part in simpleSplit(f"{_('Note')}: {receipt.note}", font, 10, WIDTH - 2 * MARGIN - QR_SIZE):
+            text(MARGIN, y, part)
+            y -= 5 * mm
+
+    url = receipt_verify_url(receipt)
+    qr_x, qr_y = WIDTH - MARGIN - QR_SIZE, MARGIN + 8 * mm
+    _qr(canvas, url, qr_x, qr_y, QR_SIZE)
+    text(qr_x + QR_SIZE / 2, qr_y - 4 * mm, _("Scan to verify"), 8, centre=True)
+    text(MARGIN, MARGIN, url, 6)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

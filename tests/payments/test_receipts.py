@@ -1,0 +1,157 @@
+"""Receipts: numbered per community without gaps, a Chinese PDF with a QR code, a public verify page."""
+
+import shutil
+import subprocess
+import uuid
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from tests.factories import HouseholdRoomFactory, staff
+from tests.payments.factories import prepay
+from wuye.core.enums import Role
+from wuye.ledger.models import LedgerTransaction
+from wuye.payments import pdf
+from wuye.payments.domain.prepayments import prepayment_record
+from wuye.payments.domain.receipts import receipt_verify_url
+from wuye.payments.models import Receipt, ReceiptCounter
+
+
+def test_receipt_numbers_count_up_per_community(household):
+    other = HouseholdRoomFactory().household
+    numbers = [prepay(household, 100).number, prepay(household, 200).number, prepay(other, 300).number]
+    numbers.append(prepay(household, 400).number)
+    assert numbers == [1, 2, 1, 3]
+    assert ReceiptCounter.objects.get(community=household.community).last_number == 3
+
+
+def test_receipt_number_of_a_rolled_back_attempt_is_reused(household, monkeypatch):
+    first = prepay(household, 100)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("printer on fire")
+
+    # The receipt is numbered and stored, then the audit log write fails: all of it is rolled back.
+    monkeypatch.setattr("wuye.payments.domain.prepayments.log_action", fail)
+    with pytest.raises(RuntimeError):
+        prepay(household, 200)
+    monkeypatch.undo()
+
+    def fails_after_the_receipt():
+        with transaction.atomic():
+            prepay(household, 300)
+            raise RuntimeError("the surrounding transaction fails after the receipt")
+
+    with pytest.raises(RuntimeError):
+        fails_after_the_receipt()
+    second = prepay(household, 400)
+
+    assert (first.number, second.number) == (1, 2)
+    assert list(Receipt.objects.order_by("number").values_list("number", "amount_fen")) == [
+        (1, 100),
+        (2, 400),
+    ]
+    assert LedgerTransaction.objects.filter(kind="prepayment").count() == 2
+
+
+def test_receipt_number_is_unique_per_community_in_the_database(household):
+    receipt = prepay(household, 100)
+    record = LedgerTransaction.objects.create(community=household.community, kind="prepayment")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Receipt.objects.create(
+            community=household.community,
+            number=receipt.number,
+            household=household,
+            kind="prepayment",
+            method="cash",
+            amount_fen=100,
+            transaction=record,
+            payer_name="x",
+        )
+
+
+def test_receipt_snapshots_payer_and_rooms(household):
+    receipt = prepay(household, 100)
+    room = household.room_links.get().room
+    assert receipt.payer_name == household.name
+    assert receipt.rooms_label == str(room)
+    assert len(receipt.token) >= 20
+
+
+def test_verify_url_is_absolute_from_the_public_url(household, settings):
+    settings.PUBLIC_URL = "https://wuye.example.com/"
+    receipt = prepay(household, 100)
+    assert receipt_verify_url(receipt) == f"https://wuye.example.com/r/{receipt.token}/"
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(content)
+    return subprocess.run(  # noqa: S603 (a fixed command on our own temporary file)
+        [shutil.which("pdftotext") or "pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+
+
+def test_receipt_pdf_has_the_chinese_text(household, tmp_path):
+    cashier = staff(household.community, Role.CASHIER, first_name="李收银")
+    receipt = prepayment_record(
+        household=household, amount_fen=12345, method="card", key=uuid.uuid4().hex, actor=cashier
+    ).receipt
+
+    content = pdf.receipt_pdf(receipt)
+
+    assert content.startswith(b"%PDF-")
+    assert b"/FontFile2" in content  # the TrueType font is embedded
+    text = _pdf_text(content, tmp_path)
+    for expected in (
+        "收据",
+        receipt.display_number,
+        household.community.name,
+        household.community.company.name,
+        household.name,
+        str(household.room_links.get().room),
+        "123.45",
+        "壹佰贰拾叁元肆角伍分",
+        "李收银",
+        receipt.token,
+    ):
+        assert expected in text, expected
+    assert "\ufffd" not in text
+
+
+def test_receipt_pdf_without_a_cjk_font_names_the_package(household, monkeypatch):
+    receipt = prepay(household, 100)
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (("/nonexistent/font.ttc", 0),))
+    pdf.receipt_font.cache_clear()
+    try:
+        with pytest.raises(pdf.ReceiptFontError, match="fonts-wqy-microhei"):
+            pdf.receipt_pdf(receipt)
+    finally:
+        pdf.receipt_font.cache_clear()
+
+
+def test_verify_page_shows_the_receipt_without_login(client, household):
+    receipt = prepay(household, 100150)
+
+    response = client.get(reverse("payments:verify", kwargs={"token": receipt.token}))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert receipt.display_number in page
+    assert household.community.name in page
+    assert "1,001.50" in page
+    assert "壹仟零壹元伍角整" in page
+    assert household.name[0] + "*" * (len(household.name) - 1) in page
+    assert household.name not in page
+    assert 'name="viewport"' in page
+
+
+def test_verify_page_answers_404_for_an_unknown_token(client, household):
+    prepay(household, 100)
+    response = client.get(reverse("payments:verify", kwargs={"token": "not-a-receipt"}))
+    assert response.status_code == 404
+    assert 'id="not-found"' in response.content.decode()
