@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from tests.conftest import on_postgres
 from tests.factories import CommunityFactory, HouseholdRoomFactory, staff
 from tests.payments.factories import issue_bill, prepay
 from wuye.billing.domain.bills import line_adjust, line_waive
@@ -87,25 +88,34 @@ def test_ledger_check_fails_when_an_allocation_is_removed(books):
     assert f"[allocations] transaction {allocation.transaction_id}: ledger 15000 fen" in output
 
 
-def test_ledger_check_fails_on_an_unbalanced_transaction_and_changed_income(books):
+def test_ledger_check_fails_on_an_unbalanced_transaction(books):
+    if on_postgres():
+        pytest.skip("PostgreSQL itself refuses an unbalanced transaction at commit (deferred trigger)")
     record = transaction_post(community_id=books.community_id, kind="payment", entries=[])
     with connection.cursor() as cursor:  # a posting written around transaction_post
         cursor.execute(
-            "INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id, amount_fen)"
-            " VALUES (%s, %s, 'cash', NULL, NULL, 5)",
+            "INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,"
+            " amount_fen) VALUES (%s, %s, 'cash', NULL, NULL, 5)",
             [record.pk, books.community_id],
         )
-    line = BillLine.objects.filter(household=books, period=JAN).order_by("pk").first()
-    BillLine.objects.filter(pk=line.pk).update(gross_fen=line.gross_fen + 1, amount_fen=line.amount_fen + 1)
 
     output, _error = failing_check()
 
     assert f"[balanced] transaction {record.pk}: ledger 5 fen, documents 0 fen, difference 5 fen" in output
+
+
+def test_ledger_check_fails_when_a_line_amount_is_changed(books):
+    line = BillLine.objects.filter(household=books, period=JAN).order_by("pk").first()
+    BillLine.objects.filter(pk=line.pk).update(gross_fen=line.gross_fen + 1, amount_fen=line.amount_fen + 1)
+
+    output, error = failing_check()
+
+    assert "2 difference(s)" in str(error)
     assert (
         f"[income] fee item {line.fee_item_id} {line.fee_item.name}: ledger 10000 fen, documents 10001 fen"
         in output
     )
-    assert f"[receivable] household {books.pk}" in output
+    assert f"[receivable] household {books.pk} {books.name}: ledger 6500 fen, documents 6501 fen" in output
 
 
 def test_ledger_check_of_one_community_ignores_the_others(books):

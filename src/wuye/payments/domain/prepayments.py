@@ -23,6 +23,7 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import Posting
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod, ReceiptKind
+from wuye.payments.lock_objects import household_lock, open_lines_lock
 from wuye.payments.models import Allocation, Receipt
 from wuye.payments.money import MAX_COUNTER_FEN, fen_to_yuan
 
@@ -70,9 +71,9 @@ def prepayment_record(
     """Take a prepayment at the counter, in one database transaction.
 
     Steps: check the amount and method; if the form's one-time ``key`` was used already, return its
-    receipt (a double submit records once); post Dr cash/clearing, Cr prepayment(household); issue
-    the receipt with the community's next number; log it on the household's timeline; apply the new
-    balance to the household's open bills.
+    receipt (a double submit records once); lock the household; post Dr cash/clearing, Cr
+    prepayment(household); issue the receipt with the community's next number; log it on the
+    household's timeline; apply the new balance to the household's open bills.
     """
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PrepaymentError(_("The amount must be more than zero."))
@@ -88,6 +89,7 @@ def prepayment_record(
     existing = _existing(household.community_id, ledger_key)
     if existing is not None:
         return PrepaymentResult(receipt=existing, created=False, applied_fen=0)
+    household_lock(household.pk)
     record = transaction_post(
         community_id=household.community_id,
         kind=TransactionKind.PREPAYMENT,
@@ -131,20 +133,6 @@ def prepayment_record(
     return PrepaymentResult(receipt=receipt, created=True, applied_fen=applied)
 
 
-def _open_lines_locked(household: Household) -> list[BillLine]:
-    """The household's lines with something outstanding, locked in pk order (one order for every
-    locker, so two writers never wait on each other in a cycle), then sorted oldest first."""
-    lines = list(
-        BillLine.objects.select_for_update(of=("self",))
-        .filter(household=household, is_void=False)
-        .alias(outstanding=F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen"))
-        .filter(outstanding__gt=0)
-        .select_related("bill")
-        .order_by("pk")
-    )
-    return sorted(lines, key=lambda line: (line.bill.period, line.pk))
-
-
 @transaction.atomic
 def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = True) -> int:
     """Apply the household's prepayment balance to its open lines, oldest first. Returns fen applied.
@@ -156,12 +144,13 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
     states; log on the timeline; refresh the 欠费 tag after commit (unless the caller does it once
     for many households). Nothing is written when there is no balance or nothing open.
     """
-    Household.objects.select_for_update().filter(pk=household.pk).values_list("pk", flat=True).get()
+    household_lock(household.pk)
     available = prepayment_balance_fen(household=household)
     if available <= 0:
         return 0
     plan: list[tuple[BillLine, int]] = []
-    for line in _open_lines_locked(household):
+    oldest_first = sorted(open_lines_lock(household.pk), key=lambda line: (line.bill.period, line.pk))
+    for line in oldest_first:
         if available <= 0:
             break
         amount = min(available, line.outstanding_fen)

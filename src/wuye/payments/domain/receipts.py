@@ -11,7 +11,8 @@ from wuye.core.audit import register_field_labels
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.enums import PaymentMethod
-from wuye.payments.models import Receipt, ReceiptCounter
+from wuye.payments.lock_objects import receipt_counter_lock
+from wuye.payments.models import Receipt
 
 register_field_labels(
     {
@@ -34,8 +35,7 @@ def _next_number(community_id: int) -> int:
     instead of reading the same number, and a rollback returns the number with everything else, so
     the numbers of a community have no gaps. (SQLite takes its write lock at BEGIN IMMEDIATE.)
     """
-    ReceiptCounter.objects.get_or_create(community_id=community_id)
-    counter = ReceiptCounter.objects.select_for_update().get(community_id=community_id)
+    counter = receipt_counter_lock(community_id)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
