@@ -583,3 +583,30 @@ def test_line_explain_metered_tiers(march_bill):
         words = line_explain(line=line)
     assert words[0] == "Usage 25.00: 20.00 × 3.0000 + 5.00 × 4.5000 = 82.500000 yuan"
     assert words[1] == "rounded half up to the fen: 82.50 yuan"
+
+
+def test_bills_issued_by_a_run_adjusted_and_waived_keep_the_ledger_in_step(community, supervisor):
+    from tests.billing.factories import FeeAssignmentFactory
+    from wuye.billing.domain import runs
+
+    households = [household_with_room(community) for _ in range(2)]
+    area_item, fixed_item = property_fee(community), sanitation_fee(community)
+    for household in households:
+        for item in (area_item, fixed_item):
+            FeeAssignmentFactory(
+                fee_item=item, room=household.rooms.get(), starts_on=datetime.date(2024, 1, 1)
+            )
+    run = runs.run_preview(community=community, period=MARCH, actor=supervisor)
+    runs.run_issue(run=run, actor=supervisor)
+    first, second = (Bill.objects.get(household=household, period=MARCH) for household in households)
+    area, fixed = first.lines.order_by("fee_item_id")
+    assert (area.amount_fen, fixed.amount_fen) == (22375, 2000)
+    line_adjust(line=area, amount_fen=-375, reason="面积更正", approver=supervisor, actor=supervisor)
+    line_waive(line=fixed, reason="减免", approver=supervisor, actor=supervisor)
+    bill_waive(bill=second, reason="困难户", approver=supervisor, actor=supervisor)
+    for household, outstanding in zip(households, (22000, 0), strict=True):
+        assert outstanding_of(household) == outstanding
+        assert balance_fen(account=Account.RECEIVABLE, household_id=household.pk) == outstanding
+    assert Posting.objects.aggregate(total=Sum("amount_fen"))["total"] == 0
+    second.refresh_from_db()
+    assert second.state == BillState.WAIVED
