@@ -67,6 +67,8 @@ def test_every_operation_refuses_a_request_without_token(api_as, operations, com
     found, _schema = operations
     api = api_as(None)
     for method, path, operation in found:
+        if path.startswith("/owner/"):
+            continue  # the owner API has its own scheme and login; tests/owners/test_api.py checks it
         url = re.sub(r"\{[^}]+\}", "1", path)  # authentication comes before any lookup
         response = api.call(method, url, {"tag": 1})
         assert response.status_code == 401, f"{method.upper()} {path} answered {response.status_code}"

@@ -6,12 +6,16 @@ owner API starts from ``households_of(account)``.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from wuye.core.models import Community
 from wuye.households.models import Household
+from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
+from wuye.notices.models import Activity, NoticeRead
 from wuye.owners.enums import BindingRequestState
 from wuye.owners.models import BindingRequest, HouseholdBinding, OwnerAccount
+from wuye.service.domain.queries import requests_of_household
+from wuye.service.models import RequestPhoto, ServiceRequest
 
 
 def households_of(account: OwnerAccount) -> QuerySet[Household]:
@@ -109,14 +113,12 @@ def acting_person(binding: HouseholdBinding):
 
 
 def requests_of(*, household: Household):
-    from wuye.service.domain.queries import requests_of_household
 
     return requests_of_household(household=household).select_related("category", "room")
 
 
 def request_of(*, account: OwnerAccount, pk: int):
     """One service request of any household the account is bound to, or None."""
-    from wuye.service.models import ServiceRequest
 
     return (
         ServiceRequest.objects.filter(pk=pk, household__in=households_of(account).values("pk"))
@@ -126,7 +128,6 @@ def request_of(*, account: OwnerAccount, pk: int):
 
 
 def request_photo_of(*, account: OwnerAccount, pk: int):
-    from wuye.service.models import RequestPhoto
 
     return RequestPhoto.objects.filter(
         pk=pk, request__household__in=households_of(account).values("pk")
@@ -135,10 +136,6 @@ def request_photo_of(*, account: OwnerAccount, pk: int):
 
 def notices_of(*, household: Household, now=None):
     """The notices the household sees now (urgent, then pinned, then newest), each with ``is_read``."""
-    from django.db.models import Exists, OuterRef
-
-    from wuye.notices.domain.queries import notices_for_household
-    from wuye.notices.models import NoticeRead
 
     read = NoticeRead.objects.filter(notice=OuterRef("pk"), household=household)
     return notices_for_household(household=household, now=now).annotate(is_read=Exists(read))
@@ -150,19 +147,16 @@ def notice_of(*, household: Household, pk: int, now=None):
 
 def activities_for(*, household: Household, now=None):
     """Open activities of the household's community, soonest first, with places taken."""
-    from wuye.notices.domain.queries import activities_open
 
     return activities_open(community=household.community, now=now)
 
 
 def activity_of(*, household: Household, pk: int):
     """An activity of the household's community (open or not: a sign-up may need cancelling), or None."""
-    from wuye.notices.models import Activity
 
     return Activity.objects.filter(pk=pk, community_id=household.community_id).first()
 
 
 def signups_of(*, household: Household):
-    from wuye.notices.domain.queries import signups_of_household
 
     return signups_of_household(household=household)

@@ -70,6 +70,7 @@ def request_new(request):
                 location_text="" if in_room else data["location_text"],
                 photos=data["photos"],
                 preferred_time=data["preferred_time"],
+                actor=request.owner,
             )
         except ServiceCategory.DoesNotExist:
             form.add_error("category", _("Choose one of the categories."))
@@ -115,7 +116,9 @@ def _act(request, servicerequest_pk: int, do) -> object:
 @require_POST
 def request_cancel(request, servicerequest_pk: int):
     def do(found, person):
-        service.request_cancel(request=found, person=person, note=request.POST.get("note", "")[:200])
+        service.request_cancel(
+            request=found, person=person, actor=request.owner, note=request.POST.get("note", "")[:200]
+        )
         messages.success(request, _("The request is cancelled."))
 
     return _act(request, servicerequest_pk, do)
@@ -144,7 +147,9 @@ def request_rate(request, servicerequest_pk: int):
 @require_POST
 def request_reopen(request, servicerequest_pk: int):
     def do(found, person):
-        service.request_reopen(request=found, person=person, note=request.POST.get("note", "")[:200])
+        service.request_reopen(
+            request=found, person=person, actor=request.owner, note=request.POST.get("note", "")[:200]
+        )
         messages.success(request, _("The request is open again."))
 
     return _act(request, servicerequest_pk, do)
@@ -158,7 +163,9 @@ def request_comment(request, servicerequest_pk: int):
     def do(found, person):
         if not form.is_valid():
             raise ServiceError(_("Write something first."))
-        service.request_comment(request=found, person=person, body=form.cleaned_data["body"])
+        service.request_comment(
+            request=found, person=person, actor=request.owner, body=form.cleaned_data["body"]
+        )
 
     return _act(request, servicerequest_pk, do)
 

@@ -1,0 +1,326 @@
+"""The owner API, /api/v1/owner/: an owner's app logs in with a one-time code and sees exactly the
+households its account is bound to. Anything else answers 404, as if it did not exist.
+
+Authentication is its own bearer scheme (``OwnerTokenAuth``): staff tokens never work here and
+owner tokens never work on the staff operations. Domain refusals answer 400 with a translated
+``detail``.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from wuye.api.owner_auth import OwnerTokenAuth
+from wuye.api.owner_schemas import (
+    BillOut,
+    CategoryOut,
+    CommentIn,
+    LoginCodeIn,
+    LoginCodeOut,
+    LoginVerifyIn,
+    NoticeDetailOut,
+    NoticeOut,
+    OwnerAccountOut,
+    OwnerHouseholdDetailOut,
+    OwnerHouseholdOut,
+    OwnerTokenOut,
+    RatingIn,
+    RequestDetailOut,
+    RequestIn,
+    RequestOut,
+)
+from wuye.api.schemas import ErrorOut
+from wuye.estate.models import Building
+from wuye.notices.domain.errors import NoticeError
+from wuye.notices.domain.notices import notice_mark_read
+from wuye.owners.domain import queries
+from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
+from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
+from wuye.service.domain.errors import ServiceError
+from wuye.service.domain.queries import categories_tree
+from wuye.service.domain.requests import request_cancel, request_comment, request_rate, request_submit
+from wuye.service.enums import RequestChannel
+from wuye.service.models import ServiceCategory
+
+router = Router(tags=["owner"], auth=OwnerTokenAuth())
+
+PORTAL_MAX_PHOTOS = 4
+
+
+def _binding(request, household_pk: int):
+    binding = queries.binding_of(request.owner, household_pk)
+    if binding is None:
+        raise Http404
+    return binding
+
+
+def _service_request(request, servicerequest_pk: int):
+    found = queries.request_of(account=request.owner, pk=servicerequest_pk)
+    if found is None:
+        raise Http404
+    return found, queries.binding_of(request.owner, found.household_id)
+
+
+def _refused(error: Exception):
+    return HttpError(400, str(error))
+
+
+# --- login ---------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/login/code", auth=None, response={200: LoginCodeOut, 400: ErrorOut}, operation_id="owner_login_code"
+)
+def owner_login_code(request, payload: LoginCodeIn):
+    """Send a six-digit code by SMS. At most one a minute and five an hour per phone."""
+    try:
+        login_code_send(phone=payload.phone, client_address=request.META.get("REMOTE_ADDR"))
+    except LoginError as error:
+        raise _refused(error) from None
+    return {"detail": _("A code was sent by SMS."), "expires_in": int(CODE_LIFETIME.total_seconds())}
+
+
+@router.post(
+    "/login/verify",
+    auth=None,
+    response={200: OwnerTokenOut, 400: ErrorOut},
+    operation_id="owner_login_verify",
+)
+def owner_login_verify(request, payload: LoginVerifyIn):
+    """Exchange the phone and its code for a bearer token (valid 90 days). The account is created at
+    the first login; it sees the households staff invited it to or approved."""
+    try:
+        account = account_login(phone=payload.phone, code=payload.code)
+    except LoginError as error:
+        raise _refused(error) from None
+    token, key = owner_token_issue(account=account)
+    return {"token": key, "expires_at": token.expires_at, "account": account}
+
+
+@router.post("/logout", response={204: None}, operation_id="owner_logout")
+def owner_logout(request):
+    """Revoke the token this request was made with."""
+    owner_token_revoke(token=request.owner_token)
+    return 204, None
+
+
+@router.get("/me", response=OwnerAccountOut, operation_id="owner_me")
+def owner_me(request):
+    return request.owner
+
+
+# --- households ------------------------------------------------------------------------------------
+
+
+@router.get("/households", response=list[OwnerHouseholdOut], operation_id="owner_household_list")
+def owner_household_list(request):
+    """The households your account is bound to."""
+    return list(queries.bindings_of(request.owner))
+
+
+@router.get(
+    "/households/{household_pk}",
+    response={200: OwnerHouseholdDetailOut, 404: ErrorOut},
+    operation_id="owner_household_detail",
+)
+def owner_household_detail(request, household_pk: int):
+    """One of your households with its current residents and vehicles."""
+    return _binding(request, household_pk)
+
+
+@router.get(
+    "/households/{household_pk}/bills",
+    response={200: list[BillOut], 404: ErrorOut},
+    operation_id="owner_bill_list",
+)
+def owner_bill_list(request, household_pk: int):
+    """Bills due for the household (empty until billing is switched on)."""
+    return queries.bills_for_household(household=_binding(request, household_pk).household)
+
+
+@router.get(
+    "/households/{household_pk}/categories",
+    response={200: list[CategoryOut], 404: ErrorOut},
+    operation_id="owner_category_list",
+)
+def owner_category_list(request, household_pk: int):
+    """The categories a request of this household can have (top level and their sub-categories)."""
+
+    household = _binding(request, household_pk).household
+    return [
+        {"pk": root.pk, "name": root.name, "children": children}
+        for root, children in categories_tree(community=household.community, active_only=True)
+    ]
+
+
+# --- service requests ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/households/{household_pk}/requests",
+    response={200: list[RequestOut], 404: ErrorOut},
+    operation_id="owner_request_list",
+)
+def owner_request_list(request, household_pk: int):
+    """The household's service requests, newest first."""
+    return list(queries.requests_of(household=_binding(request, household_pk).household))
+
+
+@router.post(
+    "/households/{household_pk}/requests",
+    response={200: RequestDetailOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_request_create",
+)
+def owner_request_create(
+    request, household_pk: int, payload: Form[RequestIn], photos: File[list[UploadedFile]] = None
+):
+    """Report a problem (multipart/form-data). Up to 4 photos, JPEG or PNG, checked by their content."""
+
+    binding = _binding(request, household_pk)
+    household = binding.household
+    photos = photos or []
+    if len(photos) > PORTAL_MAX_PHOTOS:
+        raise HttpError(400, _("At most %(n)s photos.") % {"n": PORTAL_MAX_PHOTOS})
+    category = ServiceCategory.objects.filter(community=household.community, pk=payload.category).first()
+    if category is None:
+        raise HttpError(400, _("Choose one of the categories."))
+    room = None
+    if payload.room is not None:
+        link = household.room_links.filter(room_id=payload.room).select_related("room__building").first()
+        if link is None:
+            raise HttpError(400, _("The room does not belong to this household."))
+        room = link.room
+    building = None
+    if room is None and payload.building is not None:
+        building = Building.objects.filter(community=household.community, pk=payload.building).first()
+        if building is None:
+            raise HttpError(400, _("No such building in this community."))
+    try:
+        created = request_submit(
+            community=household.community,
+            channel=RequestChannel.API,
+            type=payload.type,
+            category=category,
+            description=payload.description,
+            household=household,
+            person=queries.acting_person(binding),
+            room=room,
+            building=building,
+            location_text=payload.location_text if room is None else "",
+            photos=photos,
+            preferred_time=payload.preferred_time,
+            actor=request.owner,
+        )
+    except ServiceError as error:
+        raise _refused(error) from None
+    return queries.request_of(account=request.owner, pk=created.pk)
+
+
+@router.get(
+    "/requests/{servicerequest_pk}",
+    response={200: RequestDetailOut, 404: ErrorOut},
+    operation_id="owner_request_detail",
+)
+def owner_request_detail(request, servicerequest_pk: int):
+    found, _binding = _service_request(request, servicerequest_pk)
+    return found
+
+
+@router.post(
+    "/requests/{servicerequest_pk}/rating",
+    response={200: RequestDetailOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_request_rate",
+)
+def owner_request_rate(request, servicerequest_pk: int, payload: RatingIn):
+    """Rate a done request with one to five stars."""
+
+    found, binding = _service_request(request, servicerequest_pk)
+    try:
+        request_rate(
+            request=found, person=queries.acting_person(binding), stars=payload.stars, comment=payload.comment
+        )
+    except ServiceError as error:
+        raise _refused(error) from None
+    return queries.request_of(account=request.owner, pk=found.pk)
+
+
+@router.post(
+    "/requests/{servicerequest_pk}/cancel",
+    response={200: RequestDetailOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_request_cancel",
+)
+def owner_request_cancel(request, servicerequest_pk: int):
+    """Cancel a request before work on it starts."""
+
+    found, binding = _service_request(request, servicerequest_pk)
+    try:
+        request_cancel(request=found, person=queries.acting_person(binding), actor=request.owner)
+    except ServiceError as error:
+        raise _refused(error) from None
+    return queries.request_of(account=request.owner, pk=found.pk)
+
+
+@router.post(
+    "/requests/{servicerequest_pk}/comments",
+    response={200: RequestDetailOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_request_comment",
+)
+def owner_request_comment(request, servicerequest_pk: int, payload: CommentIn):
+    """Send a message to the office about the request."""
+
+    found, binding = _service_request(request, servicerequest_pk)
+    person = queries.acting_person(binding)
+    if person is None:
+        raise HttpError(400, _("Your account is not linked to a person of this household."))
+    try:
+        request_comment(request=found, person=person, actor=request.owner, body=payload.body)
+    except ServiceError as error:
+        raise _refused(error) from None
+    return queries.request_of(account=request.owner, pk=found.pk)
+
+
+@router.get("/photos/{requestphoto_pk}", response={200: None, 404: ErrorOut}, operation_id="owner_photo")
+def owner_photo(request, requestphoto_pk: int):
+    """The image file of a photo of one of your requests."""
+    photo = queries.request_photo_of(account=request.owner, pk=requestphoto_pk)
+    if photo is None:
+        raise Http404
+    return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+
+
+# --- notices ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/households/{household_pk}/notices",
+    response={200: list[NoticeOut], 404: ErrorOut},
+    operation_id="owner_notice_list",
+)
+def owner_notice_list(request, household_pk: int):
+    """Notices for the household now: urgent first, then pinned, then newest; ``is_read`` per notice."""
+    return list(queries.notices_of(household=_binding(request, household_pk).household))
+
+
+@router.get(
+    "/households/{household_pk}/notices/{notice_pk}",
+    response={200: NoticeDetailOut, 404: ErrorOut},
+    operation_id="owner_notice_detail",
+)
+def owner_notice_detail(request, household_pk: int, notice_pk: int):
+    """One notice; reading it marks it read for the household."""
+
+    binding = _binding(request, household_pk)
+    notice = queries.notice_of(household=binding.household, pk=notice_pk)
+    if notice is None:
+        raise Http404
+    try:
+        notice_mark_read(notice=notice, household=binding.household, person=queries.acting_person(binding))
+    except NoticeError:  # it expired between the two reads: still show what was asked for
+        pass
+    else:
+        notice.is_read = True
+    return notice

@@ -1,0 +1,213 @@
+"""Schemas of the owner API (/api/v1/owner/): what an owner's app sends and receives.
+
+Enumerated fields carry the stored value (``"submitted"``), never the translated label; objects
+are named by ``pk``. Phone numbers of other people are masked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+from wuye.api.schemas import NamedRefOut
+from wuye.households.enums import PersonKind
+from wuye.owners.enums import Language
+from wuye.service.domain.queries import request_comments
+from wuye.service.enums import RequestAction
+from wuye.service.rules import is_allowed
+
+
+class LoginCodeIn(Schema):
+    phone: str = Field(..., max_length=20, description="The owner's 11-digit mobile number.")
+
+
+class LoginCodeOut(Schema):
+    detail: str
+    expires_in: int = Field(..., description="Seconds the code stays valid.")
+
+
+class LoginVerifyIn(Schema):
+    phone: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=6, description="The six digits received by SMS.")
+
+
+class OwnerAccountOut(Schema):
+    pk: int
+    phone: str
+    display_name: str
+    language: Language
+    email: str
+
+
+class OwnerTokenOut(Schema):
+    token: str = Field(..., description="Send it as `Authorization: Bearer <token>`; shown once.")
+    expires_at: datetime
+    account: OwnerAccountOut
+
+
+class OwnerHouseholdOut(Schema):
+    pk: int
+    name: str
+    community: NamedRefOut
+    rooms: list[str]
+    person: str | None = Field(..., description="The archive person you act as in this household.")
+
+    @staticmethod
+    def resolve_pk(binding) -> int:
+        return binding.household_id
+
+    @staticmethod
+    def resolve_name(binding) -> str:
+        return binding.household.name
+
+    @staticmethod
+    def resolve_community(binding):
+        return binding.household.community
+
+    @staticmethod
+    def resolve_rooms(binding) -> list[str]:
+        return [str(link.room) for link in binding.household.room_links.all()]
+
+    @staticmethod
+    def resolve_person(binding) -> str | None:
+        return binding.person.name if binding.person_id else None
+
+
+class OwnerPersonOut(Schema):
+    pk: int
+    name: str
+    kind: PersonKind
+    relation: str
+    phone_masked: str
+
+
+class OwnerVehicleOut(Schema):
+    plate: str
+    model: str
+
+
+class OwnerHouseholdDetailOut(OwnerHouseholdOut):
+    people: list[OwnerPersonOut]
+    vehicles: list[OwnerVehicleOut]
+
+    @staticmethod
+    def resolve_people(binding) -> list:
+        return list(binding.household.people.filter(moved_out_on__isnull=True))
+
+    @staticmethod
+    def resolve_vehicles(binding) -> list:
+        return list(binding.household.vehicles.all())
+
+
+class CategoryOut(Schema):
+    pk: int
+    name: str
+    children: list[NamedRefOut]
+
+
+class RequestIn(Schema):
+    """Multipart form fields of a new request; photos go in the ``photos`` file field (up to 4)."""
+
+    type: str = Field("repair", description="repair, complaint, inquiry, suggestion or praise.")
+    category: int = Field(..., description="pk of a category of the household's community.")
+    room: int | None = Field(None, description="pk of one of the household's rooms; empty for a common area.")
+    building: int | None = Field(None, description="For a common area: pk of the building, if any.")
+    location_text: str = Field("", max_length=100, description="For a common area: where.")
+    description: str = Field(..., max_length=2000)
+    preferred_time: datetime | None = None
+
+
+class RequestOut(Schema):
+    pk: int
+    household: int
+    type: str
+    category: str
+    state: str
+    location: str
+    description: str
+    submitted_at: datetime
+    done_at: datetime | None
+    stars: int | None
+    rating_comment: str
+
+    @staticmethod
+    def resolve_household(request) -> int:
+        return request.household_id
+
+    @staticmethod
+    def resolve_category(request) -> str:
+        return str(request.category)
+
+
+class CommentOut(Schema):
+    by: str = Field(..., description='"owner" or "office".')
+    body: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_by(comment) -> str:
+        return "owner" if comment.person_id else "office"
+
+
+class PhotoOut(Schema):
+    pk: int
+    content_type: str
+    size: int
+
+
+class RequestDetailOut(RequestOut):
+    preferred_time: datetime | None
+    comments: list[CommentOut] = Field(
+        ..., description="Messages between you and the office (no internal notes)."
+    )
+    photos: list[PhotoOut]
+    can_cancel: bool
+    can_rate: bool
+
+    @staticmethod
+    def resolve_comments(request) -> list:
+
+        return list(request_comments(request=request, public_only=True))
+
+    @staticmethod
+    def resolve_can_cancel(request) -> bool:
+
+        return is_allowed(RequestAction.CANCEL, request.state)
+
+    @staticmethod
+    def resolve_can_rate(request) -> bool:
+
+        return is_allowed(RequestAction.RATE, request.state)
+
+
+class RatingIn(Schema):
+    stars: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1, max_length=2000)
+
+
+class NoticeOut(Schema):
+    pk: int
+    title: str
+    urgent: bool
+    pinned: bool
+    publish_at: datetime
+    is_read: bool
+
+
+class NoticeDetailOut(NoticeOut):
+    body: str
+
+
+class BillOut(Schema):
+    """A bill that is due. Billing fills the list through ``owners.domain.queries.bills_for_household``."""
+
+    pk: int
+    title: str
+    amount_fen: int = Field(..., description="Amount due in fen (1 yuan = 100 fen).")
+    due_on: date | None
+    state: str
