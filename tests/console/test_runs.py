@@ -45,3 +45,20 @@ def test_cashier_sees_runs_but_cannot_start_or_issue(client, community):
     run = BillingRun.objects.create(community=community, period=datetime.date(2026, 11, 1))
     assert client.post(reverse("console:run_issue", args=[run.pk])).status_code == 404
     assert BillingRun.objects.get(pk=run.pk).state == "previewed"
+
+
+def test_issued_bill_is_on_the_household_timeline(admin_client, admin_user, community):
+    from wuye.billing.domain import runs
+
+    fee = item(community, name="物业费", price=Decimal("2"))
+    room = occupied_room(community, built_area=Decimal("100"))
+    assign(fee, room)
+    runs.run_issue(
+        run=runs.run_preview(community=community, period=datetime.date(2026, 11, 1), actor=admin_user),
+        actor=admin_user,
+    )
+    household = room.household_links.get().household
+    page = admin_client.get(reverse("console:household", args=[household.pk])).content.decode()
+    timeline = page[page.index('id="timeline"') :]
+    assert "2026-11" in timeline
+    assert "20000" in timeline

@@ -1,4 +1,4 @@
-"""Extension point: other apps add sections to the household page (bills, requests, mandates, …).
+"""Extension points of the household page: sections (bills, requests, mandates, …) and timeline sources.
 
 ``register_section(key, template, context, permission=None, order=100)``: ``context(household,
 request)`` returns the section's template context; the section renders only if the user holds
@@ -35,3 +35,22 @@ def sections_for(household, request, can) -> list[dict]:
             continue
         rendered.append({"template": section.template, **section.context(household, request)})
     return rendered
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An event on a household's timeline that is not an audit-log row (e.g. a bill issued set-based)."""
+
+    created_at: object
+    label: str
+    object_repr: str = ""
+    changes: dict | None = None
+    actor: object = None
+
+
+TIMELINE_SOURCES: dict[str, Callable] = {}
+
+
+def register_timeline_source(key: str, entries: Callable) -> None:
+    """``entries(household, limit)`` returns up to ``limit`` TimelineEntry objects, newest first."""
+    TIMELINE_SOURCES[key] = entries

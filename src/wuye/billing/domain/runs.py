@@ -28,12 +28,14 @@ from wuye.billing.domain import compute
 from wuye.billing.enums import CYCLE_MONTHS, UNIT_FEN, Method, RoundingMode, RunState, Timing
 from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
 from wuye.billing.signals import bills_issued
-from wuye.core.audit import log_action, register_actions
+from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.estate.models import Building, Room
+from wuye.households.sections import TimelineEntry, register_timeline_source
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import LedgerTransaction
 
+register_field_labels({"total_fen": gettext_lazy("total (fen)"), "lines": gettext_lazy("lines")})
 register_actions(
     {
         "billing.run.previewed": gettext_lazy("Billing run previewed"),
@@ -225,7 +227,7 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
               AND r.building_id IN (SELECT building_id FROM wuye_run_chunk)
               AND NOT EXISTS (SELECT 1 FROM billing_billline l WHERE l.room_id = r.id
                               AND l.fee_item_id = a.fee_item_id AND l.period = {day(piece.month)}
-                              AND l.is_void = {sql.false})
+                              AND NOT l.is_void)
         ) AS computed
     """
     return statement, params
@@ -446,11 +448,12 @@ def _issue_chunk(
             cursor.execute(
                 """UPDATE billing_bill SET
                        total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
-                                    WHERE l.bill_id = billing_bill.id AND l.is_void = %s),
-                       state = CASE WHEN state IN ('paid', 'waived', 'partial')
-                                    THEN 'partial' ELSE state END
+                                    WHERE l.bill_id = billing_bill.id AND NOT l.is_void),
+                       state = CASE WHEN (SELECT COALESCE(SUM(l.paid_fen), 0) FROM billing_billline l
+                                          WHERE l.bill_id = billing_bill.id AND NOT l.is_void) > 0
+                                    THEN 'partial' ELSE 'open' END
                    WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id = %s)""",
-                [False, record.pk],
+                [record.pk],
             )
             cursor.execute(
                 """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
@@ -560,10 +563,10 @@ def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
-                                                   WHERE l.bill_id = billing_bill.id AND l.is_void = %s)
+                                                   WHERE l.bill_id = billing_bill.id AND NOT l.is_void)
                WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id IN
                             (SELECT id FROM ledger_ledgertransaction WHERE reference = %s AND community_id = %s))""",
-            [False, f"billing.run:{run.pk}", run.community_id],
+            [f"billing.run:{run.pk}", run.community_id],
         )
     Bill.objects.filter(pk__in=bill_pks).exclude(lines__is_void=False).update(state="void")
     run.state, run.voided_at, run.voided_by, run.void_reason = (
@@ -581,3 +584,28 @@ def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
         changes={"period": f"{run.period:%Y-%m}", "reason": run.void_reason, "bills": len(bill_pks)},
     )
     return run
+
+
+# --- The household timeline ------------------------------------------------------------------------------
+
+
+def _bills_on_timeline(household, limit: int) -> list:
+    """Bills issued by runs are written set-based, without an audit row per household: show them here."""
+    bills = (
+        Bill.objects.filter(household=household)
+        .select_related("run__created_by")
+        .order_by("-created_at")[:limit]
+    )
+    return [
+        TimelineEntry(
+            created_at=bill.created_at,
+            label=_("Bill issued"),
+            object_repr=f"{bill.period:%Y-%m}",
+            changes={"total_fen": bill.total_fen, "state": bill.get_state_display()},
+            actor=bill.run.created_by if bill.run else None,
+        )
+        for bill in bills
+    ]
+
+
+register_timeline_source("billing.bills", _bills_on_timeline)

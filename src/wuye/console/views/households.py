@@ -46,7 +46,7 @@ from wuye.households.models import (
     Tag,
     Vehicle,
 )
-from wuye.households.sections import sections_for
+from wuye.households.sections import TIMELINE_SOURCES, sections_for
 
 PAGE_SIZE = 50
 
@@ -152,10 +152,14 @@ def filter_delete(request, savedfilter_pk: int):
     return redirect("console:households")
 
 
-def _timeline_rows(household: Household):
-    for entry in household_timeline(household=household)[:200]:
+def _timeline_rows(household: Household, limit: int = 200) -> list:
+    """The audit log of the household merged with the other apps' timeline sources, newest first."""
+    entries = list(household_timeline(household=household)[:limit])
+    for entry in entries:
         entry.label = action_label(entry.action)
-        yield entry
+    for source in TIMELINE_SOURCES.values():
+        entries.extend(source(household, limit))
+    return sorted(entries, key=lambda entry: entry.created_at, reverse=True)[:limit]
 
 
 @staff_view(VIEW)
@@ -177,7 +181,7 @@ def household_detail(request, household_pk: int):
             "addable_tags": Tag.objects.filter(community_id=household.community_id, kind="manual").exclude(
                 pk__in=applied
             ),
-            "timeline": list(_timeline_rows(household)),
+            "timeline": _timeline_rows(household),
             "sections": sections_for(
                 household,
                 request,
