@@ -284,8 +284,10 @@ class Bill(models.Model):
 class BillLine(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    # Indexes are few on purpose: a run inserts millions of lines. household is served by
+    # billline_household, room by the one-line-per-room-item-month index.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", db_index=False)
     fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="lines")
     period = models.DateField(_("month"))
     # Inputs of the charge, as they were when the line was issued.
@@ -343,7 +345,6 @@ class BillLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["household", "is_void"], name="billline_household"),
-            models.Index(fields=["transaction"], name="billline_transaction"),
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,6 @@ class Posting(models.Model):
         verbose_name_plural = _("postings")
         indexes = [
             models.Index(fields=["account", "household_id"], name="posting_account_household"),
-            models.Index(fields=["transaction"], name="posting_transaction"),
         ]
 
     def __str__(self) -> str:
