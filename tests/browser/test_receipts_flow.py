@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401 (fixtures)
+from tests.browser.conftest import screenshot
 from tests.factories import HouseholdRoomFactory, PersonFactory, UserFactory
 from tests.payments.factories import issue_bill
 from wuye.core.enums import Role
@@ -14,7 +14,7 @@ from wuye.payments.models import Receipt
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_cashier_records_a_prepayment_and_the_owner_verifies_it(page, browser, live_server, community):  # noqa: F811
+def test_cashier_records_a_prepayment_and_the_owner_verifies_it(page, browser, live_server, community):
     cashier = UserFactory(username="shouyin", first_name="李收银", roles=[(community, Role.CASHIER)])
     household = HouseholdRoomFactory(household__community=community, household__name="陈美玲").household
     PersonFactory(household=household, name="陈美玲", phone="13600002222")
