@@ -707,12 +707,21 @@ class LoginReport:
 
 
 @dataclasses.dataclass
+class OwnerLoginReport:
+    community: str
+    room: str
+    name: str
+    phone: str
+
+
+@dataclasses.dataclass
 class SeedReport:
     company: str
     communities: list[CommunityReport]
     logins: list[LoginReport]
     password: str
     seconds: float
+    owners: list[OwnerLoginReport] = dataclasses.field(default_factory=list)
 
 
 def seed_logins(*, communities: list[Community]) -> list[LoginReport]:
@@ -734,6 +743,42 @@ def seed_logins(*, communities: list[Community]) -> list[LoginReport]:
             for community in communities:
                 StaffRole.objects.get_or_create(user=user, community=community, role=role)
             reports.append(LoginReport(username, label, display_name, created))
+    return reports
+
+
+DEMO_OWNERS_PER_COMMUNITY = 2
+
+
+def seed_owner_accounts(*, communities: list[Community], actor=None) -> list[OwnerLoginReport]:
+    """Invite the first owners (by household) of each community to the owner portal (/m/).
+
+    Idempotent: inviting again changes nothing. They log in with their phone; without an SMS gateway
+    the one-time code is in the server log and in the console's SMS outbox.
+    """
+    from wuye.owners.domain.bindings import binding_invite  # the demo sits above every app
+    from wuye.owners.validators import MOBILE
+
+    reports = []
+    for community in communities:
+        owners = (
+            Person.objects.filter(
+                community=community, kind=PersonKind.OWNER, household__room_links__isnull=False
+            )
+            .exclude(phone="")
+            .select_related("household")
+            .order_by("household_id", "pk")
+            .distinct()
+        )
+        invited = 0
+        for person in owners.iterator():
+            if invited == DEMO_OWNERS_PER_COMMUNITY:
+                break
+            if not MOBILE.match(person.phone):
+                continue
+            binding_invite(person=person, actor=actor)
+            room = person.household.room_links.select_related("room__building", "room__unit").first().room
+            reports.append(OwnerLoginReport(community.name, str(room), person.name, person.phone))
+            invited += 1
     return reports
 
 
@@ -907,10 +952,12 @@ def seed(*, scale: float = 1.0) -> SeedReport:
                 community=community, plan=plan_community(community=community_plan, scale=scale), actor=admin
             )
         reports.append(_report(community, seeded_now=seeded_now))
+    owners = seed_owner_accounts(communities=communities, actor=admin)
     return SeedReport(
         company=company.name,
         communities=reports,
         logins=logins,
         password=DEMO_PASSWORD,
         seconds=time.monotonic() - started,
+        owners=owners,
     )

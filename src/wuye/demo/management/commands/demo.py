@@ -74,3 +74,16 @@ class Command(BaseCommand):
         out(
             "  登录 Sign in: http://127.0.0.1:8000/console/  （make demo 启动的网站 the site make demo serves）"
         )
+        if report.owners:
+            out("")
+            out(
+                self.style.MIGRATE_HEADING(
+                    "业主门户 Owner portal（手机打开 open on a phone）: http://127.0.0.1:8000/m/"
+                )
+            )
+            for owner in report.owners:
+                out(f"  {_pad(owner.phone, 14)}{_pad(owner.name, 8)}{_pad(owner.community, 10)}{owner.room}")
+            out(
+                "  用手机号登录，验证码见服务器日志或后台「SMS outbox」页面"
+                " (log in with a phone; the code is in the server log and in the console's SMS outbox)."
+            )

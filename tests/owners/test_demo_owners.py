@@ -1,0 +1,58 @@
+"""The demo invites a few owners to the portal, prints their phones, and does so only once."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from wuye.core.models import AuditLog
+from wuye.notifications.models import Message
+from wuye.owners.domain.login import account_login, login_code_send
+from wuye.owners.models import HouseholdBinding, OwnerAccount
+
+pytestmark = pytest.mark.django_db
+
+SMALL = 0.05
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", "--scale", str(SMALL), stdout=out)
+    return out.getvalue()
+
+
+def test_demo_invites_two_owners_per_community_and_prints_their_phones():
+    output = run_demo()
+
+    bindings = HouseholdBinding.objects.select_related("account", "person")
+    assert bindings.count() == 4
+    assert len({binding.community_id for binding in bindings}) == 2
+    assert "/m/" in output
+    for binding in bindings:
+        assert binding.person.phone == binding.account.phone
+        assert binding.account.phone in output
+
+
+def test_demo_owner_invitations_are_not_repeated():
+    run_demo()
+    before = (OwnerAccount.objects.count(), HouseholdBinding.objects.count(), AuditLog.objects.count())
+
+    output = run_demo()
+
+    assert (
+        OwnerAccount.objects.count(),
+        HouseholdBinding.objects.count(),
+        AuditLog.objects.count(),
+    ) == before
+    assert all(account.phone in output for account in OwnerAccount.objects.all())
+
+
+def test_a_demo_owner_can_log_in():
+    run_demo()
+    account = OwnerAccount.objects.order_by("pk").first()
+
+    login_code_send(phone=account.phone)
+
+    body = Message.objects.filter(address=account.phone, event="owners.login.code").get().body
+    assert account_login(phone=account.phone, code=re.search(r"\d{6}", body).group()) == account
