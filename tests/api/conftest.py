@@ -1,7 +1,10 @@
+import datetime
 import json
 
 import pytest
+from django.utils import timezone
 
+from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory
 from tests.factories import (
     CommunityFactory,
     HouseholdRoomFactory,
@@ -10,6 +13,8 @@ from tests.factories import (
     TagFactory,
     staff,
 )
+from wuye.billing.domain.compute import add_months
+from wuye.billing.domain.runs import run_issue, run_preview
 from wuye.core.enums import Role
 from wuye.core.models import ApiToken
 
@@ -69,12 +74,30 @@ def operations(client):
 
 
 def archive(community):
-    """One household with a room, a person, a manual tag on it, and a second manual tag not on it."""
+    """One household with a room, a person, a manual tag on it, and a second manual tag not on it;
+    and billing: a fee item on the room, a month issued two months ago (so the household owes
+    arrears) and a previewed run for this month."""
     link = HouseholdRoomFactory(household__community=community)
     PersonFactory(household=link.household, id_number="110105199001011234")
     applied = HouseholdTagFactory(household=link.household)
     spare = TagFactory(community=community)
-    return {"household": link.household, "room": link.room, "tag": applied.tag, "spare_tag": spare}
+    return {
+        "household": link.household,
+        "room": link.room,
+        "tag": applied.tag,
+        "spare_tag": spare,
+        "community": community,
+        **billing(community, link.room),
+    }
+
+
+def billing(community, room):
+    fee_item = FeeItemFactory(community=community, valid_from=datetime.date(2020, 1, 1))
+    FeeAssignmentFactory(fee_item=fee_item, room=room, starts_on=datetime.date(2020, 1, 1))
+    this_month = timezone.localdate().replace(day=1)
+    issued = run_preview(community=community, period=add_months(this_month, -2), actor=None)
+    run_issue(run=issued, actor=None)
+    return {"fee_item": fee_item, "run": run_preview(community=community, period=this_month, actor=None)}
 
 
 @pytest.fixture

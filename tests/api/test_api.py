@@ -12,8 +12,16 @@ from wuye.core.models import AuditLog
 from wuye.households.models import HouseholdTag
 
 # Path arguments and required body fields → which object of tests.api.conftest.archive() fills them.
-PATH_OBJECTS = {"household_pk": "household", "room_pk": "room", "tag_pk": "tag"}
-BODY_OBJECTS = {"tag": "spare_tag"}
+PATH_OBJECTS = {
+    "household_pk": "household",
+    "room_pk": "room",
+    "tag_pk": "tag",
+    "feeitem_pk": "fee_item",
+    "billingrun_pk": "run",
+}
+BODY_OBJECTS = {"tag": "spare_tag", "community": "community"}
+# Required body fields that name no object: sent with the same value to every operation that has them.
+BODY_VALUES = {"month": "2026-11"}
 
 
 def test_openapi_schema_is_served_without_a_token(client):
@@ -58,7 +66,7 @@ def _body_fields(operation, schema) -> list[str]:
 def _arguments(method, path, operation, schema) -> list[tuple[str, str]]:
     """[("path", name) or ("body", name), …]; fails on a name without an object to fill it."""
     arguments = [("path", name) for name in re.findall(r"\{(\w+)\}", path)]
-    arguments += [("body", name) for name in _body_fields(operation, schema)]
+    arguments += [("body", name) for name in _body_fields(operation, schema) if name not in BODY_VALUES]
     for where, name in arguments:
         known = PATH_OBJECTS if where == "path" else BODY_OBJECTS
         assert name in known, (
@@ -75,7 +83,7 @@ def _call(api, method, path, arguments, *, foreign, own, other):
         values[name] = archive[(PATH_OBJECTS if where == "path" else BODY_OBJECTS)[name]].pk
     url = path.format(**{name: values[name] for where, name in arguments if where == "path"})
     body = {name: values[name] for where, name in arguments if where == "body"}
-    return api.call(method, url, body)
+    return api.call(method, url, {**BODY_VALUES, **body})
 
 
 def test_every_operation_on_another_communitys_object_answers_404(api_as, operations, two_communities):

@@ -33,6 +33,7 @@ api.add_router("/communities", communities.router)
 api.add_router("/households", households.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/tags", tags.router)
+api.add_router("", "wuye.api.billing.router")  # /fee-items, /billing/runs, /households/{pk}/bills, /arrears
 api.add_router("/owner", "wuye.api.owner.router")
 
 
