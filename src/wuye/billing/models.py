@@ -282,12 +282,16 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    # A run inserts millions of lines, so this table carries few indexes and database-checked
+    # foreign keys only where the value is not derived: bill, fee item and ledger transaction.
+    # community, household and room are copies the run takes from the bill and the room's
+    # household link in the same statement; `wuye ledger check` verifies them.
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
-    # Indexes are few on purpose: a run inserts millions of lines. household is served by
-    # billline_household, room by the one-line-per-room-item-month index.
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", db_index=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="lines")
     period = models.DateField(_("month"))
     # Inputs of the charge, as they were when the line was issued.

@@ -404,12 +404,18 @@ def _due_on(pieces: list[Piece], period: datetime.date) -> datetime.date:
 def _issue_chunk(
     *, run: BillingRun, pieces: list[Piece], building_pks: list[int], actor
 ) -> tuple[int, int, list]:
-    """One chunk in one database transaction. Returns (lines inserted, total fen, household pks)."""
+    """One chunk in one database transaction. Returns (lines inserted, total fen, household pks).
+
+    New bills are inserted with their totals; only bills that existed before (a household with rooms
+    in an earlier chunk, or a re-run adding lines) are updated. Postings are summed from the
+    temporary table when every computed line went in, and from the inserted lines otherwise (a
+    concurrent run inserted some first).
+    """
     sql = dialect()
-    d = sql.date
     community_id = run.community_id
     with transaction.atomic():
-        if not _compute_lines(pieces=pieces, building_pks=building_pks):
+        computed = _compute_lines(pieces=pieces, building_pks=building_pks)
+        if not computed:
             _drop_temp()
             return 0, 0, []
         record = LedgerTransaction.objects.create(
@@ -419,15 +425,18 @@ def _issue_chunk(
             memo=f"{run.period:%Y-%m}",
             actor=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        now = timezone.now()
+        period, due_on = sql.day(run.period), sql.day(_due_on(pieces, run.period))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state, total_fen, due_on,
                                               created_at)
-                    SELECT DISTINCT %s, household_id, {d()}, %s, 'open', 0, {d()}, %s FROM {TEMP} WHERE 1 = 1
-                    ON CONFLICT DO NOTHING""",
-                [community_id, run.period, run.pk, _due_on(pieces, run.period), now],
+                    SELECT %s, household_id, {period}, %s, 'open', SUM(gross_fen - discount_fen), {due_on}, %s
+                    FROM {TEMP} GROUP BY household_id
+                    ON CONFLICT DO NOTHING
+                    RETURNING id""",
+                [community_id, run.pk, timezone.now()],
             )
+            new_bills = {row[0] for row in cursor.fetchall()}
             cursor.execute(
                 f"""INSERT INTO billing_billline (community_id, bill_id, household_id, room_id, fee_item_id, period,
                         method, quantity, price, tiers, billable_days, period_days, rounding_unit, rounding_mode,
@@ -436,58 +445,72 @@ def _issue_chunk(
                     SELECT %s, b.id, t.household_id, t.room_id, t.fee_item_id, t.period, f.method, t.quantity, f.price,
                            f.tiers, t.billable_days, t.period_days, f.rounding_unit, f.rounding_mode, t.gross_fen,
                            t.discount_percent, t.discount_fixed_fen, t.discount_fen, t.gross_fen - t.discount_fen,
-                           0, 0, 0, %s, '', %s
+                           0, 0, 0, {sql.false}, '', %s
                     FROM {TEMP} t
-                    JOIN billing_bill b ON b.household_id = t.household_id AND b.period = {d()} AND b.state <> 'void'
+                    JOIN billing_bill b ON b.household_id = t.household_id AND b.period = {period}
+                                       AND NOT (b.state = 'void')
                     JOIN billing_feeitem f ON f.id = t.fee_item_id
                     WHERE 1 = 1
                     ON CONFLICT DO NOTHING""",
-                [community_id, False, record.pk, run.period],
+                [community_id, record.pk],
             )
             inserted = cursor.rowcount
+            complete = inserted == computed
+            # Totals and states of the bills that existed before this chunk (all of them if some
+            # computed lines lost a race and are missing from the new bills' totals).
             cursor.execute(
-                """UPDATE billing_bill SET
-                       total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
-                                    WHERE l.bill_id = billing_bill.id AND NOT l.is_void),
-                       state = CASE WHEN (SELECT COALESCE(SUM(l.paid_fen), 0) FROM billing_billline l
-                                          WHERE l.bill_id = billing_bill.id AND NOT l.is_void) > 0
-                                    THEN 'partial' ELSE 'open' END
-                   WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id = %s)""",
-                [record.pk],
+                f"""SELECT b.id FROM billing_bill b
+                    WHERE b.household_id IN (SELECT household_id FROM {TEMP}) AND b.period = {period}
+                      AND NOT (b.state = 'void')"""
+            )
+            touched = [row[0] for row in cursor.fetchall() if not complete or row[0] not in new_bills]
+            for start in range(0, len(touched), 500):
+                marks = ", ".join(["%s"] * len(touched[start : start + 500]))
+                cursor.execute(
+                    f"""UPDATE billing_bill SET
+                           total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
+                                        WHERE l.bill_id = billing_bill.id AND NOT l.is_void),
+                           state = CASE WHEN (SELECT COALESCE(SUM(l.paid_fen), 0) FROM billing_billline l
+                                              WHERE l.bill_id = billing_bill.id AND NOT l.is_void) > 0
+                                        THEN 'partial' ELSE 'open' END
+                       WHERE id IN ({marks})""",
+                    touched[start : start + 500],
+                )
+            source = (
+                f"SELECT household_id, fee_item_id, gross_fen - discount_fen AS amount_fen FROM {TEMP}"
+                if complete
+                else f"SELECT household_id, fee_item_id, amount_fen FROM billing_billline WHERE transaction_id = {int(record.pk)}"
             )
             cursor.execute(
-                """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
-                                               amount_fen)
-                   SELECT %s, %s, %s, household_id, NULL, SUM(amount_fen) FROM billing_billline
-                   WHERE transaction_id = %s GROUP BY household_id HAVING SUM(amount_fen) <> 0""",
-                [record.pk, community_id, Account.RECEIVABLE, record.pk],
+                f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
+                                                amount_fen)
+                    SELECT %s, %s, %s, household_id, NULL, SUM(amount_fen) FROM ({source}) AS lines
+                    GROUP BY household_id HAVING SUM(amount_fen) <> 0""",
+                [record.pk, community_id, Account.RECEIVABLE],
             )
             cursor.execute(
-                """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
-                                               amount_fen)
-                   SELECT %s, %s, %s, NULL, fee_item_id, -SUM(amount_fen) FROM billing_billline
-                   WHERE transaction_id = %s GROUP BY fee_item_id HAVING SUM(amount_fen) <> 0""",
-                [record.pk, community_id, Account.INCOME, record.pk],
+                f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
+                                                amount_fen)
+                    SELECT %s, %s, %s, NULL, fee_item_id, -SUM(amount_fen) FROM ({source}) AS lines
+                    GROUP BY fee_item_id HAVING SUM(amount_fen) <> 0""",
+                [record.pk, community_id, Account.INCOME],
             )
             cursor.execute(
-                "SELECT COALESCE(SUM(amount_fen), 0) FROM billing_billline WHERE transaction_id = %s",
-                [record.pk],
+                f"SELECT COALESCE(SUM(amount_fen), 0), COUNT(DISTINCT household_id) FROM ({source}) AS x"
             )
-            total = int(cursor.fetchone()[0])
-            cursor.execute(
-                "SELECT DISTINCT household_id FROM billing_billline WHERE transaction_id = %s", [record.pk]
-            )
+            total, _households = cursor.fetchone()
+            cursor.execute(f"SELECT DISTINCT household_id FROM ({source}) AS x")
             households = [row[0] for row in cursor.fetchall()]
         _drop_temp()
         BillingRun.objects.filter(pk=run.pk).update(
-            lines_issued=F("lines_issued") + inserted, total_fen=F("total_fen") + total
+            lines_issued=F("lines_issued") + inserted, total_fen=F("total_fen") + int(total)
         )
         transaction.on_commit(
             lambda: bills_issued.send(
                 sender=BillingRun, community_id=community_id, run_id=run.pk, household_ids=households
             )
         )
-    return inserted, total, households
+    return inserted, int(total), households
 
 
 def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS, progress=None) -> BillingRun:
