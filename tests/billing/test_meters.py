@@ -302,7 +302,6 @@ def test_reading_entry_is_logged_on_the_household(community, admin_user, househo
         "reading_month": "2024-01",
         "reading_value": "7.00",
         "reading_usage": "0.00",
-        "meter_replaced": False,
     }
     assert MeterReading.objects.get().entered_by == admin_user
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.billing.factories import (
@@ -637,3 +639,45 @@ def test_readings_import_preview_of_another_community_is_refused(
     assert response.status_code == 302
     assert not MeterReading.objects.filter(period=FEB).exists()
     assert staff_role.pk
+
+
+# Query counts ---------------------------------------------------------------------------------------
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def test_hot_pages_take_the_same_queries_for_many_rows(admin_client, admin_user, community):
+    building = BuildingFactory(community=community)
+    unit = UnitFactory(building=building)
+    item = FeeItemFactory(community=community)
+    SharedMeterFactory(community=community, building=building)
+
+    def add(count):
+        for _ in range(count):
+            room = RoomFactory(unit=unit)
+            meter = MeterFactory(community=community, room=room)
+            MeterReadingFactory(meter=meter, period=JAN)
+            FeeAssignmentFactory(
+                fee_item=item,
+                room=room,
+                discount_fen=100,
+                discount_reason="x",
+                discount_approved_by=admin_user,
+            )
+
+    pages = [
+        (reverse("console:readings_grid", kwargs={"building_pk": building.pk}), {"month": "2024-02"}),
+        (reverse("console:building_meters", kwargs={"building_pk": building.pk}), {}),
+        (reverse("console:feeitem", kwargs={"feeitem_pk": item.pk}), {}),
+        (reverse("console:feeitems"), {}),
+        (reverse("console:meters"), {}),
+    ]
+    add(2)
+    few = [_queries(admin_client, url, params) for url, params in pages]
+    add(20)
+    many = [_queries(admin_client, url, params) for url, params in pages]
+    assert many == few

@@ -364,7 +364,7 @@ def readings_check(*, community: Community, inputs: Sequence[ReadingInput]) -> R
                         _(
                             "Meter %(meter)s already has a reading for the later month %(month)s: readings are entered month by month."
                         )
-                        % {"meter": existing.meter.number if existing else "", "month": _month(month)},
+                        % {"meter": valid[writing_from].meter.number, "month": _month(month)},
                     )
                     writing_from = None
                 last_value, last_month = existing.value, month
@@ -484,11 +484,9 @@ def _reading_log(write: _Write, actor) -> AuditLog:
     reading = write.reading
     changes: dict[str, Any] = {"meter_number": reading.meter.number, "reading_month": _month(reading.period)}
     if write.before is None:
-        changes |= {
-            "reading_value": str(reading.value),
-            "reading_usage": str(reading.usage),
-            "meter_replaced": reading.replaced,
-        }
+        changes |= {"reading_value": str(reading.value), "reading_usage": str(reading.usage)}
+        if reading.replaced:
+            changes["meter_replaced"] = True
     else:
         for key, attribute in (
             ("reading_value", "value"),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.billing.domain.queries_tariffs import GridRow, discount_approvers
 from wuye.billing.enums import (
@@ -53,7 +54,7 @@ def plain(value: Decimal | None) -> Decimal | None:
 
 
 class FeeItemForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("fee item", "Name"), max_length=40)
     category = forms.ChoiceField(label=_("Category"), choices=FeeCategory.choices)
     method = forms.ChoiceField(label=_("How it is computed"), choices=Method.choices)
     price = forms.DecimalField(

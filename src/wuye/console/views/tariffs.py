@@ -44,6 +44,7 @@ from wuye.billing.interfaces.forms_tariffs import (
     MeterForm,
     ReadingGridForm,
     ReadingsApplyForm,
+    plain,
     tier_formset,
 )
 from wuye.billing.models import FeeAssignment, FeeItem, Meter
@@ -63,7 +64,7 @@ PAGE_SIZE = 100
 def _item_display(item: FeeItem) -> FeeItem:
     item.late_fee_fixed_yuan = yuan(item.late_fee_fixed_fen)
     item.late_fee_cap_yuan = yuan(item.late_fee_cap_fen)
-    item.late_fee_rate_percent = item.late_fee_rate * 100
+    item.late_fee_rate_percent = plain(item.late_fee_rate * 100)
     return item
 
 
