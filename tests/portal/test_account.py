@@ -178,3 +178,19 @@ def test_phone_change_with_a_wrong_code_changes_nothing(owner_client, owner):
 
     assert "msg-error" in response.content.decode()
     assert OwnerAccount.objects.get(pk=owner.account.pk).phone == "13912345678"
+
+
+def test_message_settings_turn_notices_off_by_sms(owner_client, owner):
+    from wuye.notifications.models import NotificationPreference
+
+    page = owner_client.get(reverse("portal:message_settings")).content.decode()
+    response = owner_client.post(reverse("portal:message_settings"), {"service.request.changed:sms": "on"})
+
+    assert 'name="notices.notice.published:sms"' in page
+    assert response.status_code == 302
+    stored = NotificationPreference.objects.filter(
+        event__in=["notices.notice.published", "service.request.changed"]
+    )
+    assert list(stored.values_list("person", "event", "channel", "enabled")) == [
+        (owner.person.pk, "notices.notice.published", "sms", False)
+    ]

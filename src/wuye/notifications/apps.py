@@ -8,4 +8,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from wuye.notifications.domain import events, outbox  # noqa: F401  (events and audit labels)
+        from wuye.notifications.domain import events, outbox, preferences  # noqa: F401  (events, audit labels)

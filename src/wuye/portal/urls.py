@@ -16,6 +16,7 @@ urlpatterns = [
     path("households/", account.households, name="households"),
     path("households/switch/", account.household_switch_view, name="household_switch"),
     path("me/", account.profile, name="profile"),
+    path("me/messages/", account.message_settings, name="message_settings"),
     path("me/phone/", account.phone_change, name="phone_change"),
     path("me/phone/code/", account.phone_change_verify, name="phone_change_verify"),
     path("requests/", requests.request_list, name="requests"),

@@ -72,20 +72,36 @@ class Event:
     subject: Any
     body: Any
     choices: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # False for messages a person asked for or must get (a login code): opt-outs do not apply.
+    optional: bool = True
 
 
 _EVENTS: dict[str, Event] = {}
 
 
 def register_event(
-    key: str, label, subject_template, body_template, *, choices: dict[str, Any] | None = None
+    key: str,
+    label,
+    subject_template,
+    body_template,
+    *,
+    choices: dict[str, Any] | None = None,
+    optional: bool = True,
 ) -> Event:
     """Declare an event and its message templates (gettext_lazy). Registering a key again replaces it.
 
     ``choices`` maps context keys to a TextChoices class (or its dotted path, imported when a
-    message is rendered, so the registering app need not import the enum's app).
+    message is rendered, so the registering app need not import the enum's app). People may turn
+    ``optional`` events off per channel (NotificationPreference); the others always go out.
     """
-    event = Event(key=key, label=label, subject=subject_template, body=body_template, choices=choices or {})
+    event = Event(
+        key=key,
+        label=label,
+        subject=subject_template,
+        body=body_template,
+        choices=choices or {},
+        optional=optional,
+    )
     _EVENTS[key] = event
     return event
 
@@ -201,11 +217,13 @@ def notify(
     if not people:
         return []
     accounts = _accounts_by_person(people)
-    opted_out = set(
-        NotificationPreference.objects.filter(
-            person__in=[person.pk for person in people], event=event, enabled=False
-        ).values_list("person_id", "channel")
-    )
+    opted_out = set()
+    if _EVENTS[event].optional:
+        opted_out = set(
+            NotificationPreference.objects.filter(
+                person__in=[person.pk for person in people], event=event, enabled=False
+            ).values_list("person_id", "channel")
+        )
     acting_account_pk = (
         actor.pk if actor is not None and actor._meta.label_lower == "owners.owneraccount" else None
     )

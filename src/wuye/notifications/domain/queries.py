@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from wuye.core.models import Community
 from wuye.notifications.enums import Channel
-from wuye.notifications.models import Message
+from wuye.notifications.models import Message, NotificationPreference
 
 
 def messages_for_outbox(
@@ -29,3 +29,23 @@ def sms_outbox(*, community: Community) -> QuerySet[Message]:
 
 def outbox_events(*, community: Community) -> list[str]:
     return sorted(set(Message.objects.filter(community=community).values_list("event", flat=True).distinct()))
+
+
+def optional_events() -> list[tuple[str, object]]:
+    """(key, label) of the events people may turn off, in a stable order."""
+    from wuye.notifications.domain.outbox import registered_events
+
+    return sorted(
+        ((key, event.label) for key, event in registered_events().items() if event.optional),
+        key=lambda e: e[0],
+    )
+
+
+def preferences_of(*, person) -> dict[tuple[str, str], bool]:
+    """{(event, channel): enabled} of the person's stored choices; anything absent is on."""
+    return {
+        (event, channel): enabled
+        for event, channel, enabled in NotificationPreference.objects.filter(person=person).values_list(
+            "event", "channel", "enabled"
+        )
+    }

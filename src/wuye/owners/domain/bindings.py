@@ -51,6 +51,7 @@ register_event(
         "%(community)s has invited you to the owner portal for %(household)s. "
         "Log in with this phone number to report repairs, read notices and pay bills."
     ),
+    optional=False,
 )
 register_event(
     DECIDED_EVENT,
@@ -58,6 +59,7 @@ register_event(
     gettext_lazy("Your request for %(room)s: %(binding_state)s"),
     gettext_lazy("Your request to be linked to %(room)s at %(community)s was %(binding_state)s. %(reason)s"),
     choices={"binding_state": BindingRequestState},
+    optional=False,
 )
 
 # Guessing the last four digits: after this many mismatches in a day an account must wait.

@@ -43,6 +43,7 @@ register_event(
     gettext_lazy(
         "Your owner portal code is %(code)s. It expires in %(minutes)s minutes. Never tell it to anyone."
     ),
+    optional=False,
 )
 register_actions(
     {

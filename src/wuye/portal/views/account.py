@@ -11,10 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wuye.core.crypto import mask
+from wuye.notifications.domain.preferences import preference_set
+from wuye.notifications.domain.queries import optional_events, preferences_of
+from wuye.notifications.enums import Channel
 from wuye.owners.domain.accounts import AccountError, account_phone_change, account_update
 from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import LoginError, account_login, login_code_send
-from wuye.owners.domain.queries import binding_requests_of, bindings_of
+from wuye.owners.domain.queries import acting_person, binding_requests_of, bindings_of
 from wuye.owners.enums import BindingRequestState, LoginPurpose
 from wuye.portal.auth import (
     SESSION_LOGIN_PHONE,
@@ -220,3 +223,46 @@ def phone_change_verify(request):
         request.session.pop(SESSION_NEW_PHONE, None)
         messages.success(request, _("Your phone number is changed."))
     return redirect("portal:profile")
+
+
+@owner_required
+def message_settings(request):
+    """Which messages the owner gets on which channel, for the person they are in the current household."""
+    person = acting_person(request.binding)
+    if person is None:
+        messages.error(request, _("Your account is not linked to a person of this household."))
+        return redirect("portal:profile")
+    account = request.owner
+    channels = [
+        (channel, label)
+        for channel, label, available in (
+            (Channel.SMS, Channel.SMS.label, bool(person.phone)),
+            (Channel.WECHAT, Channel.WECHAT.label, bool(account.wechat_openid)),
+            (Channel.EMAIL, Channel.EMAIL.label, bool(account.email)),
+        )
+        if available
+    ]
+    events = optional_events()
+    if request.method == "POST":
+        for key, _label in events:
+            for channel, _channel_label in channels:
+                enabled = f"{key}:{channel}" in request.POST
+                preference_set(person=person, event=key, channel=channel, enabled=enabled, actor=account)
+        messages.success(request, _("Saved."))
+        return redirect("portal:message_settings")
+    current = preferences_of(person=person)
+    rows = [
+        {
+            "label": label,
+            "cells": [
+                {
+                    "name": f"{key}:{channel}",
+                    "label": channel_label,
+                    "checked": current.get((key, channel), True),
+                }
+                for channel, channel_label in channels
+            ],
+        }
+        for key, label in events
+    ]
+    return render_portal(request, "portal/messages.html", {"rows": rows, "person": person}, tab="me")
