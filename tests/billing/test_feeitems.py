@@ -565,3 +565,13 @@ def test_assignments_for_household_lists_its_rooms_only(community, estate):
         FeeAssignmentFactory(fee_item=item, room=room)
     listed = assignments_for_household(household=estate["first"])
     assert {a.room_id for a in listed} == {estate["rooms"][0].pk, estate["rooms"][3].pk}
+
+
+def test_assignment_end_moved_past_a_later_assignment_is_refused(community, admin_user):
+    first = FeeAssignmentFactory(fee_item__community=community, ends_on=datetime.date(2024, 3, 31))
+    FeeAssignmentFactory(fee_item=first.fee_item, room=first.room, starts_on=datetime.date(2024, 4, 1))
+    with pytest.raises(TariffError, match="starts before that day"):
+        assignment_end(assignment=first, ends_on=datetime.date(2024, 4, 30), actor=admin_user)
+    first.refresh_from_db()
+    assert first.ends_on == datetime.date(2024, 3, 31)
+    assert AuditLog.objects.count() == 0
