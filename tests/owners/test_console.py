@@ -227,3 +227,14 @@ def test_owner_pages_are_in_the_sidebar(clerk_client):
     ):
         assert f'href="{reverse(name)}"' in html
     assert OwnerAccount.objects.count() == 0
+
+
+def test_household_page_offers_no_invitation_to_a_phone_already_bound(clerk_client, household):
+    person = household.people.get()
+    HouseholdBindingFactory(person=person)
+    landline = PersonFactory(household=household, phone="010-12345678")
+
+    html = clerk_client.get(reverse("console:household", args=[household.pk])).content.decode()
+
+    assert reverse("console:owner_invite", args=[person.pk]) not in html
+    assert reverse("console:owner_invite", args=[landline.pk]) not in html

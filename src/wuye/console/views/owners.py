@@ -21,6 +21,7 @@ from wuye.core.models import communities_for
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household, Person
 from wuye.households.sections import Section, register_section
+from wuye.households.validators import MOBILE
 from wuye.notifications.domain import queries as outbox_queries
 from wuye.notifications.domain.outbox import NotificationError, event_label, message_retry
 from wuye.notifications.enums import Channel, MessageState
@@ -41,13 +42,20 @@ PAGE_SIZE = 50
 
 
 def _household_section(household: Household, request) -> dict:
+    bindings = list(queries.household_bindings(household))
+    bound_phones = {binding.account.phone for binding in bindings}
     return {
         "household": household,
-        "bindings": list(queries.household_bindings(household)),
+        "bindings": bindings,
         "pending": list(
             queries.pending_binding_requests(community=household.community).filter(household=household)
         ),
-        "invitable": [person for person in household.people.all() if person.phone],
+        # People with a mobile number whose phone is not bound to the household yet.
+        "invitable": [
+            person
+            for person in household.people.filter(moved_out_on__isnull=True)
+            if MOBILE.match(person.phone or "") and person.phone not in bound_phones
+        ],
     }
 
 
