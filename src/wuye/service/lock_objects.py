@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from wuye.service.models import ServiceRequest, Team
 
+# Test switch, for the control test only (tests/service/test_concurrency.py): with it off, the team
+# row is read without a lock and concurrent assignments take the same turn. Never off in production.
+TEAM_LOCK_ENABLED = True
+
 
 def request_lock(pk: int) -> ServiceRequest:
     return ServiceRequest.objects.select_for_update().get(pk=pk)
 
 
 def team_lock(pk: int) -> Team:
-    return Team.objects.select_for_update().get(pk=pk)
+    queryset = Team.objects.all()
+    if TEAM_LOCK_ENABLED:
+        queryset = queryset.select_for_update()
+    return queryset.get(pk=pk)

@@ -377,6 +377,8 @@ def request_new(request):
             people=people,
             rooms=rooms,
             buildings=Building.objects.filter(community=community),
+            # The caller is usually the household's first person, about its (usually only) room.
+            initial={"person": people[0].pk if people else None, "room": rooms[0].pk if rooms else None},
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
