@@ -2,15 +2,18 @@
 
 import datetime
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory
+from tests.conftest import on_postgres
 from tests.factories import (
     BuildingFactory,
     HouseholdFactory,
@@ -25,6 +28,7 @@ from wuye.billing.domain import runs
 from wuye.billing.domain.bills import line_waive
 from wuye.billing.models import Bill, BillingRun, BillLine
 from wuye.core.enums import Role
+from wuye.core.models import ApiToken
 from wuye.ledger.models import LedgerTransaction, Posting
 
 pytestmark = pytest.mark.django_db
@@ -653,3 +657,64 @@ def test_openapi_documents_the_key_on_both_posts(client):
     for path in ("/api/v1/billing/runs/preview", "/api/v1/billing/runs/{billingrun_pk}/issue"):
         parameters = schema["paths"][path]["post"].get("parameters", [])
         assert "X-Idempotency-Key" in [parameter["name"] for parameter in parameters], path
+
+
+# --- one key, two requests at once (PostgreSQL) -----------------------------------------------------
+
+
+def _post_at_once(admin_user, community, monkeypatch, headers: dict) -> tuple[list[int], int]:
+    """Two POSTs of the same preview; the first is held inside the operation until the second has
+    its answer. Returns ([first status, second status], runs created)."""
+    _token, key = ApiToken.issue(user=admin_user, name="t")
+    headers = {"Authorization": f"Bearer {key}", "Accept-Language": "en", **headers}
+    body = json.dumps({"community": community.pk, "month": "2026-11"})
+    first_inside, release = threading.Event(), threading.Event()
+    original = runs.run_preview
+
+    def held(**kwargs):
+        if not first_inside.is_set():
+            first_inside.set()
+            release.wait(20)
+        return original(**kwargs)
+
+    monkeypatch.setattr(runs, "run_preview", held)
+    answers = {}
+
+    def post(name):
+        try:
+            answers[name] = Client().post(
+                "/api/v1/billing/runs/preview", body, content_type="application/json", headers=headers
+            )
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=post, args=("first",))
+    first.start()
+    assert first_inside.wait(20)
+    second = threading.Thread(target=post, args=("second",))
+    second.start()
+    second.join(20)
+    release.set()
+    first.join(20)
+    return [answers["first"].status_code, answers["second"].status_code], BillingRun.objects.count()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_key_sent_twice_at_once_previews_once(admin_user, community, estate, monkeypatch):
+    if not on_postgres():
+        pytest.skip("SQLite serializes the writers, so the requests cannot overlap; needs PostgreSQL")
+    statuses, created = _post_at_once(admin_user, community, monkeypatch, {"X-Idempotency-Key": "k1"})
+    assert statuses == [200, 409]
+    assert created == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_control_without_a_key_both_requests_preview(admin_user, community, estate, monkeypatch):
+    """The control of the test above: without a key nothing stops the second request."""
+    if not on_postgres():
+        pytest.skip("SQLite serializes the writers, so the requests cannot overlap; needs PostgreSQL")
+    statuses, created = _post_at_once(admin_user, community, monkeypatch, {})
+    assert statuses == [200, 200]
+    assert created == 2

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError
 
 from wuye.api.models import IdempotentRequest
@@ -35,6 +36,7 @@ MAX_KEY_LENGTH = 100
 STALE_AFTER = timedelta(minutes=10)
 
 Outcome = tuple[int, dict]
+BUSY = gettext_lazy("A request with this idempotency key is still being processed; try again later.")
 
 
 def _fingerprint(body: bytes) -> str:
@@ -69,15 +71,22 @@ def _claim(
     *, user, key: str, method: str, path: str, fingerprint: str
 ) -> tuple[IdempotentRequest | None, JsonResponse | None]:
     """(our claim, None) when this request runs the operation, else (None, the response to send)."""
-    try:
-        with transaction.atomic():
-            claim = IdempotentRequest.objects.create(
-                user=user, key=key, method=method, path=path, fingerprint=fingerprint
-            )
-        return claim, None
-    except IntegrityError:
-        pass
-    existing = IdempotentRequest.objects.get(user=user, key=key)
+    existing = None
+    # Twice at most: a claim released (its request failed) between our INSERT and our read is gone,
+    # and the second INSERT then wins or meets the claim of the request that retried first.
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                claim = IdempotentRequest.objects.create(
+                    user=user, key=key, method=method, path=path, fingerprint=fingerprint
+                )
+            return claim, None
+        except IntegrityError:
+            existing = IdempotentRequest.objects.filter(user=user, key=key).first()
+            if existing is not None:
+                break
+    if existing is None:
+        return None, _respond(409, {"detail": BUSY})
     if (existing.method, existing.path, existing.fingerprint) != (method, path, fingerprint):
         return None, _respond(
             400, {"detail": _("This idempotency key was already used for a different request.")}
@@ -91,9 +100,7 @@ def _claim(
     ).update(created_at=now)
     if taken_over:
         return existing, None
-    return None, _respond(
-        409, {"detail": _("A request with this idempotency key is still being processed; try again later.")}
-    )
+    return None, _respond(409, {"detail": BUSY})
 
 
 def idempotent(request, operation: Callable[[], Outcome]) -> JsonResponse:
