@@ -93,7 +93,8 @@ def fee_items(draw, method: str) -> dict:
         "tiers": draw(tier_tables()) if method == Method.METERED else [],
         "meter_kind": draw(st.sampled_from(MeterKind.values)) if method == Method.METERED else "",
         "cycle": draw(st.sampled_from(CYCLES)),
-        "timing": draw(st.sampled_from(Timing.values)),
+        # Metered items are postpaid (a database constraint: usage is known only after the month).
+        "timing": Timing.POSTPAID if method == Method.METERED else draw(st.sampled_from(Timing.values)),
         "due_day": draw(st.integers(1, 28)),
         "valid_from": valid_from,
         "valid_to": valid_to,

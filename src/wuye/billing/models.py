@@ -82,6 +82,10 @@ class FeeItem(models.Model):
             models.CheckConstraint(
                 condition=~Q(method="metered") | ~Q(meter_kind=""), name="feeitem_metered_has_meter"
             ),
+            # Usage is known only after the month: metered items are billed afterwards.
+            models.CheckConstraint(
+                condition=~Q(method="metered") | Q(timing="postpaid"), name="feeitem_metered_is_postpaid"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="feeitem_valid_window",
@@ -253,10 +257,13 @@ class BillingRun(models.Model):
 class Bill(models.Model):
     """One household's bill for one month; its lines hold the money."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    # community and run are copies the run writes with the bill (no foreign-key trigger, see BillLine).
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="bills")
     period = models.DateField(_("month"))
-    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bills")
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bills", db_constraint=False
+    )
     state = models.CharField(_("state"), max_length=10, choices=BillState.choices, default=BillState.OPEN)
     total_fen = models.BigIntegerField(_("total (fen)"), default=0)  # fen: sum of its lines' amount_fen
     due_on = models.DateField(_("due on"))
@@ -282,17 +289,25 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    # A run inserts millions of lines, so this table carries few indexes and database-checked
-    # foreign keys only where the value is not derived: bill, fee item and ledger transaction.
-    # community, household and room are copies the run takes from the bill and the room's
-    # household link in the same statement; `wuye ledger check` verifies them.
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines")
+    # A run inserts millions of lines, so this table has few indexes and no foreign-key triggers:
+    # every reference is taken, in the same statement that inserts the line, from rows that exist
+    # (the bill, the fee item, the ledger transaction of the run, the room's household link), and
+    # neither side is ever deleted (the ORM protects them; the ledger refuses deletes).
+    # `wuye ledger check` verifies the references. Indexes: the one-line-per-room-item-month index,
+    # (household, is_void), bill and transaction.
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
-    fee_item = models.ForeignKey(FeeItem, on_delete=models.PROTECT, related_name="lines")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="lines", db_constraint=False, db_index=False
+    )
     period = models.DateField(_("month"))
     # Inputs of the charge, as they were when the line was issued.
     method = models.CharField(max_length=20, choices=Method.choices)
@@ -318,7 +333,9 @@ class BillLine(models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     late_fee_waiver_reason = models.CharField(max_length=200, blank=True)
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
 
     objects = TenantQuerySet.as_manager()
 

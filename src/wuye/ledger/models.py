@@ -41,7 +41,8 @@ class LedgerTransaction(models.Model):
 
 class Posting(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    # The transaction's community, copied (no foreign-key trigger: a run writes a posting per household).
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     account = models.CharField(_("account"), max_length=20, choices=Account.choices)
     household_id = models.BigIntegerField(null=True, blank=True)
     fee_item_id = models.BigIntegerField(null=True, blank=True)

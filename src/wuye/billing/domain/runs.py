@@ -200,10 +200,14 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
             "JOIN (SELECT room_id, SUM(usage) AS usage FROM ("
             " SELECT m.room_id AS room_id, mr.usage AS usage FROM billing_meterreading mr"
             " JOIN billing_meter m ON m.id = mr.meter_id"
+            " JOIN estate_room mroom ON mroom.id = m.room_id"
+            " AND mroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
             f" WHERE m.community_id = {int(item.community_id)} AND m.kind = %s AND m.room_id IS NOT NULL"
             f" AND mr.period = {day(piece.month)}"
             " UNION ALL"
             " SELECT su.room_id, su.usage FROM billing_sharedusage su"
+            " JOIN estate_room sroom ON sroom.id = su.room_id"
+            " AND sroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
             f" WHERE su.community_id = {int(item.community_id)} AND su.kind = %s AND su.period = {day(piece.month)}"
             ") AS usage_rows GROUP BY room_id) AS u ON u.room_id = r.id"
         )
@@ -247,6 +251,8 @@ def _compute_lines(*, pieces: list[Piece], building_pks: list[int]) -> int:
         for piece in pieces:
             statement, params = _piece_sql(piece, sql)
             cursor.execute(statement, params)
+        if sql.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {TEMP}")  # temporary tables are never analysed automatically
         cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
         return cursor.fetchone()[0]
 
@@ -414,6 +420,10 @@ def _issue_chunk(
     sql = dialect()
     community_id = run.community_id
     with transaction.atomic():
+        # One run writes a community at a time (two runs of the same community queue here), so the
+        # lines computed below are still missing when they are inserted: the unique index needs no
+        # ON CONFLICT clause, and a violation would be a real error that rolls the chunk back.
+        Community.objects.select_for_update().filter(pk=community_id).exists()
         computed = _compute_lines(pieces=pieces, building_pks=building_pks)
         if not computed:
             _drop_temp()
@@ -431,8 +441,10 @@ def _issue_chunk(
                 f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state, total_fen, due_on,
                                               created_at)
                     SELECT %s, household_id, {period}, %s, 'open', SUM(gross_fen - discount_fen), {due_on}, %s
-                    FROM {TEMP} GROUP BY household_id
-                    ON CONFLICT DO NOTHING
+                    FROM {TEMP} t WHERE NOT EXISTS (
+                        SELECT 1 FROM billing_bill b WHERE b.household_id = t.household_id AND b.period = {period}
+                        AND NOT (b.state = 'void'))
+                    GROUP BY household_id
                     RETURNING id""",
                 [community_id, run.pk, timezone.now()],
             )
@@ -449,9 +461,7 @@ def _issue_chunk(
                     FROM {TEMP} t
                     JOIN billing_bill b ON b.household_id = t.household_id AND b.period = {period}
                                        AND NOT (b.state = 'void')
-                    JOIN billing_feeitem f ON f.id = t.fee_item_id
-                    WHERE 1 = 1
-                    ON CONFLICT DO NOTHING""",
+                    JOIN billing_feeitem f ON f.id = t.fee_item_id""",
                 [community_id, record.pk],
             )
             inserted = cursor.rowcount
