@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from wuye.billing.domain import compute, runs
-from wuye.billing.models import BillingRun, BillLine, FeeItem
+from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
 from wuye.core.models import Community, Company
 
 ROOMS_PER_BUILDING = 1000
@@ -316,7 +316,11 @@ def bench_billing(
     lines = run.lines_issued
     log(f"  {lines} lines, {run.total_fen} fen in {seconds:.2f} s")
     copy_rows, copy_seconds = _copy_baseline(
-        community=community, template=BillLine.objects.filter(community=community).first(), log=log
+        community=community,
+        template=BillLine.objects.filter(
+            bill=Bill.objects.filter(community=community).order_by("pk").first()
+        ).first(),
+        log=log,
     )
     result = {
         "database": connection.vendor,
