@@ -330,3 +330,29 @@ def test_detail_renders_in_every_state(admin_client, make_request, tech, state):
     response = admin_client.get(reverse("console:service_request", args=[request.pk]))
     assert response.status_code == 200
     assert 'id="request-state"' in response.content.decode()
+
+
+def test_request_changes_show_on_the_household_timeline(admin_client, household, category, supervisor):
+    from django.utils import translation
+
+    from wuye.service.domain.requests import request_submit
+
+    request = request_submit(
+        community=household.community,
+        channel="portal",
+        category=category,
+        household=household,
+        room=household.room_links.get().room,
+        description="漏水",
+    )
+    request_transition(request=request, action="accept", actor=supervisor)
+    body = admin_client.get(reverse("console:household", args=[household.pk])).content.decode()
+    with translation.override("zh-hans"):
+        submitted, accepted = str(_label("service.request.submitted")), str(_label("service.request.accept"))
+    assert submitted in body and accepted in body
+
+
+def _label(action):
+    from wuye.core.audit import action_label
+
+    return action_label(action)

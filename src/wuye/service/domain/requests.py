@@ -73,7 +73,7 @@ register_field_labels(
     {
         "request_state": (gettext_lazy("state"), RequestState),
         "request_type": (gettext_lazy("type"), RequestType),
-        "channel": (gettext_lazy("channel"), RequestChannel),
+        "request_channel": (gettext_lazy("channel"), RequestChannel),
         "category": gettext_lazy("category"),
         "assignee": gettext_lazy("assignee"),
         "stars": gettext_lazy("rating"),
@@ -227,7 +227,7 @@ def request_submit(
         household_id=request.household_id,
         changes={
             "request_type": type,
-            "channel": channel,
+            "request_channel": channel,
             "category": str(category),
             "location": request.location,
             "photos": len(checked),

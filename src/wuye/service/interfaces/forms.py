@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wuye.households.interfaces.forms import PhoneField
@@ -61,12 +62,11 @@ class StaffRequestForm(forms.Form):
     preferred_time = forms.DateTimeField(label=_("Preferred visit time"), required=False, widget=DATETIME)
     contact_name = forms.CharField(label=_("Contact name"), max_length=40, required=False)
     contact_phone = PhoneField(label=_("Contact phone"), max_length=20, required=False)
-    photos = PhotosField(
-        label=_("Photos"), required=False, help_text=_("JPEG or PNG, at most %(n)s") % {"n": MAX_PHOTOS}
-    )
+    photos = PhotosField(label=_("Photos"), required=False)
 
     def __init__(self, *args, categories, people=(), rooms=(), buildings=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["photos"].help_text = gettext("JPEG or PNG, at most %(n)s") % {"n": MAX_PHOTOS}
         self.fields["category"].choices = [
             (c.pk, f"— {c.name}" if c.parent_id else c.name) for c in categories
         ]
