@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from wuye.core.audit import log_action, register_actions
 from wuye.core.enums import Role
 from wuye.core.models import Community, Company, StaffRole
+from wuye.demo.billing import seed_billing
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -596,7 +597,7 @@ def _household(rng: random.Random, names: _Names, room: RoomSpec, since: datetim
 
 def plan_community(*, community: CommunityPlan, scale: float = 1.0) -> Plan:
     """Every room and household of one demo community, decided by a seeded generator."""
-    rng = random.Random(f"wuye-demo:{community.key}:{scale:g}")  # noqa: S311 (demo data, not secrets)
+    rng = random.Random(f"wuye-demo:{community.key}:{scale:g}")
     names = _Names(rng)
     rooms = plan_rooms(community=community, scale=scale, rng=rng)
     households: list[HouseholdSpec] = []
@@ -953,6 +954,8 @@ def seed(*, scale: float = 1.0) -> SeedReport:
             )
         reports.append(_report(community, seeded_now=seeded_now))
     owners = seed_owner_accounts(communities=communities, actor=admin)
+    for community in communities:
+        seed_billing(community=community, actor=admin)
     return SeedReport(
         company=company.name,
         communities=reports,
