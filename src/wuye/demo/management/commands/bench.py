@@ -15,7 +15,9 @@ class Command(BaseCommand):
         billing.add_argument("--households", type=int, required=True)
         billing.add_argument("--fee-items", type=int, default=4)
         billing.add_argument("--chunk-rooms", type=int, default=None)
-        billing.add_argument("--database-url", default=None, help="run against this database (e.g. postgres://…)")
+        billing.add_argument(
+            "--database-url", default=None, help="run against this database (e.g. postgres://…)"
+        )
 
     def handle(self, *args, which, **options):
         url = options.get("database_url")
@@ -30,7 +32,8 @@ class Command(BaseCommand):
             if options["households"] < 1 or options["fee_items"] < 1:
                 raise CommandError("--households and --fee-items must be at least 1")
             result = bench.bench_billing(
-                households=options["households"], fee_items=options["fee_items"],
+                households=options["households"],
+                fee_items=options["fee_items"],
                 chunk_rooms=options["chunk_rooms"] or DEFAULT_CHUNK_ROOMS,
                 log=lambda line: self.stderr.write(line),
             )
