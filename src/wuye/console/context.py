@@ -24,13 +24,17 @@ def console(request):
             roles = set(user.staff_roles.filter(community=current).values_list("role", flat=True))
             granted = {p for p in Permission.values for r in roles if role_grants(r, p)}
     current_name = getattr(request.resolver_match, "view_name", "")
-    nav_items = [
-        {"url": reverse(name), "label": label, "active": name == current_name}
-        for name, label, permission in nav.entries()
-        if permission is None or permission in granted
-    ]
+    nav_groups = []
+    for heading, group in nav.groups():
+        items = [
+            {"url": reverse(name), "label": label, "active": name == current_name}
+            for name, label, permission in group
+            if permission is None or permission in granted
+        ]
+        if items:
+            nav_groups.append({"heading": heading, "items": items})
     return {
-        "nav_items": nav_items,
+        "nav_groups": nav_groups,
         "nav_communities": communities,
         "nav_community": current,
         "can": {p.replace(".", "_"): p in granted for p in Permission.values},

@@ -28,6 +28,16 @@ ADMINISTRATION = [
 ]
 
 
+def groups():
+    """[(heading, entries)] in sidebar order."""
+    return [
+        (_("Archive"), ARCHIVE),
+        (_("Billing"), urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV),
+        (_("Service"), urls_service.NAV + urls_notices.NAV),
+        (_("Owners"), urls_owners.NAV),
+        (_("Administration"), ADMINISTRATION),
+    ]
+
+
 def entries():
-    billing = urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV
-    return ARCHIVE + billing + urls_service.NAV + urls_notices.NAV + urls_owners.NAV + ADMINISTRATION
+    return [entry for _heading, group in groups() for entry in group]
