@@ -196,19 +196,18 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
             segments.append(f"{sql.greatest(f'{upper} - {lower}', '0')} * {tier.price_e4}")
             lower = tier.up_to_centi or 0
         gross = rounded(" + ".join(segments), 10000, unit=unit, mode=mode)
+        # Driven from the chunk's rooms (building index → room's meters → the month's reading), so
+        # each chunk reads only its own meters however large the community.
         usage_join = (
             "JOIN (SELECT room_id, SUM(usage) AS usage FROM ("
-            " SELECT m.room_id AS room_id, mr.usage AS usage FROM billing_meterreading mr"
-            " JOIN billing_meter m ON m.id = mr.meter_id"
-            " JOIN estate_room mroom ON mroom.id = m.room_id"
-            " AND mroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
-            f" WHERE m.community_id = {int(item.community_id)} AND m.kind = %s AND m.room_id IS NOT NULL"
-            f" AND mr.period = {day(piece.month)}"
+            " SELECT mroom.id AS room_id, mr.usage AS usage FROM estate_room mroom"
+            " JOIN billing_meter m ON m.room_id = mroom.id"
+            f" JOIN billing_meterreading mr ON mr.meter_id = m.id AND mr.period = {day(piece.month)}"
+            " WHERE mroom.building_id IN (SELECT building_id FROM wuye_run_chunk) AND m.kind = %s"
             " UNION ALL"
-            " SELECT su.room_id, su.usage FROM billing_sharedusage su"
-            " JOIN estate_room sroom ON sroom.id = su.room_id"
-            " AND sroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
-            f" WHERE su.community_id = {int(item.community_id)} AND su.kind = %s AND su.period = {day(piece.month)}"
+            " SELECT sroom.id, su.usage FROM estate_room sroom"
+            f" JOIN billing_sharedusage su ON su.room_id = sroom.id AND su.kind = %s AND su.period = {day(piece.month)}"
+            " WHERE sroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
             ") AS usage_rows GROUP BY room_id) AS u ON u.room_id = r.id"
         )
         params += [item.meter_kind, item.meter_kind]
@@ -248,6 +247,8 @@ def _compute_lines(*, pieces: list[Piece], building_pks: list[int]) -> int:
         cursor.executemany(
             "INSERT INTO wuye_run_chunk (building_id) VALUES (%s)", [(pk,) for pk in building_pks]
         )
+        if sql.vendor == "postgresql":
+            cursor.execute("ANALYZE wuye_run_chunk")  # so the plans start from the chunk's few buildings
         for piece in pieces:
             statement, params = _piece_sql(piece, sql)
             cursor.execute(statement, params)
