@@ -95,7 +95,7 @@ class FeeItemForm(forms.Form):
         label=_("Grace days"), min_value=0, max_value=3650, initial=0, required=False
     )
     late_fee_rate_percent = forms.DecimalField(
-        label=_("Daily rate (% of the amount overdue)"),
+        label=_("Daily rate (percent of the amount overdue)"),
         max_digits=8,
         decimal_places=4,
         min_value=Decimal(0),
@@ -236,7 +236,7 @@ class DiscountForm(forms.Form):
             (NONE, _("No discount")),
             (PERCENT, _("Percentage off")),
             (FIXED, _("Fixed amount off a month")),
-            (EXEMPT, _("Exempt (100 % off)")),
+            (EXEMPT, _("Exempt (100 percent off)")),
         ],
         initial=NONE,
         widget=forms.RadioSelect,
