@@ -540,9 +540,14 @@ def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS,
     total_rooms = sum(size for _pks, size in chunks)
     BillingRun.objects.filter(pk=run.pk).update(progress_total=total_rooms)
     done = 0
-    for building_pks, size in chunks:
+    for number, (building_pks, size) in enumerate(chunks, start=1):
         _issue_chunk(run=run, pieces=pieces, building_pks=building_pks, actor=actor)
         done += size
+        if connection.vendor == "postgresql" and number & (number - 1) == 0:
+            # After chunks 1, 2, 4, 8, …: keep the planner's row counts within a factor of two of the
+            # growing tables, or a join planned for an empty bill table scans it for every line.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE billing_bill, billing_billline, ledger_posting")
         BillingRun.objects.filter(pk=run.pk).update(progress_done=done)
         if progress is not None:
             progress(done, total_rooms)
