@@ -51,7 +51,7 @@ def test_bill_list_filters(admin_client, community, bill):
     url = reverse("console:bills")
     body = admin_client.get(url).content.decode()
     assert "王家" in body and other.name in body
-    assert "2 个账单" in body or "2 bills" in body
+    assert "2 张账单" in body or "2 bills" in body
     march = admin_client.get(url, {"month": "2024-03"}).content.decode()
     assert "王家" in march and other.name not in march
     by_text = admin_client.get(url, {"q": "13911112222"}).content.decode()
