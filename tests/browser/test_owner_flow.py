@@ -107,6 +107,8 @@ def test_owner_reports_a_leak_staff_fix_it_owner_rates_it(phone_page, browser, l
     assert RequestPhoto.objects.filter(request=request).count() == 1
     photo = page.locator(".photos img").first
     photo.wait_for()
+    # The page can be shown before the image has arrived: wait for it to decode, then measure it.
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     assert page.evaluate("(img) => img.naturalWidth", photo.element_handle()) == 64
     screenshot(page, "portal-request-submitted")
 

@@ -132,6 +132,31 @@ class Piece:
         return compute.month_end(self.month).day
 
 
+SOURCE_TABLES = (
+    "billing_feeassignment",
+    "billing_meter",
+    "billing_meterreading",
+    "billing_sharedusage",
+    "estate_room",
+    "estate_building",
+    "households_householdroom",
+    "billing_bill",
+    "billing_billline",
+)
+
+
+def _fresh_statistics() -> None:
+    """PostgreSQL: analyse the tables a run reads before planning it.
+
+    Rooms, assignments and readings are often loaded in bulk just before a run (an import, the
+    demo, a benchmark); autovacuum has not seen them yet, and a plan made for empty tables reads
+    every row once per row. Sampling costs well under a second even for a million rooms.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(SOURCE_TABLES)}")
+
+
 def run_pieces(*, community: Community, period: datetime.date) -> list[Piece]:
     """Which (fee item, month) pairs a run for ``period`` bills, from each item's cycle and timing.
 
@@ -343,6 +368,7 @@ def _problems(*, community: Community, pieces: list[Piece]) -> dict:
 def run_preview(*, community: Community, period: datetime.date, actor) -> BillingRun:
     """Compute what a run would issue, without issuing: totals per fee item and building, and problems."""
     period = compute.month_start(period)
+    _fresh_statistics()
     pieces = run_pieces(community=community, period=period)
     buildings = list(Building.objects.filter(community=community).values_list("pk", flat=True))
     lines = _compute_lines(pieces=pieces, building_pks=buildings)
@@ -535,6 +561,7 @@ def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS,
     if not claimed:
         raise RunError(_("Only a previewed or interrupted run can be issued."))
     community = run.community
+    _fresh_statistics()
     pieces = run_pieces(community=community, period=run.period)
     chunks = _chunks(community=community, chunk_rooms=chunk_rooms)
     total_rooms = sum(size for _pks, size in chunks)

@@ -21,7 +21,7 @@ from wuye.core.audit import log_bulk, register_actions
 from wuye.core.models import AuditLog, Community
 from wuye.estate.enums import RoomState
 from wuye.households.enums import TagColour, TagKind
-from wuye.households.models import Household, HouseholdTag, Tag
+from wuye.households.models import Household, HouseholdRoom, HouseholdTag, Tag
 
 register_actions(
     {
@@ -50,12 +50,17 @@ def register_tag_rule(rule: TagRule) -> None:
 
 
 def _vacant_households(community: Community) -> models.QuerySet:
-    """Households with at least one room, all of whose rooms are vacant."""
+    """Households with at least one room, all of whose rooms are vacant.
+
+    Written with EXISTS / NOT EXISTS: a NOT IN over a join is planned as a scan per row on
+    PostgreSQL and never finishes on a community of thousands.
+    """
+    links = HouseholdRoom.objects.filter(household=models.OuterRef("pk"))
     return (
-        Household.objects.filter(community=community, room_links__isnull=False)
-        .exclude(room_links__room__state__in=[s for s in RoomState.values if s != RoomState.VACANT])
+        Household.objects.filter(community=community)
+        .filter(models.Exists(links))
+        .exclude(models.Exists(links.exclude(room__state=RoomState.VACANT)))
         .values("pk")
-        .distinct()
     )
 
 
@@ -92,15 +97,16 @@ def tags_refresh(*, community: Community, keys: list[str] | None = None) -> dict
     for key in keys or list(RULES):
         rule = RULES[key]
         tag = tag_for_rule(community=community, rule=rule)
-        wanted = rule.households(community)
-        extra = HouseholdTag.objects.filter(tag=tag).exclude(household_id__in=wanted)
-        removed_pks = list(extra.values_list("household_id", flat=True))
-        extra.delete()
-        added_pks = list(
-            Household.objects.filter(pk__in=wanted)
-            .exclude(pk__in=HouseholdTag.objects.filter(tag=tag).values("household_id"))
-            .values_list("pk", flat=True)
-        )
+        # Both sets are read into memory once (one int per household of the community) and compared
+        # in Python: whatever SQL a rule is, this stays two plain queries, never a NOT IN over a join.
+        wanted = {
+            next(iter(row.values())) if isinstance(row, dict) else row for row in rule.households(community)
+        }
+        carrying = set(HouseholdTag.objects.filter(tag=tag).values_list("household_id", flat=True))
+        removed_pks = sorted(carrying - wanted)
+        added_pks = sorted(wanted - carrying)
+        for start in range(0, len(removed_pks), 500):
+            HouseholdTag.objects.filter(tag=tag, household_id__in=removed_pks[start : start + 500]).delete()
         HouseholdTag.objects.bulk_create(
             [HouseholdTag(community=community, household_id=pk, tag=tag) for pk in added_pks], batch_size=1000
         )
