@@ -6,6 +6,9 @@ owner API starts from ``households_of(account)``.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from wuye.core.models import Community
@@ -83,13 +86,49 @@ def accounts_of_community(*, community: Community, text: str = "") -> QuerySet[O
     ).order_by("-last_login_at", "pk")
 
 
-def bills_for_household(*, household: Household) -> list:
-    """HOOK for billing: the household's bills that are due, for the portal home and the owner API.
+@dataclass(frozen=True)
+class BillDue:
+    pk: int
+    title: str
+    amount_fen: int  # fen still owed on the bill
+    due_on: datetime.date | None
+    state: str
 
-    Returns [] until the billing app implements it (replace this body with a query on billing's
-    Bill; the portal renders each item through the ``portal/billing/bills_due.html`` include).
-    """
-    return []
+    def __str__(self) -> str:
+        whole, cents = divmod(self.amount_fen, 100)
+        return f"{self.title} · ¥{whole}.{cents:02d}"
+
+
+def bills_for_household(*, household: Household) -> list[BillDue]:
+    """The household's bills with something still owed, oldest first (portal home, owner API)."""
+    from django.db.models import F, Sum
+
+    from wuye.billing.models import Bill
+
+    bills = (
+        Bill.objects.filter(household=household, state__in=["open", "partial"])
+        .annotate(
+            owed=Sum(
+                F("lines__amount_fen")
+                + F("lines__adjusted_fen")
+                - F("lines__waived_fen")
+                - F("lines__paid_fen"),
+                filter=Q(lines__is_void=False),
+            )
+        )
+        .order_by("period", "pk")
+    )
+    return [
+        BillDue(
+            pk=bill.pk,
+            title=f"{bill.period:%Y-%m}",
+            amount_fen=int(bill.owed or 0),
+            due_on=bill.due_on,
+            state=bill.state,
+        )
+        for bill in bills
+        if bill.owed
+    ]
 
 
 def debit_mandate_for_household(*, household: Household):
