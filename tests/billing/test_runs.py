@@ -307,3 +307,17 @@ def test_void_refused_once_a_line_is_paid(community, admin_user):
         runs.run_void(run=run, reason="x", actor=admin_user)
     assert Posting.objects.count() == postings
     assert BillingRun.objects.get(pk=run.pk).state == "issued"
+
+
+def test_two_assignments_in_one_month_bill_the_later_and_are_listed(community, admin_user):
+    room = occupied_room(community, built_area=D("100"))
+    fee = item(community, price=D("3"))
+    assign(fee, room, starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 11, 10))
+    assign(fee, room, starts_on=datetime.date(2026, 11, 21), discount_percent=D("50"), discount_reason="x")
+    preview = runs.run_preview(community=community, period=NOV, actor=admin_user)
+    codes = [problem["code"] for problem in preview.preview["problems"]["items"]]
+    assert codes == ["two_assignments"]
+    run = runs.run_issue(run=preview, actor=admin_user)
+    line = BillLine.objects.get()
+    assert (line.billable_days, line.gross_fen, line.discount_fen, line.amount_fen) == (10, 10000, 5000, 5000)
+    assert run.lines_issued == 1

@@ -2,9 +2,9 @@
 prepayment twice, on PostgreSQL; the control tests show that without the row locks they would.
 Threads each hold their own database connection, as web workers do."""
 
+import contextlib
 import datetime
 import threading
-import time
 import uuid
 
 import pytest
@@ -54,12 +54,25 @@ def _all_at_once(work, arguments) -> list[str]:
     return outcomes
 
 
-def _slow_counter(monkeypatch, lock):
-    """Hold the counter a while after reading it, so that without the lock every cashier reads it first."""
+def _meet(parties: int):
+    """Wait until ``parties`` threads got here (at most 3 s): without a lock all of them read before
+    any writes, however slowly the threads start; with the lock the first gives up waiting and goes on."""
+    barrier = threading.Barrier(parties)
+
+    def meet():
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+
+    return meet
+
+
+def _slow_counter(monkeypatch, lock, parties=4):
+    """Hold the counter after reading it until every cashier has read it (or a lock made them wait)."""
+    meet = _meet(parties)
 
     def slow(community_id):
         counter = lock(community_id)
-        time.sleep(0.3)
+        meet()
         return counter
 
     monkeypatch.setattr(receipts, "receipt_counter_lock", slow)
@@ -104,9 +117,11 @@ def _two_applications(monkeypatch, household_lock):
     issue_bill(household, datetime.date(2026, 2, 1), [10000])
     balance = prepayments.prepayment_balance_fen
 
+    meet = _meet(2)
+
     def slow_balance(*, household):
         held = balance(household=household)
-        time.sleep(0.3)
+        meet()
         return held
 
     monkeypatch.setattr(prepayments, "prepayment_balance_fen", slow_balance)

@@ -237,6 +237,14 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
         )
         params += [item.meter_kind, item.meter_kind]
     discount = sql.least("gross", "(2 * gross * bp + 10000) / 20000 + discount_fen")
+    # A room has one line per item and month: when two assignments of the item touch the month (one
+    # ends on the 10th, the next starts on the 21st), the later one bills it. The preview lists the
+    # month as a problem so that staff can check it.
+    later_assignment = (
+        "SELECT 1 FROM billing_feeassignment a2 WHERE a2.fee_item_id = a.fee_item_id AND a2.room_id = a.room_id"
+        " AND a2.id <> a.id AND (a2.starts_on > a.starts_on OR (a2.starts_on = a.starts_on AND a2.id > a.id))"
+        f" AND {window.replace('a.', 'a2.')}"
+    )
     statement = f"""
         INSERT INTO {TEMP} (room_id, household_id, building_id, fee_item_id, period, quantity, billable_days,
                             period_days, gross_fen, discount_percent, discount_fixed_fen, discount_fen)
@@ -253,6 +261,7 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
             {usage_join}
             WHERE a.fee_item_id = {int(item.pk)} AND {window}
               AND r.building_id IN (SELECT building_id FROM wuye_run_chunk)
+              AND NOT EXISTS ({later_assignment})
               AND NOT EXISTS (SELECT 1 FROM billing_billline l WHERE l.room_id = r.id
                               AND l.fee_item_id = a.fee_item_id AND l.period = {day(piece.month)}
                               AND NOT l.is_void)
@@ -331,7 +340,14 @@ def _problems(*, community: Community, pieces: list[Piece]) -> dict:
                     "no_household",
                     "AND NOT EXISTS (SELECT 1 FROM households_householdroom hr WHERE hr.room_id = r.id)",
                     [],
-                )
+                ),
+                (
+                    "two_assignments",
+                    "AND EXISTS (SELECT 1 FROM billing_feeassignment a2 WHERE a2.fee_item_id = a.fee_item_id"
+                    f" AND a2.room_id = a.room_id AND a2.id > a.id AND a2.starts_on <= {d()}"
+                    f" AND (a2.ends_on IS NULL OR a2.ends_on >= {d()}))",
+                    [piece.last, piece.first],
+                ),
             ]
             if piece.item.method == Method.METERED:
                 checks.append(
