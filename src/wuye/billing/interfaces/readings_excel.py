@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -43,6 +43,7 @@ from wuye.households.interfaces.excel import (
     _stream,
     _text,
     problem_message,
+    two_decimals,
 )
 
 # The data rows read from one file at most.
@@ -175,37 +176,11 @@ class _RowReader:
 
     def decimal(self, key: str, *, required: bool) -> Decimal | None:
         value = self.cells.get(key)
-        text = _text(value)
-        if value is None or text == "":
+        if value is None or _text(value) == "":
             if required:
                 self.problem("missing_value", column=HEADERS[key])
             return None
-        if isinstance(value, bool):
-            self.problem("not_number", column=HEADERS[key], value=text)
-            return None
-        if isinstance(value, float):
-            # Excel stores 1234.5 as a binary float; a meter shows at most two decimals.
-            rounded = round(value, 2)
-            number = Decimal(repr(rounded)) if abs(value - rounded) < 1e-9 else Decimal(repr(value))
-        else:
-            try:
-                number = Decimal(text.replace(",", ""))
-            except InvalidOperation:
-                self.problem("not_number", column=HEADERS[key], value=text)
-                return None
-        if not number.is_finite():
-            self.problem("not_number", column=HEADERS[key], value=text)
-            return None
-        if number < 0:
-            self.problem("negative", column=HEADERS[key], value=text)
-            return None
-        if number != number.quantize(Decimal("0.01")):
-            self.problem("too_precise", column=HEADERS[key], value=text)
-            return None
-        if number >= Decimal("1000000000000"):
-            self.problem("too_large", column=HEADERS[key], value=text)
-            return None
-        return number.quantize(Decimal("0.01"))
+        return two_decimals(value, column=HEADERS[key], below=Decimal("1000000000000"), problem=self.problem)
 
     def replaced(self) -> bool:
         value = self.cells.get(REPLACED)

@@ -244,6 +244,40 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def two_decimals(value, *, column: str, below: Decimal, problem) -> Decimal | None:
+    """A non-empty cell as a non-negative number with at most two decimals, below ``below``.
+
+    Excel stores 89.5 as a binary float; two decimals is all an area or a meter shows. A bad cell
+    is reported through ``problem(code, column=…, value=…)`` and gives None.
+    """
+    text = _text(value)
+    if isinstance(value, bool):
+        problem("not_number", column=column, value=text)
+        return None
+    if isinstance(value, float):
+        rounded = round(value, 2)
+        number = Decimal(repr(rounded)) if abs(value - rounded) < 1e-9 else Decimal(repr(value))
+    else:
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            problem("not_number", column=column, value=text)
+            return None
+    if not number.is_finite():
+        problem("not_number", column=column, value=text)
+        return None
+    if number < 0:
+        problem("negative", column=column, value=text)
+        return None
+    if number != number.quantize(Decimal("0.01")):
+        problem("too_precise", column=column, value=text)
+        return None
+    if number >= below:
+        problem("too_large", column=column, value=text)
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
 def _choice_key(text: str) -> str:
     return re.sub(r"[\s_-]+", "", text).lower()
 
@@ -306,35 +340,9 @@ class _RowReader:
 
     def area(self, key: str) -> Decimal | None:
         value = self.cells.get(key)
-        text = _text(value)
-        if value is None or text == "":
+        if value is None or _text(value) == "":
             return None
-        if isinstance(value, bool):
-            self.problem("not_number", column=HEADERS[key], value=text)
-            return None
-        if isinstance(value, float):
-            # Excel stores 89.5 as a binary float; two decimals is all a deed has.
-            rounded = round(value, 2)
-            number = Decimal(repr(rounded)) if abs(value - rounded) < 1e-9 else Decimal(repr(value))
-        else:
-            try:
-                number = Decimal(text.replace(",", ""))
-            except InvalidOperation:
-                self.problem("not_number", column=HEADERS[key], value=text)
-                return None
-        if not number.is_finite():
-            self.problem("not_number", column=HEADERS[key], value=text)
-            return None
-        if number < 0:
-            self.problem("negative", column=HEADERS[key], value=text)
-            return None
-        if number != number.quantize(Decimal("0.01")):
-            self.problem("too_precise", column=HEADERS[key], value=text)
-            return None
-        if number >= Decimal("10000000"):
-            self.problem("too_large", column=HEADERS[key], value=text)
-            return None
-        return number.quantize(Decimal("0.01"))
+        return two_decimals(value, column=HEADERS[key], below=Decimal("10000000"), problem=self.problem)
 
     def choice(self, key: str, labels: dict[str, str]) -> str | None:
         text = _text(self.cells.get(key))
