@@ -1,4 +1,5 @@
-"""Receipts (收据) with their per-community gapless numbers, and allocations of money to bill lines.
+"""Payments: orders and their attempts at a channel, the inbox of channel events, refunds, receipts
+(收据) with their per-community gapless numbers, and allocations of money to bill lines.
 
 Money is integer fen. A receipt is issued in the same database transaction as the ledger transaction
 it documents; its number comes from a counter row locked in that transaction, so a rollback gives
@@ -7,7 +8,9 @@ the number back and the numbers of a community have no gaps.
 
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +22,17 @@ from wuye.billing.models import BillLine
 from wuye.core.models import Community, TenantQuerySet
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
-from wuye.payments.enums import PaymentMethod, ReceiptKind
+from wuye.payments.enums import (
+    AttemptState,
+    Channel,
+    EventOutcome,
+    ExcessPolicy,
+    OrderState,
+    PaymentMethod,
+    ReceiptKind,
+    RefundState,
+    WechatKeyMode,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -88,7 +101,8 @@ class Receipt(models.Model):
 
 
 class Allocation(models.Model):
-    """Which ledger transaction paid how much of which bill line (prepayment use now, channel payments later).
+    """Which ledger transaction paid how much of which bill line: a payment, a prepayment use, or (with a
+    negative amount) a refund that takes a line's payment back and opens the line again.
 
     For every transaction, the allocations add up to the transaction's credit to receivable
     (``wuye ledger check`` verifies it).
@@ -98,7 +112,7 @@ class Allocation(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
     line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="allocations")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; > 0
+    amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; > 0 pays, < 0 takes back (refund)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -108,7 +122,7 @@ class Allocation(models.Model):
         verbose_name_plural = _("allocations")
         constraints = [
             models.UniqueConstraint(fields=["transaction", "line"], name="allocation_unique_line"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="allocation_amount_nonzero"),
         ]
         indexes = [
             models.Index(fields=["transaction"], name="allocation_transaction"),
@@ -117,3 +131,280 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.amount_fen}"
+
+
+def new_out_trade_no() -> str:
+    """The identifier an attempt sends to its channel: 'WY' + UTC time to the second + 10 random hex
+    (26 characters, within WeChat's 6–32 and Alipay's 64). Stored, unique, before any call."""
+    return "WY" + timezone.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5)
+
+
+def new_out_refund_no() -> str:
+    return "RF" + timezone.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5)
+
+
+def secret_resolve(reference: str) -> str:
+    """A key as configured: ``env:NAME`` (an environment variable), ``file:PATH`` (a file; a relative
+    path is taken from the installed ``wuye`` package, where paysim's test keys live), or the text itself."""
+    if reference.startswith("env:"):
+        return os.environ.get(reference[4:], "")
+    if reference.startswith("file:"):
+        path = Path(reference[5:])
+        if not path.is_absolute():
+            path = Path(__file__).resolve().parent.parent / path
+        return path.read_text(encoding="utf-8")
+    return reference
+
+
+class PaymentSettings(models.Model):
+    """A community's payment rules."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="+")
+    excess_policy = models.CharField(
+        _("money for lines already paid"),
+        max_length=12,
+        choices=ExcessPolicy.choices,
+        default=ExcessPolicy.PREPAYMENT,
+    )
+    order_minutes = models.PositiveSmallIntegerField(_("minutes to pay an online order"), default=15)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment settings")
+        verbose_name_plural = _("payment settings")
+
+    def __str__(self) -> str:
+        return str(self.community_id)
+
+    @classmethod
+    def of(cls, community_id: int) -> PaymentSettings:
+        return cls.objects.filter(community_id=community_id).first() or cls(community_id=community_id)
+
+
+class ChannelAccount(models.Model):
+    """A community's merchant account at an online channel. Keys are references (``secret_resolve``):
+    production keeps them in files or the environment, never in the database."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    merchant_id = models.CharField(_("merchant id (mchid)"), max_length=32, blank=True)
+    app_id = models.CharField(_("app id"), max_length=32)
+    # WeChat Pay: the merchant's API certificate serial and private key, the APIv3 key, and how
+    # WeChat's answers are verified: its public key (with id), or platform certificates it serves.
+    key_mode = models.CharField(
+        _("WeChat Pay key mode"),
+        max_length=12,
+        choices=WechatKeyMode.choices,
+        default=WechatKeyMode.PUBLIC_KEY,
+    )
+    merchant_serial_no = models.CharField(_("merchant certificate serial"), max_length=64, blank=True)
+    private_key_ref = models.CharField(_("private key"), max_length=300)
+    apiv3_key_ref = models.CharField(_("APIv3 key"), max_length=300, blank=True)
+    platform_public_key_ref = models.CharField(_("channel public key"), max_length=300, blank=True)
+    platform_public_key_id = models.CharField(_("channel public key id"), max_length=64, blank=True)
+    gateway_url = models.URLField(_("gateway"), max_length=200, blank=True)  # blank: the channel's real one
+    notify_base_url = models.URLField(_("notification base address"), max_length=200, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("channel account")
+        verbose_name_plural = _("channel accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "method"], name="channelaccount_unique_method")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.merchant_id or self.app_id}"
+
+    def secret(self, field: str) -> str:
+        return secret_resolve(getattr(self, field))
+
+
+class PaymentOrder(models.Model):
+    """What a payer set out to pay: chosen bill lines of one household, with their total then."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_orders")
+    total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen
+    state = models.CharField(_("state"), max_length=8, choices=OrderState.choices, default=OrderState.OPEN)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(total_fen__gt=0), name="paymentorder_total_positive")
+        ]
+        indexes = [models.Index(fields=["household", "-created_at"], name="paymentorder_household_time")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(PaymentOrder, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen: the line's outstanding when ordered
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line"], name="orderline_unique_line"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="orderline_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.amount_fen}"
+
+
+class PaymentAttempt(models.Model):
+    """One try at paying an order through one channel (or at the counter). ``out_trade_no`` is created
+    and stored before the channel is called; the attempt is applied at most once (``transaction``)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="attempts")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
+    out_trade_no = models.CharField(_("order number"), max_length=32, unique=True, default=new_out_trade_no)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen asked of the payer
+    state = models.CharField(
+        _("state"), max_length=10, choices=AttemptState.choices, default=AttemptState.CREATED
+    )
+    channel_trade_no = models.CharField(_("channel transaction number"), max_length=64, blank=True)
+    code_url = models.CharField(max_length=500, blank=True)  # the QR payload the channel returned
+    payer_ref = models.CharField(max_length=128, blank=True)  # JSAPI openid; the payer's account at a channel
+    tendered_fen = models.BigIntegerField(null=True, blank=True)  # cash handed over at the counter
+    failure_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    queried_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    # Set once, by the application of a success, in the transaction that moves the money.
+    transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    receipt = models.OneToOneField(Receipt, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    excess_fen = models.BigIntegerField(_("excess (fen)"), default=0)  # fen kept as prepayment
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="paymentattempt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(transaction__isnull=True) | Q(state=AttemptState.SUCCEEDED),
+                name="paymentattempt_applied_succeeded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="paymentattempt_state_time"),
+            models.Index(fields=["household", "-created_at"], name="paymentattempt_household"),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+    @property
+    def is_applied(self) -> bool:
+        return self.transaction_id is not None
+
+
+class Refund(models.Model):
+    """Money given back from a succeeded attempt, through the channel it came by. ``out_refund_no`` is
+    created before the channel is called. When approved, the amount is taken from the household's
+    prepayment balance first and then from the lines the attempt paid (which open again)."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    out_refund_no = models.CharField(
+        _("refund number"), max_length=32, unique=True, default=new_out_refund_no
+    )
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=10, choices=RefundState.choices, default=RefundState.REQUESTED
+    )
+    from_prepayment_fen = models.BigIntegerField(default=0)  # fen taken from the prepayment balance
+    from_lines_fen = models.BigIntegerField(default=0)  # fen taken back from paid lines
+    channel_refund_no = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(_("failure"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settle_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    queried_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(from_prepayment_fen__gte=0) & Q(from_lines_fen__gte=0),
+                name="refund_parts_positive",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="refund_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+
+class ChannelEvent(models.Model):
+    """The inbox: every request a channel sent us, stored as received before anything else happens.
+
+    ``event_id`` is set only once the signature verified, so a forged request cannot take the id of
+    a real notification before it arrives; verified events are unique per channel."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
+    event_id = models.CharField(max_length=128, null=True, blank=True)
+    claimed_id = models.CharField(_("event id"), max_length=128, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=EventOutcome.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    out_trade_no = models.CharField(_("order number"), max_length=64, blank=True)
+    attempt = models.ForeignKey(
+        PaymentAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("channel event")
+        verbose_name_plural = _("channel events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "event_id"],
+                condition=Q(event_id__isnull=False),
+                name="channelevent_unique_event",
+            )
+        ]
+        indexes = [models.Index(fields=["out_trade_no"], name="channelevent_out_trade_no")]
+
+    def __str__(self) -> str:
+        return f"{self.method}:{self.claimed_id}"
