@@ -134,10 +134,25 @@ def test_ledger_check_of_an_unknown_community_is_an_error(db):
         check("--community", "999")
 
 
-def test_ledger_check_balanced_entries_written_by_hand_pass(household):
+def test_ledger_check_balanced_entries_written_by_hand_between_unchecked_accounts_pass(household):
+    transaction_post(
+        community_id=household.community_id,
+        kind="adjustment",
+        entries=[Entry("adjustments", 100), Entry("suspense", -100)],
+    )
+    assert ledger_check(community=household.community) == []
+
+
+def test_ledger_check_finds_money_in_the_till_that_no_payment_explains(household):
     transaction_post(
         community_id=household.community_id,
         kind="payment",
         entries=[Entry("cash", 100), Entry("suspense", -100)],
     )
-    assert ledger_check(community=household.community) == []
+    [difference] = ledger_check(community=household.community)
+    assert (difference.check, difference.subject, difference.ledger_fen, difference.documents_fen) == (
+        "payments",
+        "account cash",
+        100,
+        0,
+    )

@@ -42,6 +42,15 @@ def arrears_tag_refresh(*, community_id: int) -> tuple[int, int]:
     return tags_refresh(community=community, keys=[ARREARS_RULE])[ARREARS_RULE]
 
 
-def arrears_tag_refresh_on_commit(*, community_id: int) -> None:
-    """After the current transaction commits (at once outside one), refresh the 欠费 tag."""
-    transaction.on_commit(lambda: arrears_tag_refresh(community_id=community_id))
+def arrears_tag_refresh_on_commit(*, community_id: int, household_ids: list[int] | None = None) -> None:
+    """After the current transaction commits (at once outside one), refresh the 欠费 tag: of the given
+    households only, or of the whole community."""
+
+    def refresh() -> None:
+        if household_ids is None:
+            arrears_tag_refresh(community_id=community_id)
+        else:
+            community = Community.objects.get(pk=community_id)
+            tags_refresh(community=community, keys=[ARREARS_RULE], household_ids=list(household_ids))
+
+    transaction.on_commit(refresh)

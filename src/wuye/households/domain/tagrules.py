@@ -91,18 +91,28 @@ def tag_for_rule(*, community: Community, rule: TagRule) -> Tag:
 
 
 @transaction.atomic
-def tags_refresh(*, community: Community, keys: list[str] | None = None) -> dict[str, tuple[int, int]]:
-    """Bring every system tag of ``community`` in line with its rule. Returns {key: (added, removed)}."""
+def tags_refresh(
+    *, community: Community, keys: list[str] | None = None, household_ids: list[int] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Bring every system tag of ``community`` in line with its rule. Returns {key: (added, removed)}.
+
+    With ``household_ids``, only those households are looked at (a payment refreshes its household's
+    欠费 tag without reading the whole community)."""
     result = {}
     for key in keys or list(RULES):
         rule = RULES[key]
         tag = tag_for_rule(community=community, rule=rule)
+        households = rule.households(community)
+        carrying_links = HouseholdTag.objects.filter(tag=tag)
+        if household_ids is not None:
+            # A rule's queryset has one column (its household pks): filter on that column.
+            column = households.query.values_select[0] if households.query.values_select else "pk"
+            households = households.filter(**{f"{column}__in": household_ids})
+            carrying_links = carrying_links.filter(household_id__in=household_ids)
         # Both sets are read into memory once (one int per household of the community) and compared
         # in Python: whatever SQL a rule is, this stays two plain queries, never a NOT IN over a join.
-        wanted = {
-            next(iter(row.values())) if isinstance(row, dict) else row for row in rule.households(community)
-        }
-        carrying = set(HouseholdTag.objects.filter(tag=tag).values_list("household_id", flat=True))
+        wanted = {next(iter(row.values())) if isinstance(row, dict) else row for row in households}
+        carrying = set(carrying_links.values_list("household_id", flat=True))
         removed_pks = sorted(carrying - wanted)
         added_pks = sorted(wanted - carrying)
         for start in range(0, len(removed_pks), 500):

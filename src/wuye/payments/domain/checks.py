@@ -1,15 +1,20 @@
 """``wuye ledger check``: the ledger against the documents it backs, community by community.
 
-Five checks, each a couple of aggregate queries (no loop over households):
+Six checks, each a couple of aggregate queries (no loop over households):
 
 1. balanced      every ledger transaction sums to zero;
 2. receivable    per household, the receivable balance equals Σ outstanding of its non-void lines
                  (amount + adjusted − waived − paid);
-3. prepayment    per household, the prepayment balance equals −(Σ prepayments received − Σ applied);
+3. prepayment    per household, the prepayment balance equals Σ prepayments received + Σ payment
+                 excess − Σ applied − Σ refunds taken from it + Σ failed refunds returned to it;
 4. allocations   per transaction that pays bills, Σ allocations equals its credit to receivable;
 5. income        per fee item, the income credited equals Σ (amount + adjusted) of its lines, less
                  reversals (a voided run reverses its income and marks its lines void, so the
-                 non-void lines remain; adjustments post to income, waivers to adjustments).
+                 non-void lines remain; adjustments post to income, waivers to adjustments);
+6. payments      per money account (cash, card/transfer clearing, each channel's clearing), the
+                 ledger equals Σ applied payments − Σ refunds paid out through it (prepayments
+                 received at the counter count too), and refunds payable equal Σ approved refunds
+                 not yet settled.
 
 Sign convention as in the ledger: debit > 0, credit < 0; a balance of a liability is its negation.
 """
@@ -26,13 +31,13 @@ from wuye.core.models import Community
 from wuye.households.models import Household
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import LedgerTransaction, Posting
-from wuye.payments.enums import ReceiptKind
-from wuye.payments.models import Allocation, Receipt
+from wuye.payments.enums import METHOD_ACCOUNT, ReceiptKind, RefundState
+from wuye.payments.models import Allocation, PaymentAttempt, Receipt, Refund
 
 # Transactions that settle bill lines: each must be fully explained by its allocations.
-SETTLING_KINDS = (TransactionKind.PREPAYMENT_USE, TransactionKind.PAYMENT)
+SETTLING_KINDS = (TransactionKind.PREPAYMENT_USE, TransactionKind.PAYMENT, TransactionKind.REFUND)
 
-CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income")
+CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income", "payments")
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,23 @@ def ledger_check(*, community: Community) -> list[Difference]:
         "household_id",
         "amount_fen",
     )
-    expected = {pk: received.get(pk, 0) - applied.get(pk, 0) for pk in set(received) | set(applied)}
+    excess = _sums(
+        PaymentAttempt.objects.filter(community=community, transaction__isnull=False),
+        "household_id",
+        "excess_fen",
+    )
+    refunds = Refund.objects.filter(community=community, transaction__isnull=False)
+    taken = _sums(refunds, "household_id", "from_prepayment_fen")
+    returned = _sums(refunds.filter(state=RefundState.FAILED), "household_id", "amount_fen")
+    parts = (received, excess, applied, taken, returned)
+    expected = {
+        pk: received.get(pk, 0)
+        + excess.get(pk, 0)
+        - applied.get(pk, 0)
+        - taken.get(pk, 0)
+        + returned.get(pk, 0)
+        for pk in set().union(*parts)
+    }
     found += _compare("prepayment", held, expected, str)
     names = _household_names({int(d.subject) for d in found})
     differences += [
@@ -145,4 +166,26 @@ def ledger_check(*, community: Community) -> list[Difference]:
     billed = _sums(lines, "fee_item_id", F("amount_fen") + F("adjusted_fen"))
     items = dict(FeeItem.objects.filter(community=community).values_list("pk", "name"))
     differences += _compare("income", income, billed, lambda pk: f"fee item {pk} {items.get(pk, '?')}")
+
+    # 6. Money accounts = payments and counter prepayments in − refunds paid out; payable = in flight.
+    money_accounts = sorted(set(METHOD_ACCOUNT.values()))
+    in_ledger = _sums(
+        postings.filter(account__in=[*money_accounts, Account.REFUNDS]), "account", "amount_fen"
+    )
+    documents: dict[str, int] = {}
+    applied_attempts = PaymentAttempt.objects.filter(community=community, transaction__isnull=False)
+    counter_prepayments = Receipt.objects.filter(community=community, kind=ReceiptKind.PREPAYMENT)
+    for method, total in _sums(applied_attempts, "method", "amount_fen").items():
+        documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) + total
+    for method, total in _sums(counter_prepayments, "method", "amount_fen").items():
+        documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) + total
+    paid_out = _sums(refunds.filter(state=RefundState.SUCCEEDED), "attempt__method", "amount_fen")
+    for method, total in paid_out.items():
+        documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) - total
+    in_flight = refunds.exclude(state__in=(RefundState.SUCCEEDED, RefundState.FAILED)).aggregate(
+        total=Sum("amount_fen")
+    )
+    documents[Account.REFUNDS] = -(in_flight["total"] or 0)
+    in_ledger.setdefault(Account.REFUNDS, 0)
+    differences += _compare("payments", in_ledger, documents, lambda account: f"account {account}")
     return differences

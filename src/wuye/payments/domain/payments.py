@@ -1,0 +1,373 @@
+"""Payments: orders, attempts at a channel or the counter, and applying a success exactly once.
+
+The path of an online payment:
+
+1. ``order_create`` records which lines the payer chose and what they owed then;
+2. ``attempt_create`` stores the attempt with its ``out_trade_no`` and commits, *before* any call;
+3. ``attempt_start`` asks the channel for the QR payload (pending), or leaves it unknown when the
+   call fails: an unknown attempt is queried later, never taken for failed;
+4. the channel's notification (``wuye.payments.domain.inbox``) or a query (``attempts_sweep``) tells
+   the outcome; ``attempt_settle`` moves the attempt, and a success goes to ``payment_apply``.
+
+``payment_apply`` is the only writer of a payment: in one database transaction it locks the attempt,
+returns at once if it was applied already, allocates the money to the order's lines oldest first
+(each line up to what it still owes, so a line paid meanwhile at the counter takes nothing), keeps
+any excess as prepayment (or refunds it, as the community chose), posts one ledger transaction,
+issues the receipt and logs on the household's timeline. The caller acknowledges the channel only
+after it returns, i.e. after commit.
+
+Counter payments take the same path in one call (``counter_payment_take``): order, attempt and
+application in one transaction.
+
+Lock order (see ``lock_objects``): the attempt, then the household, the receipt counter, the lines,
+the bills. Refunds take the attempt first too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wuye.billing.domain.bills import bill_refresh_state
+from wuye.billing.models import Bill, BillLine
+from wuye.billing.tagrules import arrears_tag_refresh_on_commit
+from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.households.models import Household
+from wuye.ledger.domain.ledger import Entry, transaction_post
+from wuye.ledger.enums import Account, TransactionKind
+from wuye.payments.domain.receipts import receipt_issue
+from wuye.payments.enums import (
+    ATTEMPT_OPEN_STATES,
+    ATTEMPT_TRANSITIONS,
+    CHANNEL_METHOD,
+    COUNTER_METHODS,
+    METHOD_ACCOUNT,
+    AttemptState,
+    Channel,
+    ExcessPolicy,
+    OrderState,
+    PaymentMethod,
+    ReceiptKind,
+)
+from wuye.payments.lock_objects import household_lock, open_lines_lock
+from wuye.payments.models import (
+    Allocation,
+    OrderLine,
+    PaymentAttempt,
+    PaymentOrder,
+    PaymentSettings,
+)
+from wuye.payments.money import MAX_COUNTER_FEN, fen_to_yuan
+
+register_actions(
+    {
+        "payments.payment.received": gettext_lazy("Payment received"),
+        "payments.attempt.changed": gettext_lazy("Payment attempt changed"),
+    }
+)
+register_field_labels(
+    {
+        "out_trade_no": gettext_lazy("order number"),
+        "excess_yuan": gettext_lazy("kept as prepayment (yuan)"),
+        "attempt_state": gettext_lazy("state"),
+    }
+)
+
+# For the concurrency control test only: with False, ``payment_apply`` neither locks the attempt nor
+# gives the ledger an idempotency key, and the double application it otherwise prevents shows.
+EXACTLY_ONCE_GUARDS = True
+
+
+class PaymentError(Exception):
+    """A refused payment operation; the message is translated and nothing was written."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    attempt: PaymentAttempt
+    applied: bool  # False: it was applied before (a duplicate), nothing was written now
+    allocated_fen: int = 0
+    excess_fen: int = 0
+
+
+def _open_lines(household: Household, line_ids) -> list[BillLine]:
+    lines = (
+        BillLine.objects.filter(household=household, is_void=False)
+        .alias(outstanding=F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen"))
+        .filter(outstanding__gt=0)
+        .select_related("bill", "fee_item")
+        .order_by("bill__period", "pk")
+    )
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    return list(lines)
+
+
+@transaction.atomic
+def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentOrder:
+    """An order for the household's chosen open lines (all of them by default), at what they owe now."""
+    lines = _open_lines(household, line_ids)
+    if line_ids is not None and len(lines) != len(set(line_ids)):
+        raise PaymentError(
+            _("Some of the chosen bills are paid already or not this household's; reload the page.")
+        )
+    if not lines:
+        raise PaymentError(_("Nothing is owed: there is nothing to pay."))
+    total = sum(line.outstanding_fen for line in lines)
+    if total > MAX_COUNTER_FEN:
+        raise PaymentError(
+            _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
+        )
+    order = PaymentOrder.objects.create(
+        community_id=household.community_id,
+        household=household,
+        total_fen=total,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    OrderLine.objects.bulk_create(
+        [OrderLine(order=order, line=line, amount_fen=line.outstanding_fen) for line in lines]
+    )
+    return order
+
+
+def attempt_create(*, order: PaymentOrder, channel: str, payer_ref: str = "", actor=None) -> PaymentAttempt:
+    """Store an online attempt for the order, committed before the channel is called."""
+    if channel not in CHANNEL_METHOD:
+        raise PaymentError(_("Choose WeChat Pay or Alipay."))
+    if order.state != OrderState.OPEN:
+        raise PaymentError(_("This order is paid or closed already."))
+    minutes = PaymentSettings.of(order.community_id).order_minutes
+    with transaction.atomic():
+        return PaymentAttempt.objects.create(
+            community_id=order.community_id,
+            order=order,
+            household_id=order.household_id,
+            channel=channel,
+            method=CHANNEL_METHOD[channel],
+            amount_fen=order.total_fen,
+            payer_ref=payer_ref,
+            expires_at=timezone.now() + datetime.timedelta(minutes=minutes),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+
+def attempt_transition(*, attempt: PaymentAttempt, to_state: str, reason: str = "", actor=None) -> bool:
+    """Move a (locked) attempt to ``to_state`` if the move is allowed; False when it is not (nothing
+    written). Moving to the state it is in is a no-op. The one writer of ``attempt.state``."""
+    if attempt.state == to_state:
+        return False
+    if to_state not in ATTEMPT_TRANSITIONS[attempt.state]:
+        return False
+    before = attempt.state
+    attempt.state = to_state
+    if reason:
+        attempt.failure_reason = reason[:200]
+    attempt.save(update_fields=["state", "failure_reason", "updated_at"])
+    if to_state != AttemptState.SUCCEEDED:  # a success is logged with its money by payment_apply
+        log_action(
+            "payments.attempt.changed",
+            actor=actor,
+            obj=attempt,
+            household_id=attempt.household_id,
+            changes={"out_trade_no": attempt.out_trade_no, "attempt_state": [before, to_state]},
+        )
+    return True
+
+
+def _attempt_lock(pk: int) -> PaymentAttempt:
+    queryset = PaymentAttempt.objects.select_related("order", "household")
+    if EXACTLY_ONCE_GUARDS:
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.get(pk=pk)
+
+
+def _allocate(order: PaymentOrder, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
+    """Split ``amount`` over the order's lines oldest first, each up to min(what the order asked for
+    it, what it owes now). Lines are locked (all of the household's open lines, in pk order)."""
+    asked = dict(OrderLine.objects.filter(order=order).values_list("line_id", "amount_fen"))
+    plan: list[tuple[BillLine, int]] = []
+    for line in sorted(open_lines_lock(household_pk), key=lambda line: (line.bill.period, line.pk)):
+        if amount <= 0:
+            break
+        if line.pk not in asked:
+            continue
+        share = min(amount, asked[line.pk], line.outstanding_fen)
+        if share > 0:
+            plan.append((line, share))
+            amount -= share
+    return plan
+
+
+@transaction.atomic
+def payment_apply(
+    *,
+    attempt: PaymentAttempt,
+    amount_fen: int,
+    channel_trade_no: str = "",
+    paid_at: datetime.datetime | None = None,
+    actor=None,
+) -> Applied:
+    """Apply a success of ``attempt`` for ``amount_fen`` exactly once. See the module's docstring.
+
+    Raises PaymentError (nothing written) when the amount differs from what the attempt asked."""
+    locked = _attempt_lock(attempt.pk)
+    if locked.is_applied:
+        return Applied(attempt=locked, applied=False)
+    if amount_fen != locked.amount_fen:
+        raise PaymentError(
+            _("The amount paid (%(paid)s fen) differs from the order (%(asked)s fen).")
+            % {"paid": amount_fen, "asked": locked.amount_fen}
+        )
+    if locked.state != AttemptState.SUCCEEDED and not attempt_transition(
+        attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor
+    ):
+        raise PaymentError(_("This attempt failed finally and cannot be paid."))
+    household = locked.household
+    household_lock(household.pk)
+    plan = _allocate(locked.order, amount_fen, household.pk)
+    allocated = sum(share for _line, share in plan)
+    excess = amount_fen - allocated
+    community_id = locked.community_id
+    record = transaction_post(
+        community_id=community_id,
+        kind=TransactionKind.PAYMENT,
+        entries=[
+            Entry(account=METHOD_ACCOUNT[locked.method], amount_fen=amount_fen),
+            Entry(account=Account.RECEIVABLE, amount_fen=-allocated, household_id=household.pk),
+            Entry(account=Account.PREPAYMENT, amount_fen=-excess, household_id=household.pk),
+        ],
+        memo=channel_trade_no,
+        reference=f"payments.attempt:{locked.pk}",
+        key=f"payment:{locked.out_trade_no}" if EXACTLY_ONCE_GUARDS else None,
+        actor=actor,
+    )
+    for line, share in plan:
+        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") + share)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                community_id=community_id,
+                transaction=record,
+                line=line,
+                household_id=household.pk,
+                amount_fen=share,
+            )
+            for line, share in plan
+        ]
+    )
+    for bill in Bill.objects.filter(pk__in={line.bill_id for line, _share in plan}).order_by("pk"):
+        bill_refresh_state(bill=bill)
+    receipt = receipt_issue(
+        household=household,
+        kind=ReceiptKind.PAYMENT,
+        method=locked.method,
+        amount_fen=amount_fen,
+        record=record,
+        note=locked.out_trade_no,
+        actor=actor,
+    )
+    locked.transaction = record
+    locked.receipt = receipt
+    locked.excess_fen = excess
+    locked.channel_trade_no = channel_trade_no[:64] or locked.channel_trade_no
+    locked.paid_at = paid_at or timezone.now()
+    locked.save(
+        update_fields=["transaction", "receipt", "excess_fen", "channel_trade_no", "paid_at", "updated_at"]
+    )
+    PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
+    log_action(
+        "payments.payment.received",
+        actor=actor,
+        obj=locked,
+        household_id=household.pk,
+        changes={
+            "amount_yuan": fen_to_yuan(amount_fen),
+            "payment_method": locked.method,
+            "receipt_number": receipt.display_number,
+            "out_trade_no": locked.out_trade_no,
+            "excess_yuan": fen_to_yuan(excess),
+        },
+    )
+    arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk])
+    refund_excess = PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND
+    if excess and locked.method not in COUNTER_METHODS and refund_excess:
+        from wuye.payments.domain.refunds import refund_excess_on_commit
+
+        refund_excess_on_commit(attempt=locked, amount_fen=excess)
+    return Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)
+
+
+@dataclass(frozen=True)
+class CounterResult:
+    attempt: PaymentAttempt
+    created: bool  # False: this form was submitted before; its attempt is returned
+    change_fen: int  # fen to hand back (cash)
+
+
+@transaction.atomic
+def counter_payment_take(
+    *,
+    household: Household,
+    line_ids,
+    method: str,
+    key: str,
+    tendered_fen: int | None = None,
+    actor,
+) -> CounterResult:
+    """Take a payment at the counter for the chosen lines: order, attempt and application at once.
+
+    ``key`` is the form's one-time key: a double submit records once and returns the first result.
+    Cash needs ``tendered_fen`` ≥ the total; the change is tendered − total."""
+    if method not in COUNTER_METHODS:
+        raise PaymentError(_("Choose how the money was paid."))
+    if not key or len(key) > 24:
+        raise PaymentError(_("The form has expired; open it again."))
+    out_trade_no = f"CT{key}"
+    existing = PaymentAttempt.objects.filter(out_trade_no=out_trade_no).first()
+    if existing is not None:
+        if existing.household_id != household.pk:
+            raise PaymentError(_("The form has expired; open it again."))
+        return CounterResult(attempt=existing, created=False, change_fen=_change(existing))
+    household_lock(household.pk)
+    order = order_create(household=household, line_ids=line_ids, actor=actor)
+    if method == PaymentMethod.CASH:
+        if tendered_fen is None or tendered_fen < order.total_fen:
+            raise PaymentError(
+                _("The cash handed over is less than the %(total)s yuan due.")
+                % {"total": fen_to_yuan(order.total_fen)}
+            )
+        if tendered_fen > order.total_fen + MAX_COUNTER_FEN:
+            raise PaymentError(_("The cash handed over is implausibly large; check the figure."))
+    else:
+        tendered_fen = None
+    attempt = PaymentAttempt.objects.create(
+        community_id=household.community_id,
+        order=order,
+        household=household,
+        channel=Channel.COUNTER,
+        method=method,
+        out_trade_no=out_trade_no,
+        amount_fen=order.total_fen,
+        tendered_fen=tendered_fen,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    applied = payment_apply(attempt=attempt, amount_fen=order.total_fen, actor=actor)
+    return CounterResult(attempt=applied.attempt, created=True, change_fen=_change(applied.attempt))
+
+
+def _change(attempt: PaymentAttempt) -> int:
+    return (attempt.tendered_fen - attempt.amount_fen) if attempt.tendered_fen is not None else 0
+
+
+def attempts_open(*, older_than: datetime.timedelta, now: datetime.datetime | None = None):
+    """Online attempts still open after ``older_than``: what the query job looks at."""
+    now = now or timezone.now()
+    return PaymentAttempt.objects.filter(
+        state__in=ATTEMPT_OPEN_STATES, created_at__lte=now - older_than
+    ).exclude(channel=Channel.COUNTER)
