@@ -10,4 +10,4 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # Audit labels of bills and late fees, the household page's bills section, the 欠费 tag rule.
         from wuye.billing import tagrules  # noqa: F401
-        from wuye.billing.domain import arrears, bills, feeitems, latefees, meters, runs  # noqa: F401
+        from wuye.billing.domain import arrears, bills, charges, feeitems, latefees, meters, runs  # noqa: F401

@@ -336,6 +336,9 @@ class BillLine(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
+    # What a one-off charge was raised for ("service.request:12", see ``domain.charges``); empty for
+    # the lines of a billing run. The database fills it in, so the run's INSERT need not name it.
+    source = models.CharField(_("charged for"), max_length=60, blank=True, default="", db_default="")
 
     objects = TenantQuerySet.as_manager()
 
@@ -344,10 +347,16 @@ class BillLine(models.Model):
         verbose_name_plural = _("bill lines")
         ordering = ["bill", "fee_item", "room"]
         constraints = [
+            # Run lines (source "") are one per room, item and month. One-off charges (several repairs
+            # of a room in a month) differ by their source; the index still starts with room, item
+            # and month, so the run's "is it billed yet" lookup keeps using it.
             models.UniqueConstraint(
-                fields=["room", "fee_item", "period"],
+                fields=["room", "fee_item", "period", "source"],
                 condition=Q(is_void=False),
                 name="billline_one_per_room_item_period",
+            ),
+            models.UniqueConstraint(
+                fields=["source"], condition=Q(is_void=False) & ~Q(source=""), name="billline_one_per_source"
             ),
             models.CheckConstraint(
                 condition=Q(amount_fen=F("gross_fen") - F("discount_fen")),

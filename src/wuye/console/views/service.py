@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from wuye.billing.domain.charges import charge_line
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
@@ -194,6 +195,10 @@ def request_detail(request, servicerequest_pk: int):
             "photo_form": PhotoForm(),
             "return_visit_form": ReturnVisitForm(),
             "charge_form": ChargeForm(initial={"amount": service_request.charge_yuan}),
+            "charge_line": charge_line(
+                community_id=service_request.community_id, reference=domain.charge_reference(service_request)
+            ),
+            "can_view_bills": user_can(request.user, service_request.community_id, Permission.BILLING_VIEW),
         },
     )
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.billing.domain.bills import BillError
+from wuye.billing.domain.charges import charge_set
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import Community, user_can
@@ -564,16 +566,23 @@ def request_return_visit(
     return request
 
 
+def charge_reference(request: ServiceRequest) -> str:
+    """The ``source`` of the request's bill line (see ``wuye.billing.domain.charges``)."""
+    return f"service.request:{request.pk}"
+
+
 @transaction.atomic
 def request_charge(
     *, request: ServiceRequest, amount_fen: int, note: str = "", actor, now: datetime.datetime | None = None
 ) -> ServiceRequest:
-    """Record what a paid repair costs the household, in fen.
+    """Record what a paid repair costs the household, in fen, and put it on the household's bill.
 
-    HOOK FOR BILLING: billing is being built in parallel. Once it has landed, this function will also
-    create a one-off bill line for the household (through a billing domain function, in this same
-    transaction). Until then it records the amount on the request and in the history only: no bill,
-    no ledger posting, no money moves.
+    Steps: check the amount; lock the request; refuse an ended request or one without a household;
+    set the charge on the household's bill through billing (``charges.charge_set``, in this same
+    transaction: a one-off line of the month's bill the first time, an adjustment of that line when
+    the charge changes, nothing for 0; a refusal of billing's, such as lowering a charge below what
+    was paid, is raised as ``ServiceError`` and changes nothing); store the amount on the request;
+    write the history event; log on the household's timeline.
     """
     now = now or timezone.now()
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen < 0:
@@ -584,7 +593,19 @@ def request_charge(
     if locked.household_id is None:
         raise ServiceError(_("Only a household's request can be charged."))
     before = locked.charge_fen
-    locked.charge_fen, locked.charge_note = amount_fen, (note or "").strip()[:200]
+    note = (note or "").strip()[:200]
+    try:
+        charge_set(
+            household=locked.household,
+            room=locked.room,
+            amount_fen=amount_fen,
+            description=" ".join(part for part in (f"#{locked.pk}", locked.category.name, note) if part),
+            reference=charge_reference(locked),
+            actor=actor,
+        )
+    except BillError as error:
+        raise ServiceError(str(error)) from None
+    locked.charge_fen, locked.charge_note = amount_fen, note
     locked.save(update_fields=["charge_fen", "charge_note", "updated_at"])
     RequestEvent.objects.create(
         community_id=locked.community_id,
