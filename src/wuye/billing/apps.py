@@ -9,5 +9,15 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         # Audit labels of bills and late fees, the household page's bills section, the 欠费 tag rule.
+        # One-off charges and new-bill notifications register their audit labels too.
         from wuye.billing import tagrules  # noqa: F401
-        from wuye.billing.domain import arrears, bills, charges, feeitems, latefees, meters, runs  # noqa: F401
+        from wuye.billing.domain import (  # noqa: F401
+            arrears,
+            bill_notices,
+            bills,
+            charges,
+            feeitems,
+            latefees,
+            meters,
+            runs,
+        )

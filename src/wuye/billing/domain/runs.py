@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.billing.domain import compute
+from wuye.billing.domain import bill_notices, compute
 from wuye.billing.enums import CYCLE_MONTHS, UNIT_FEN, Method, RoundingMode, RunState, Timing
 from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
 from wuye.billing.signals import bills_issued
@@ -603,6 +603,7 @@ def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS,
         community_id=community.pk,
         changes={"period": f"{run.period:%Y-%m}", "lines": run.lines_issued, "total_fen": run.total_fen},
     )
+    bill_notices.run_owners_notify_later(run=run)
     return run
 
 

@@ -23,3 +23,13 @@ register_event(
     _("Notice: %(title)s"),
     _("%(community)s has published a notice: %(title)s. Read it in the owner portal."),
 )
+# Context from wuye.billing (bill_notices): household, period ("2026-05"), total_yuan, due_yuan, due_on.
+register_event(
+    "billing.bill.issued",
+    _("New bill"),
+    _("Your bill for %(period)s"),
+    _(
+        "%(community)s: the bill of %(household)s for %(period)s is out, %(total_yuan)s yuan in all;"
+        " %(due_yuan)s yuan is due by %(due_on)s. See and pay it in the owner portal."
+    ),
+)

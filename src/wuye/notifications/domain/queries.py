@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import QuerySet
 
 from wuye.core.models import Community
@@ -49,3 +50,27 @@ def preferences_of(*, person) -> dict[tuple[str, str], bool]:
             "event", "channel", "enabled"
         )
     }
+
+
+def bound_people(*, household_ids) -> dict[int, list]:
+    """{household pk: [Person]} of the people bound to each household through an active owner account.
+
+    The recipients of a household's own news (a new bill, a receipt). One query, whatever the number
+    of households; a person bound through several accounts is listed once per household.
+    """
+    wanted = sorted(set(household_ids))
+    found: dict[int, list] = {}
+    if not wanted:
+        return found
+    # notifications sits below owners: its bindings are read through the app registry, not imported.
+    bindings = (
+        apps.get_model("owners", "HouseholdBinding")
+        .objects.filter(household_id__in=wanted, account__is_active=True, person__isnull=False)
+        .select_related("person")
+        .order_by("household_id", "person_id", "pk")
+    )
+    for binding in bindings:
+        people = found.setdefault(binding.household_id, [])
+        if not people or people[-1].pk != binding.person_id:
+            people.append(binding.person)
+    return found
