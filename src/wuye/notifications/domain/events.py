@@ -33,3 +33,15 @@ register_event(
         " %(due_yuan)s yuan is due by %(due_on)s. See and pay it in the owner portal."
     ),
 )
+# Context from wuye.payments (receipt_notices): household, receipt_number, amount_yuan, kind (code),
+# method (code).
+register_event(
+    "payments.receipt.issued",
+    _("Payment receipt"),
+    _("Receipt %(receipt_number)s: %(amount_yuan)s yuan"),
+    _(
+        "%(community)s has received %(amount_yuan)s yuan (%(kind)s, %(method)s) for %(household)s."
+        " Receipt number %(receipt_number)s."
+    ),
+    choices={"kind": "wuye.payments.enums.ReceiptKind", "method": "wuye.payments.enums.PaymentMethod"},
+)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from wuye.core.audit import register_field_labels
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
+from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import PaymentMethod
 from wuye.payments.lock_objects import receipt_counter_lock
 from wuye.payments.models import Receipt
@@ -61,7 +62,7 @@ def receipt_issue(
         raise ReceiptError("receipt_issue runs inside the transaction that posts the money")
     if amount_fen <= 0:
         raise ReceiptError("a receipt is for a positive amount")
-    return Receipt.objects.create(
+    receipt = Receipt.objects.create(
         community_id=household.community_id,
         number=_next_number(household.community_id),
         household=household,
@@ -74,6 +75,8 @@ def receipt_issue(
         note=note[:200],
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    receipt_notify_on_commit(receipt=receipt)  # the owners hear of it once the money is committed
+    return receipt
 
 
 def receipt_verify_url(receipt: Receipt) -> str:

@@ -1,0 +1,56 @@
+"""Payment-receipt notifications (缴费凭证通知): the household's bound owners hear of each receipt.
+
+``receipt_issue`` calls ``receipt_notify_on_commit`` inside the transaction that posts the money.
+Nothing is queued then: the job is enqueued only once that transaction commits, so a payment that
+is rolled back (a refused allocation, a failed channel check, a crash) sends nothing, and the
+receipt number in the message is one that exists.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from wuye.core.jobs import enqueue
+from wuye.notifications.domain.outbox import notify
+from wuye.notifications.domain.queries import bound_people
+from wuye.payments.models import Receipt
+from wuye.payments.money import fen_to_yuan
+
+# Registered with its templates in wuye.notifications.domain.events.
+RECEIPT_ISSUED = "payments.receipt.issued"
+JOB = "wuye.payments.domain.receipt_notices.receipt_notify"
+
+
+def receipt_notify_on_commit(*, receipt: Receipt) -> None:
+    """Queue the receipt's notification job for when the current transaction commits."""
+    receipt_pk = receipt.pk
+    transaction.on_commit(lambda: enqueue(JOB, receipt_pk=receipt_pk))
+
+
+@transaction.atomic
+def receipt_notify(*, receipt_pk: int) -> int:
+    """Tell the people bound to the receipt's household what was received. Returns messages queued.
+
+    Steps: read the receipt (gone or unknown: nothing); find the people bound to its household
+    through an active owner account; queue one ``payments.receipt.issued`` message for them with the
+    amount, the receipt number, its kind and method (shown in each recipient's language).
+    """
+    receipt = Receipt.objects.filter(pk=receipt_pk).select_related("community", "household").first()
+    if receipt is None:
+        return 0
+    people = bound_people(household_ids=[receipt.household_id]).get(receipt.household_id, [])
+    if not people:
+        return 0
+    messages = notify(
+        community=receipt.community,
+        event=RECEIPT_ISSUED,
+        people=people,
+        context={
+            "household": receipt.household.name,
+            "receipt_number": receipt.display_number,
+            "amount_yuan": fen_to_yuan(receipt.amount_fen),
+            "kind": receipt.kind,
+            "method": receipt.method,
+        },
+    )
+    return len(messages)
