@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "wuye.ledger",
     "wuye.billing",
     "wuye.payments",
+    "wuye.paysim",
     "wuye.owners",
     "wuye.notifications",
     "wuye.service",

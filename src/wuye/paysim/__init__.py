@@ -1,0 +1,1 @@
+"""paysim: a local simulator of WeChat Pay v3 and Alipay for tests and the demo (see server.PaySim)."""
