@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("r/", include("wuye.payments.urls")),
+    path("pay/notify/", include("wuye.payments.urls_notify")),
 ]
 
 if settings.DEBUG:

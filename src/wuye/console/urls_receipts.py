@@ -6,17 +6,27 @@ NAV lists this part's entries in the sidebar: (url name, label, permission).
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from wuye.console.views import receipts
+from wuye.console.views import payments, receipts
 from wuye.core.enums import Permission
 
 urlpatterns = [
     path("counter/", receipts.counter, name="counter"),
     path("counter/households/<int:household_pk>/prepayment/", receipts.prepayment_new, name="prepayment_new"),
+    path("counter/households/<int:household_pk>/pay/", payments.payment_new, name="payment_new"),
+    path("payments/", payments.payment_list, name="payments"),
+    path("payments/<int:paymentattempt_pk>/", payments.payment_detail, name="payment"),
+    path("payments/<int:paymentattempt_pk>/refund/", payments.payment_refund_request, name="payment_refund"),
+    path("refunds/", payments.refund_list, name="refunds"),
+    path("refunds/<int:refund_pk>/approve/", payments.refund_decide, {"decision": "approve"}, name="refund_approve"),
+    path("refunds/<int:refund_pk>/reject/", payments.refund_decide, {"decision": "reject"}, name="refund_reject"),
+    path("payments/notifications/", payments.event_list, name="channel_events"),
     path("receipts/", receipts.receipt_list, name="receipts"),
     path("receipts/<int:receipt_pk>/", receipts.receipt_detail, name="receipt"),
     path("receipts/<int:receipt_pk>/receipt.pdf", receipts.receipt_download, name="receipt_pdf"),
 ]
 NAV = [
     ("console:counter", _("Counter"), Permission.PAYMENTS_TAKE),
+    ("console:payments", _("Payments"), Permission.BILLING_VIEW),
+    ("console:refunds", _("Refunds"), Permission.PAYMENTS_REFUND),
     ("console:receipts", _("Receipts"), Permission.BILLING_VIEW),
 ]

@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.AUDIT_VIEW,
             P.BILLING_VIEW,
             P.BILLING_MANAGE,
+            P.PAYMENTS_REFUND,
             P.SERVICE_VIEW,
             P.SERVICE_HANDLE,
             P.SERVICE_MANAGE,

@@ -41,6 +41,7 @@ from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
+from wuye.payments.domain.queries import open_lines
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import (
     ATTEMPT_OPEN_STATES,
@@ -96,23 +97,10 @@ class Applied:
     excess_fen: int = 0
 
 
-def _open_lines(household: Household, line_ids) -> list[BillLine]:
-    lines = (
-        BillLine.objects.filter(household=household, is_void=False)
-        .alias(outstanding=F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen"))
-        .filter(outstanding__gt=0)
-        .select_related("bill", "fee_item")
-        .order_by("bill__period", "pk")
-    )
-    if line_ids is not None:
-        lines = lines.filter(pk__in=list(line_ids))
-    return list(lines)
-
-
 @transaction.atomic
 def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentOrder:
     """An order for the household's chosen open lines (all of them by default), at what they owe now."""
-    lines = _open_lines(household, line_ids)
+    lines = open_lines(household=household, line_ids=line_ids)
     if line_ids is not None and len(lines) != len(set(line_ids)):
         raise PaymentError(
             _("Some of the chosen bills are paid already or not this household's; reload the page.")

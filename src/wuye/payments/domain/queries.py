@@ -49,6 +49,20 @@ def prepayment_balances(*, community_id: int, household_ids: list[int]) -> dict[
     return {row["household_id"]: -row["total"] for row in rows}
 
 
+def open_lines(*, household: Household, line_ids=None) -> list[BillLine]:
+    """The household's lines that still owe something, oldest month first (what a payer may choose)."""
+    lines = (
+        BillLine.objects.filter(household=household, is_void=False)
+        .alias(outstanding=OUTSTANDING)
+        .filter(outstanding__gt=0)
+        .select_related("bill", "fee_item", "room__building", "room__unit")
+        .order_by("bill__period", "pk")
+    )
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    return list(lines)
+
+
 @dataclass(frozen=True)
 class OpenBill:
     bill: Bill

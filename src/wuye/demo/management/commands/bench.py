@@ -19,12 +19,39 @@ class Command(BaseCommand):
             "--database-url", default=None, help="run against this database (e.g. postgres://…)"
         )
 
+        callbacks = sub.add_parser(
+            "callbacks", help="signed payment notifications through the notify endpoint"
+        )
+        callbacks.add_argument("--notifications", type=int, required=True)
+        callbacks.add_argument("--duplicates", type=int, default=0)
+        callbacks.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+        callbacks.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+        callbacks.add_argument("--seed", type=int, default=1)
+        callbacks.add_argument(
+            "--database-url", default=None, help="run against this database (e.g. postgres://…)"
+        )
+
     def handle(self, *args, which, **options):
         url = options.get("database_url")
         if url and os.environ.get("DATABASE_URL") != url:
             # Settings are read once at start-up: run again with the database URL in the environment.
             os.environ["DATABASE_URL"] = url
             os.execv(sys.executable, [sys.executable, "-m", "wuye", *sys.argv[1:]])  # noqa: S606
+        if which == "callbacks":
+            from wuye.payments import bench as payments_bench
+
+            if options["notifications"] < 1 or options["duplicates"] < 0:
+                raise CommandError("--notifications must be at least 1 and --duplicates at least 0")
+            result = payments_bench.bench_callbacks(
+                notifications=options["notifications"],
+                duplicates=options["duplicates"],
+                clients=options["clients"],
+                workers=options["workers"],
+                seed=options["seed"],
+                log=lambda line: self.stderr.write(line),
+            )
+            payments_bench.print_result(result, write=self.stdout.write)
+            return
         if which == "billing":
             from wuye.billing import bench
             from wuye.billing.domain.runs import DEFAULT_CHUNK_ROOMS

@@ -10,3 +10,14 @@ document.addEventListener("submit", (event) => {
   form.dataset.sent = "1";
   form.querySelectorAll("button[type=submit]").forEach((button) => { button.disabled = true; });
 });
+
+// The payment form: the total follows the ticked lines (integer fen; the server recomputes it anyway).
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("#payment-form");
+  const total = document.getElementById("payment-total");
+  if (!form || !total) return;
+  let fen = 0;
+  form.querySelectorAll("input[name=line]:checked").forEach((box) => { fen += parseInt(box.dataset.fen, 10); });
+  const yuan = Math.floor(fen / 100).toLocaleString("en-US");
+  total.textContent = `${yuan}.${String(fen % 100).padStart(2, "0")}`;
+});

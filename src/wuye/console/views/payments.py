@@ -1,0 +1,208 @@
+"""The counter's payments (收银): take a payment of chosen bills, the payments list and one payment
+with its refunds; refund approval (supervisors); the inbox of channel notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wuye.console.decorators import staff_view
+from wuye.core.enums import Permission
+from wuye.core.tenancy import scoped_get
+from wuye.households.models import Household
+from wuye.payments.domain.payments import PaymentError, counter_payment_take
+from wuye.payments.domain.prepayments import prepayment_balance_fen
+from wuye.payments.domain.queries import open_lines, receipt_items
+from wuye.payments.domain.refunds import refund_approve, refund_reject, refund_request, refundable_fen
+from wuye.payments.enums import AttemptState, EventOutcome, RefundState
+from wuye.payments.interfaces.forms import CounterPaymentForm, RefundRequestForm, new_counter_key
+from wuye.payments.models import ChannelEvent, PaymentAttempt, Refund
+from wuye.payments.money import fen_to_yuan
+
+TAKE = Permission.PAYMENTS_TAKE
+REFUND = Permission.PAYMENTS_REFUND
+VIEW = Permission.BILLING_VIEW
+PAGE_SIZE = 50
+
+
+@staff_view(TAKE)
+def payment_new(request, household_pk: int):
+    """Take a payment of the household's chosen open lines (all ticked at first)."""
+    household = scoped_get(Household.objects, request, TAKE, pk=household_pk)
+    lines = open_lines(household=household)
+    chosen = {line.pk for line in lines}
+    if request.method == "POST":
+        form = CounterPaymentForm(request.POST)
+        chosen = {int(pk) for pk in request.POST.getlist("line") if pk.isdigit()}
+        if not chosen:
+            form.add_error(None, _("Tick at least one bill line."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = counter_payment_take(
+                    household=household,
+                    line_ids=sorted(chosen),
+                    method=data["method"],
+                    tendered_fen=data["tendered"],
+                    key=data["key"],
+                    actor=request.user,
+                )
+            except PaymentError as error:
+                form.add_error(None, str(error))
+            else:
+                attempt = result.attempt
+                if not result.created:
+                    messages.warning(request, _("This form was submitted already: its payment is shown."))
+                else:
+                    messages.success(
+                        request,
+                        _("Payment of ¥%(amount)s received; receipt %(number)s.")
+                        % {
+                            "amount": fen_to_yuan(attempt.amount_fen),
+                            "number": attempt.receipt.display_number,
+                        },
+                    )
+                if result.change_fen:
+                    messages.info(
+                        request, _("Change due: ¥%(change)s.") % {"change": fen_to_yuan(result.change_fen)}
+                    )
+                return redirect("console:payment", paymentattempt_pk=attempt.pk)
+    else:
+        form = CounterPaymentForm(initial={"key": new_counter_key()})
+    return render(
+        request,
+        "console/payments/new.html",
+        {
+            "household": household,
+            "form": form,
+            "lines": lines,
+            "chosen": chosen,
+            "total_fen": sum(line.outstanding_fen for line in lines if line.pk in chosen),
+            "prepayment_fen": prepayment_balance_fen(household=household),
+        },
+    )
+
+
+@staff_view(VIEW)
+def payment_list(request):
+    attempts = PaymentAttempt.objects.filter(community=request.community).select_related(
+        "household", "receipt"
+    )
+    state = request.GET.get("state") or ""
+    if state in AttemptState.values:
+        attempts = attempts.filter(state=state)
+    page = Paginator(attempts.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/payments/list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": AttemptState.choices,
+            "query": f"state={state}" if state else "",
+        },
+    )
+
+
+def _attempt(request, pk: int, permission=VIEW) -> PaymentAttempt:
+    return scoped_get(
+        PaymentAttempt.objects.select_related("household", "receipt", "order"), request, permission, pk=pk
+    )
+
+
+@staff_view(VIEW)
+def payment_detail(request, paymentattempt_pk: int):
+    attempt = _attempt(request, paymentattempt_pk)
+    return render(
+        request,
+        "console/payments/detail.html",
+        {
+            "attempt": attempt,
+            "items": receipt_items(receipt=attempt.receipt) if attempt.receipt else [],
+            "refunds": attempt.refunds.select_related("requested_by", "approved_by").order_by("-created_at"),
+            "refundable_fen": refundable_fen(attempt),
+            "events": attempt.events.order_by("-received_at")[:20],
+            "refund_form": RefundRequestForm(),
+        },
+    )
+
+
+@require_POST
+@staff_view(TAKE)
+def payment_refund_request(request, paymentattempt_pk: int):
+    attempt = _attempt(request, paymentattempt_pk, TAKE)
+    form = RefundRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            refund_request(
+                attempt=attempt,
+                amount_fen=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except PaymentError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Refund requested; a supervisor approves it."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("console:payment", paymentattempt_pk=attempt.pk)
+
+
+@staff_view(REFUND)
+def refund_list(request):
+    refunds = Refund.objects.filter(community=request.community).select_related(
+        "attempt", "household", "requested_by"
+    )
+    state = request.GET.get("state", RefundState.REQUESTED)
+    if state in RefundState.values:
+        refunds = refunds.filter(state=state)
+    page = Paginator(refunds.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/payments/refunds.html",
+        {"page": page, "state": state, "states": RefundState.choices, "query": f"state={state}"},
+    )
+
+
+@require_POST
+@staff_view(REFUND)
+def refund_decide(request, refund_pk: int, decision: str):
+    refund = scoped_get(Refund.objects, request, REFUND, pk=refund_pk)
+    try:
+        if decision == "approve":
+            refund = refund_approve(refund=refund, actor=request.user)
+            messages.success(request, _("Refund %(number)s approved.") % {"number": refund.out_refund_no})
+        else:
+            refund_reject(
+                refund=refund, reason=(request.POST.get("reason") or "").strip(), actor=request.user
+            )
+            messages.success(request, _("Refund %(number)s rejected.") % {"number": refund.out_refund_no})
+    except PaymentError as error:
+        messages.error(request, str(error))
+    return redirect("console:payment", paymentattempt_pk=refund.attempt_id)
+
+
+@staff_view(REFUND)
+def event_list(request):
+    """The inbox: every notification a channel sent, with what became of it."""
+    events = ChannelEvent.objects.filter(community=request.community)
+    outcome = request.GET.get("outcome") or ""
+    if outcome in EventOutcome.values:
+        events = events.filter(outcome=outcome)
+    page = Paginator(events.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "console/payments/events.html",
+        {
+            "page": page,
+            "outcome": outcome,
+            "outcomes": EventOutcome.choices,
+            "query": f"outcome={outcome}" if outcome else "",
+        },
+    )

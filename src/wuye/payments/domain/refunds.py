@@ -1,0 +1,367 @@
+"""Refunds (退款), full and partial, through the channel the money came by, with approval.
+
+A refund is requested (by a cashier), then approved or rejected (by a supervisor). Approval moves
+the money out of the household's books at once, in one transaction: first from its prepayment
+balance, then from the lines this attempt paid (newest first; they open again), into "refunds
+payable". Only after commit is the channel asked (with the ``out_refund_no`` stored before); the
+channel's answer settles it: refunded (payable → the channel's clearing account), failed (payable →
+back to the household's prepayment, which pays the reopened lines again), or unknown (queried
+later). A counter refund (cash, card, transfer) is paid out by the cashier at approval.
+
+Idempotent: every ledger write carries the refund's number as its key, and a refund's state moves
+only along ``REFUND_TRANSITIONS`` under a row lock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wuye.billing.domain.bills import bill_refresh_state
+from wuye.billing.models import Bill, BillLine
+from wuye.billing.tagrules import arrears_tag_refresh_on_commit
+from wuye.core.audit import log_action, register_actions
+from wuye.ledger.domain.ledger import Entry, transaction_post
+from wuye.ledger.enums import Account, TransactionKind
+from wuye.payments.channels import ChannelError, RefundResult, adapter_for
+from wuye.payments.domain.payments import PaymentError, _attempt_lock
+from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
+from wuye.payments.enums import (
+    COUNTER_METHODS,
+    METHOD_ACCOUNT,
+    REFUND_TRANSITIONS,
+    AttemptState,
+    EventOutcome,
+    RefundState,
+)
+from wuye.payments.lock_objects import household_lock
+from wuye.payments.models import Allocation, ChannelEvent, PaymentAttempt, Refund
+from wuye.payments.money import fen_to_yuan
+
+logger = logging.getLogger(__name__)
+
+register_actions(
+    {
+        "payments.refund.requested": gettext_lazy("Refund requested"),
+        "payments.refund.rejected": gettext_lazy("Refund rejected"),
+        "payments.refund.approved": gettext_lazy("Refund approved"),
+        "payments.refund.succeeded": gettext_lazy("Refund paid out"),
+        "payments.refund.failed": gettext_lazy("Refund failed, money returned to prepayment"),
+    }
+)
+
+OPEN_REFUND_STATES = (RefundState.REQUESTED, RefundState.PENDING, RefundState.UNKNOWN, RefundState.SUCCEEDED)
+
+
+def refundable_fen(attempt: PaymentAttempt) -> int:
+    """What can still be refunded of an applied attempt: its amount less refunds not rejected or failed."""
+    if not attempt.is_applied:
+        return 0
+    taken = (
+        Refund.objects.filter(attempt=attempt, state__in=OPEN_REFUND_STATES).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
+    return attempt.amount_fen - taken
+
+
+def _refund_lock(pk: int) -> Refund:
+    return Refund.objects.select_for_update(of=("self",)).select_related("attempt", "household").get(pk=pk)
+
+
+def _transition(refund: Refund, to_state: str, *, reason: str = "") -> None:
+    if to_state not in REFUND_TRANSITIONS[refund.state]:
+        raise PaymentError(
+            _("A refund that is %(state)s cannot become %(to)s.")
+            % {"state": refund.get_state_display(), "to": RefundState(to_state).label}
+        )
+    refund.state = to_state
+    if reason:
+        refund.failure_reason = reason[:200]
+    refund.save(update_fields=["state", "failure_reason", "updated_at"])
+
+
+def _log(action: str, refund: Refund, actor=None, **changes) -> None:
+    log_action(
+        action,
+        actor=actor,
+        obj=refund,
+        household_id=refund.household_id,
+        changes={
+            "amount_yuan": fen_to_yuan(refund.amount_fen),
+            "out_trade_no": refund.attempt.out_trade_no,
+            **changes,
+        },
+    )
+
+
+@transaction.atomic
+def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, actor=None) -> Refund:
+    """Ask to refund ``amount_fen`` of an applied attempt; it waits for approval."""
+    locked = _attempt_lock(attempt.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError(_("Give the reason for the refund."))
+    if locked.state != AttemptState.SUCCEEDED or not locked.is_applied:
+        raise PaymentError(_("Only a payment that was received can be refunded."))
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise PaymentError(_("The amount must be more than zero."))
+    available = refundable_fen(locked)
+    if amount_fen > available:
+        raise PaymentError(
+            _("At most %(max)s yuan of this payment can still be refunded.") % {"max": fen_to_yuan(available)}
+        )
+    refund = Refund.objects.create(
+        community_id=locked.community_id,
+        attempt=locked,
+        household_id=locked.household_id,
+        amount_fen=amount_fen,
+        reason=reason[:200],
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _log("payments.refund.requested", refund, actor, reason=refund.reason)
+    return refund
+
+
+@transaction.atomic
+def refund_reject(*, refund: Refund, reason: str = "", actor=None) -> Refund:
+    locked = _refund_lock(refund.pk)
+    _transition(locked, RefundState.REJECTED, reason=reason)
+    _log("payments.refund.rejected", locked, actor, reason=reason)
+    return locked
+
+
+def _take_back_plan(attempt: PaymentAttempt, amount: int) -> list[tuple[BillLine, int]]:
+    """Which lines give back ``amount`` of what this attempt paid them (newest first), locked."""
+    transactions = [
+        attempt.transaction_id,
+        *Refund.objects.filter(attempt=attempt)
+        .exclude(transaction=None)
+        .values_list("transaction_id", flat=True),
+    ]
+    net = dict(
+        Allocation.objects.filter(transaction_id__in=transactions)
+        .values("line_id")
+        .annotate(total=Sum("amount_fen"))
+        .filter(total__gt=0)
+        .values_list("line_id", "total")
+    )
+    lines = (
+        BillLine.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(net))
+        .select_related("bill")
+        .order_by("pk")
+    )
+    plan = []
+    for line in sorted(lines, key=lambda line: (line.bill.period, line.pk), reverse=True):
+        if amount <= 0:
+            break
+        share = min(amount, net[line.pk], line.paid_fen)
+        if share > 0:
+            plan.append((line, share))
+            amount -= share
+    if amount > 0:
+        raise PaymentError(_("This payment's lines have been refunded already."))
+    return plan
+
+
+@transaction.atomic
+def refund_approve(*, refund: Refund, actor=None) -> Refund:
+    """Approve: move the money into refunds payable (see the module's docstring); the channel is asked
+    after commit. A counter refund is paid out now."""
+    attempt = _attempt_lock(refund.attempt_id)
+    locked = _refund_lock(refund.pk)
+    _transition(locked, RefundState.PENDING)
+    household = locked.household
+    household_lock(household.pk)
+    from_prepayment = min(prepayment_balance_fen(household=household), locked.amount_fen)
+    from_lines = locked.amount_fen - from_prepayment
+    plan = _take_back_plan(attempt, from_lines) if from_lines else []
+    record = transaction_post(
+        community_id=locked.community_id,
+        kind=TransactionKind.REFUND,
+        entries=[
+            Entry(account=Account.PREPAYMENT, amount_fen=from_prepayment, household_id=household.pk),
+            Entry(account=Account.RECEIVABLE, amount_fen=from_lines, household_id=household.pk),
+            Entry(account=Account.REFUNDS, amount_fen=-locked.amount_fen),
+        ],
+        reference=f"payments.refund:{locked.pk}",
+        key=f"refund:{locked.out_refund_no}",
+        actor=actor,
+    )
+    for line, share in plan:
+        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") - share)
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                community_id=locked.community_id,
+                transaction=record,
+                line=line,
+                household_id=household.pk,
+                amount_fen=-share,
+            )
+            for line, share in plan
+        ]
+    )
+    for bill in Bill.objects.filter(pk__in={line.bill_id for line, _share in plan}).order_by("pk"):
+        bill_refresh_state(bill=bill)
+    locked.transaction = record
+    locked.from_prepayment_fen, locked.from_lines_fen = from_prepayment, from_lines
+    locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(
+        update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
+    )
+    _log("payments.refund.approved", locked, actor)
+    arrears_tag_refresh_on_commit(community_id=locked.community_id, household_ids=[household.pk])
+    if attempt.method in COUNTER_METHODS:
+        refund_settle(
+            refund=locked,
+            result=RefundResult(
+                out_refund_no=locked.out_refund_no, state=RefundState.SUCCEEDED, amount_fen=locked.amount_fen
+            ),
+            actor=actor,
+        )
+    else:
+        transaction.on_commit(lambda: refund_send(refund_pk=locked.pk))
+    return locked
+
+
+def refund_send(*, refund_pk: int) -> Refund:
+    """Ask the channel to pay the (approved) refund out, and settle what it answers."""
+    from wuye.payments.domain.online import channel_account, notify_url
+
+    refund = Refund.objects.select_related("attempt").get(pk=refund_pk)
+    account = channel_account(community_id=refund.community_id, method=refund.attempt.method)
+    try:
+        result = adapter_for(account).refund(refund, notify_url=notify_url(account))
+    except ChannelError as error:
+        logger.warning("refund %s: %s; it will be queried", refund.out_refund_no, error)
+        with transaction.atomic():
+            locked = _refund_lock(refund_pk)
+            if locked.state == RefundState.PENDING:
+                _transition(locked, RefundState.UNKNOWN, reason=str(error))
+        return locked
+    return refund_settle(refund=refund, result=result)
+
+
+@transaction.atomic
+def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund:
+    """Bring a sent refund in line with the channel's answer; a final outcome is written once."""
+    locked = _refund_lock(refund.pk)
+    if locked.state in (RefundState.SUCCEEDED, RefundState.FAILED) or result.state == locked.state:
+        return locked
+    if result.state in (RefundState.PENDING, RefundState.UNKNOWN):
+        if locked.state != result.state and result.state in REFUND_TRANSITIONS[locked.state]:
+            _transition(locked, result.state)
+        return locked
+    if result.amount_fen is not None and result.amount_fen != locked.amount_fen:
+        raise PaymentError(_("The channel refunded a different amount; the refund is left to be checked."))
+    account = METHOD_ACCOUNT[locked.attempt.method]
+    household_id = locked.household_id
+    if result.state == RefundState.SUCCEEDED:
+        entries = [
+            Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
+            Entry(account=account, amount_fen=-locked.amount_fen),
+        ]
+        kind, action = TransactionKind.REFUND_SETTLED, "payments.refund.succeeded"
+    else:
+        entries = [
+            Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
+            Entry(account=Account.PREPAYMENT, amount_fen=-locked.amount_fen, household_id=household_id),
+        ]
+        kind, action = TransactionKind.REFUND_FAILED, "payments.refund.failed"
+    locked.settle_transaction = transaction_post(
+        community_id=locked.community_id,
+        kind=kind,
+        entries=entries,
+        reference=f"payments.refund:{locked.pk}",
+        key=f"refund-settled:{locked.out_refund_no}",
+        actor=actor,
+    )
+    if result.channel_refund_no:
+        locked.channel_refund_no = result.channel_refund_no[:64]
+    locked.save(update_fields=["settle_transaction", "channel_refund_no", "updated_at"])
+    _transition(locked, result.state)
+    _log(action, locked, actor)
+    if result.state == RefundState.FAILED:
+        prepayments_apply(household=locked.household, actor=actor)
+    return locked
+
+
+def refund_excess_on_commit(*, attempt: PaymentAttempt, amount_fen: int) -> None:
+    """The community refunds money that came for lines already paid: after the payment commits, a
+    refund of the excess is requested and approved by the system."""
+
+    def refund() -> None:
+        try:
+            request = refund_request(
+                attempt=attempt, amount_fen=amount_fen, reason=_("Paid twice: the excess is refunded")
+            )
+            refund_approve(refund=request)
+        except PaymentError:
+            logger.exception("automatic refund of %s failed", attempt.out_trade_no)
+
+    transaction.on_commit(refund)
+
+
+def refunds_sweep(*, older_than_minutes: int = 3, now: datetime.datetime | None = None) -> int:
+    """Query refunds still pending or unknown after a few minutes and settle them."""
+    from wuye.payments.domain.online import channel_account
+
+    now = now or timezone.now()
+    settled = 0
+    waiting = (
+        Refund.objects.filter(
+            state__in=(RefundState.PENDING, RefundState.UNKNOWN),
+            updated_at__lte=now - datetime.timedelta(minutes=older_than_minutes),
+        )
+        .select_related("attempt")
+        .order_by("pk")[:1000]
+    )
+    for refund in waiting:
+        Refund.objects.filter(pk=refund.pk).update(queried_at=now)
+        account = channel_account(community_id=refund.community_id, method=refund.attempt.method)
+        try:
+            result = adapter_for(account).refund_query(refund)
+        except ChannelError:
+            continue
+        refund_settle(refund=refund, result=result)
+        settled += 1
+    return settled
+
+
+def refund_notification_apply(*, event: ChannelEvent, notice, answer, claimed: dict):
+    """A verified refund notification: settle the refund it names (once; redeliveries are noted)."""
+    from wuye.payments.domain.online import _close_event
+
+    result = notice.refund
+    refund = Refund.objects.filter(
+        out_refund_no=result.out_refund_no, community_id=event.community_id
+    ).first()
+    if refund is None:
+        _close_event(
+            event, EventOutcome.REJECTED, "unknown refund", out_trade_no=result.out_refund_no[:64], **claimed
+        )
+        return answer(False, "unknown refund")
+    final_before = refund.state in (RefundState.SUCCEEDED, RefundState.FAILED)
+    try:
+        settled = refund_settle(refund=refund, result=result)
+    except PaymentError as error:
+        _close_event(event, EventOutcome.REJECTED, str(error), refund=refund, **claimed)
+        return answer(False, str(error))
+    outcome = (
+        EventOutcome.DUPLICATE
+        if final_before
+        else EventOutcome.APPLIED
+        if settled.state != refund.state
+        else EventOutcome.NOTED
+    )
+    _close_event(event, outcome, "", refund=refund, **claimed)
+    return answer(True)

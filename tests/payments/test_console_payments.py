@@ -1,0 +1,107 @@
+"""Console payments: take a payment of ticked lines at the counter, refunds requested and approved."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import staff
+from tests.payments.factories import issue_bill
+from wuye.billing.models import BillLine
+from wuye.core.enums import Role
+from wuye.payments.domain.checks import ledger_check
+from wuye.payments.models import PaymentAttempt, Receipt, Refund
+
+JAN, FEB = datetime.date(2026, 1, 1), datetime.date(2026, 2, 1)
+
+
+@pytest.fixture
+def cashier_client(client, household):
+    client.force_login(staff(household.community, Role.CASHIER))
+    return client
+
+
+def counter_key(response) -> str:
+    return re.search(r'name="key" value="([0-9a-f]{24})"', response.content.decode()).group(1)
+
+
+def test_counter_payment_of_the_ticked_lines_with_change(cashier_client, household):
+    issue_bill(household, JAN, [12345])
+    issue_bill(household, FEB, [20000])
+    jan_line = BillLine.objects.order_by("period").values_list("pk", flat=True)[0]
+    url = reverse("console:payment_new", kwargs={"household_pk": household.pk})
+    page = cashier_client.get(url)
+    assert page.status_code == 200
+    assert "323.45" in page.content.decode()  # both ticked at first
+
+    response = cashier_client.post(
+        url, {"line": [jan_line], "method": "cash", "tendered": "200", "key": counter_key(page)}, follow=True
+    )
+
+    attempt = PaymentAttempt.objects.get()
+    assert response.redirect_chain[-1][0] == reverse(
+        "console:payment", kwargs={"paymentattempt_pk": attempt.pk}
+    )
+    assert (attempt.amount_fen, attempt.tendered_fen, attempt.method) == (12345, 20000, "cash")
+    assert list(BillLine.objects.order_by("period").values_list("paid_fen", flat=True)) == [12345, 0]
+    text = response.content.decode()
+    assert "76.55" in text  # the change
+    assert attempt.receipt.display_number in text
+    assert ledger_check(community=household.community) == []
+
+
+def test_counter_payment_with_too_little_cash_is_refused(cashier_client, household):
+    issue_bill(household, JAN, [12345])
+    url = reverse("console:payment_new", kwargs={"household_pk": household.pk})
+    key = counter_key(cashier_client.get(url))
+    response = cashier_client.post(
+        url, {"line": [BillLine.objects.get().pk], "method": "cash", "tendered": "100", "key": key}
+    )
+    assert response.status_code == 200
+    assert (PaymentAttempt.objects.count(), Receipt.objects.count()) == (0, 0)
+
+
+def test_counter_payment_without_lines_is_refused(cashier_client, household):
+    issue_bill(household, JAN, [12345])
+    url = reverse("console:payment_new", kwargs={"household_pk": household.pk})
+    key = counter_key(cashier_client.get(url))
+    response = cashier_client.post(url, {"method": "card", "key": key})
+    assert response.status_code == 200
+    assert PaymentAttempt.objects.count() == 0
+
+
+def test_refund_requested_by_the_cashier_and_approved_by_a_supervisor(client, household):
+    issue_bill(household, JAN, [5000])
+    cashier, supervisor = (
+        staff(household.community, Role.CASHIER),
+        staff(household.community, Role.SUPERVISOR),
+    )
+    client.force_login(cashier)
+    url = reverse("console:payment_new", kwargs={"household_pk": household.pk})
+    key = counter_key(client.get(url))
+    client.post(url, {"line": [BillLine.objects.get().pk], "method": "card", "key": key})
+    attempt = PaymentAttempt.objects.get()
+    client.post(
+        reverse("console:payment_refund", kwargs={"paymentattempt_pk": attempt.pk}),
+        {"amount": "20.00", "reason": "多收"},
+    )
+    refund = Refund.objects.get()
+    assert (refund.amount_fen, refund.state, refund.requested_by) == (2000, "requested", cashier)
+    approve = reverse("console:refund_approve", kwargs={"refund_pk": refund.pk})
+    assert client.post(approve).status_code == 404  # a cashier cannot approve
+
+    client.force_login(supervisor)
+    assert "多收" in client.get(reverse("console:refunds")).content.decode()
+    client.post(approve)
+
+    refund.refresh_from_db()
+    assert (refund.state, refund.approved_by) == ("succeeded", supervisor)
+    assert BillLine.objects.get().paid_fen == 3000
+    assert ledger_check(community=household.community) == []
+
+
+def test_payments_list_and_inbox_pages(client, household):
+    client.force_login(staff(household.community, Role.ADMINISTRATOR))
+    assert client.get(reverse("console:payments")).status_code == 200
+    assert client.get(reverse("console:channel_events")).status_code == 200
