@@ -22,10 +22,11 @@ def household_lock(pk: int) -> None:
     Household.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
 
 
-def open_lines_lock(household_pk: int) -> list[BillLine]:
-    """The household's lines that still owe something, locked in pk order (one order for every
-    writer of lines). Only the lines are locked (``of``), not the bills joined for their month."""
-    return list(
+def open_lines_lock(household_pk: int, *, line_ids=None) -> list[BillLine]:
+    """The household's lines that still owe something (of ``line_ids`` only, when given), locked in
+    pk order (one order for every writer of lines). Only the lines are locked (``of``), not the bills
+    joined for their month."""
+    lines = (
         BillLine.objects.select_for_update(of=("self",))
         .filter(household_id=household_pk, is_void=False)
         .alias(outstanding=F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen"))
@@ -33,10 +34,16 @@ def open_lines_lock(household_pk: int) -> list[BillLine]:
         .select_related("bill")
         .order_by("pk")
     )
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    return list(lines)
 
 
 def receipt_counter_lock(community_id: int) -> ReceiptCounter:
     """The community's receipt counter, created on first use, locked until the transaction ends: a
     second cashier waits here instead of reading the same number."""
-    ReceiptCounter.objects.get_or_create(community_id=community_id)
-    return ReceiptCounter.objects.select_for_update().get(community_id=community_id)
+    counter = ReceiptCounter.objects.select_for_update().filter(community_id=community_id).first()
+    if counter is None:
+        ReceiptCounter.objects.get_or_create(community_id=community_id)
+        counter = ReceiptCounter.objects.select_for_update().get(community_id=community_id)
+    return counter

@@ -180,11 +180,10 @@ def _allocate(order: PaymentOrder, amount: int, household_pk: int) -> list[tuple
     it, what it owes now). Lines are locked (all of the household's open lines, in pk order)."""
     asked = dict(OrderLine.objects.filter(order=order).values_list("line_id", "amount_fen"))
     plan: list[tuple[BillLine, int]] = []
-    for line in sorted(open_lines_lock(household_pk), key=lambda line: (line.bill.period, line.pk)):
+    locked = open_lines_lock(household_pk, line_ids=asked)
+    for line in sorted(locked, key=lambda line: (line.bill.period, line.pk)):
         if amount <= 0:
             break
-        if line.pk not in asked:
-            continue
         share = min(amount, asked[line.pk], line.outstanding_fen)
         if share > 0:
             plan.append((line, share))
@@ -283,8 +282,8 @@ def payment_apply(
         },
     )
     arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk])
-    refund_excess = PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND
-    if excess and locked.method not in COUNTER_METHODS and refund_excess:
+    online = locked.method not in COUNTER_METHODS
+    if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
         from wuye.payments.domain.refunds import refund_excess_on_commit
 
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
