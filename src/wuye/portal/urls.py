@@ -1,9 +1,9 @@
 """Owner portal URLs, mounted at /m/. Every object in a URL is named ``<model>_pk``;
 tests/portal/test_isolation.py checks that each pattern answers 404 for another owner's objects."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from wuye.portal.views import account, home, notices, requests
+from wuye.portal.views import account, home, notices, pay, requests
 
 app_name = "portal"
 urlpatterns = [
@@ -32,4 +32,19 @@ urlpatterns = [
     path("activities/", notices.activity_list, name="activities"),
     path("activities/<int:activity_pk>/signup/", notices.activity_signup_view, name="activity_signup"),
     path("activities/<int:activity_pk>/cancel/", notices.activity_cancel_view, name="activity_cancel"),
+    # Self-service payment (自助缴费): public pages, scoped by an unguessable token (poster, household
+    # link, receipt) or by the session that started the attempt, not by an owner's bindings. They are
+    # regex routes, which the owner isolation walk above does not enumerate; their own isolation test
+    # is tests/portal/test_pay_isolation.py (foreign attempts and bad tokens answer 404).
+    path("pay/", pay.pay_bills_view, name="pay_bills"),
+    path("pay/mine/", pay.pay_mine, name="pay_mine"),
+    re_path(r"^pay/h/(?P<token>[0-9]+-[0-9]+:[-\w]{20,60})/$", pay.pay_household, name="pay_household"),
+    re_path(r"^pay/attempts/(?P<attempt_pk>[0-9]{1,18})/$", pay.pay_attempt, name="pay_attempt"),
+    re_path(
+        r"^pay/attempts/(?P<attempt_pk>[0-9]{1,18})/status/$",
+        pay.pay_attempt_status,
+        name="pay_attempt_status",
+    ),
+    re_path(r"^pay/receipts/(?P<token>[-\w]{1,32})/pdf/$", pay.pay_receipt_pdf, name="pay_receipt_pdf"),
+    re_path(r"^pay/(?P<token>[-\w]{16,32})/$", pay.pay_entry, name="pay_entry"),
 ]

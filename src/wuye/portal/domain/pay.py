@@ -1,0 +1,129 @@
+"""Self-service payment (自助缴费): an owner without an account identifies a room on the community's
+pay page, then pays chosen bill lines by WeChat Pay or Alipay.
+
+Identification is by knowledge, not by login: the owner's name, or the last four digits of the
+registered phone of a current person of the household. Every candidate is compared in constant time
+(digests of equal length, no early exit), a refusal says only "not matched", and failed tries are
+counted in the cache per client address and room (and per address over all rooms, against a walk
+through the building), so the four digits cannot be guessed in 10,000 tries. A refusal writes nothing.
+
+Money moves only through the payments domain: ``pay_start`` is ``order_create`` → ``attempt_create``
+(committed before the channel is called) → ``attempt_start``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from wuye.estate.models import Room
+from wuye.households.enums import PersonKind
+from wuye.households.models import Household, HouseholdRoom
+from wuye.payments.domain.online import attempt_start
+from wuye.payments.domain.payments import PaymentError, attempt_create, order_create
+from wuye.payments.models import PaymentAttempt
+from wuye.portal.domain.queries import PAY_CHANNELS, pay_methods
+
+# Failed identifications allowed per client address and room, and per address in all, in the window.
+FAILS_PER_ROOM = 5
+FAILS_PER_ADDRESS = 30
+FAIL_WINDOW_SECONDS = 15 * 60
+
+
+class PayError(Exception):
+    """A refused pay step; the message is translated and nothing was written."""
+
+
+class NotMatchedError(PayError):
+    pass
+
+
+class TooManyTriesError(PayError):
+    pass
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def _normalise(text: str) -> str:
+    return "".join(str(text or "").split()).casefold()
+
+
+def _fail_keys(client_address: str, room_pk: int) -> tuple[str, str]:
+    address = hashlib.sha256((client_address or "-").encode()).hexdigest()[:24]
+    return f"wuye:pay:fails:{address}:{room_pk}", f"wuye:pay:fails:{address}"
+
+
+def _count_fail(key: str) -> None:
+    # add() starts the window at the first failure; incr() keeps the key's expiry (locmem, Redis).
+    cache.add(key, 0, FAIL_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, FAIL_WINDOW_SECONDS)
+
+
+def _candidates(household: Household) -> tuple[list[str], list[str]]:
+    """(owner names, last four digits of phones) of the household's current people."""
+    names, phones = [], []
+    for person in household.people.filter(moved_out_on__isnull=True).order_by("pk"):
+        if person.kind == PersonKind.OWNER and person.name.strip():
+            names.append(_normalise(person.name))
+        digits = "".join(ch for ch in person.phone or "" if ch.isdigit())
+        if len(digits) >= 4:
+            phones.append(digits[-4:])
+    return names, phones
+
+
+def _matches(household: Household | None, answer: str) -> bool:
+    """Compare the answer with every candidate, always all of them, in constant time each."""
+    given = _digest(_normalise(answer))
+    names, phones = _candidates(household) if household is not None else ([], [])
+    matched = False
+    for candidate in [*names, *phones] or ["\0"]:
+        matched |= hmac.compare_digest(_digest(candidate), given)
+    return matched and household is not None
+
+
+def household_identify(*, room: Room, answer: str, client_address: str) -> Household:
+    """The household bound to ``room`` if ``answer`` is one of its owners' names or the last four
+    digits of one of its people's registered phones.
+
+    Raises TooManyTriesError when the client used up its tries (for this room, or overall), and
+    NotMatchedError otherwise, without saying which part did not match; a failure is counted."""
+    room_key, address_key = _fail_keys(client_address, room.pk)
+    if cache.get(room_key, 0) >= FAILS_PER_ROOM or cache.get(address_key, 0) >= FAILS_PER_ADDRESS:
+        raise TooManyTriesError(_("Too many tries. Please try again in 15 minutes."))
+    link = (
+        HouseholdRoom.objects.filter(room=room, community_id=room.community_id)
+        .select_related("household")
+        .first()
+    )
+    household = link.household if link is not None else None
+    if not _matches(household, answer):
+        _count_fail(room_key)
+        _count_fail(address_key)
+        raise NotMatchedError(_("Not matched. Check the room and try again."))
+    cache.delete(room_key)
+    return household
+
+
+def pay_start(*, household: Household, line_ids: list[int], method: str, description: str) -> PaymentAttempt:
+    """Order the chosen lines, store the attempt (committed), and ask the channel for its QR code.
+
+    The returned attempt is pending with a ``code_url``; or unknown/failed when the channel could
+    not be asked (the page says so; an unknown attempt is still queried and may yet succeed)."""
+    if method not in pay_methods(community_id=household.community_id):
+        raise PayError(_("This payment channel is not available in this community."))
+    if not line_ids:
+        raise PayError(_("Choose at least one item to pay."))
+    try:
+        order = order_create(household=household, line_ids=line_ids)
+        attempt = attempt_create(order=order, channel=PAY_CHANNELS[method])
+        return attempt_start(attempt=attempt, description=description)
+    except PaymentError as error:
+        raise PayError(str(error)) from None

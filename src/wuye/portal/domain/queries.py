@@ -1,0 +1,149 @@
+"""Reads of the self-service pay pages (自助缴费): rooms to pick, open bills with their lines, the
+channels a community offers, and the addresses printed on posters and notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import F
+from django.urls import reverse
+
+from wuye.billing.enums import BillState
+from wuye.billing.models import Bill, BillLine
+from wuye.core.models import Community
+from wuye.estate.models import Building, Room, Unit
+from wuye.households.models import Household
+from wuye.payments.enums import Channel, PaymentMethod
+from wuye.payments.models import ChannelAccount
+from wuye.portal.models import PayPoster
+
+OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
+
+# The QR product each online method is paid with from the pay page (a phone scans, or opens, the code).
+PAY_CHANNELS = {PaymentMethod.WECHAT: Channel.WECHAT_NATIVE, PaymentMethod.ALIPAY: Channel.ALIPAY_QR}
+
+_HOUSEHOLD_SALT = "wuye.portal.pay.household"
+
+
+def public_url(path: str) -> str:
+    return getattr(settings, "PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+# --- the community's pay page ---------------------------------------------------------------------
+
+
+def poster_by_token(*, token: str) -> PayPoster | None:
+    if not token or len(token) > 32:
+        return None
+    return PayPoster.objects.select_related("community").filter(token=token).first()
+
+
+def community_pay_path(poster: PayPoster) -> str:
+    return reverse("portal:pay_entry", kwargs={"token": poster.token})
+
+
+def pay_buildings(*, community: Community) -> list[Building]:
+    return list(Building.objects.filter(community=community).order_by("name", "pk"))
+
+
+def pay_units(*, community: Community, building_pk: int | None) -> list[Unit]:
+    if building_pk is None:
+        return []
+    return list(Unit.objects.filter(community=community, building_id=building_pk).order_by("name", "pk"))
+
+
+def pay_rooms(*, community: Community, unit_pk: int | None) -> list[Room]:
+    if unit_pk is None:
+        return []
+    rooms = Room.objects.filter(community=community, unit_id=unit_pk).select_related("building", "unit")
+    # As on the doors: by floor, then 101 before 1001 (text order would put 1001 first).
+    return sorted(rooms, key=lambda room: (room.floor, len(room.number), room.number, room.pk))
+
+
+def pay_room(*, community: Community, room_pk: int | None) -> Room | None:
+    if room_pk is None:
+        return None
+    return Room.objects.filter(community=community, pk=room_pk).select_related("building", "unit").first()
+
+
+def household_rooms(*, household: Household) -> list[Room]:
+    return [
+        link.room
+        for link in household.room_links.select_related("room__building", "room__unit").order_by("room__pk")
+    ]
+
+
+# --- the household's link (printable on notices) ------------------------------------------------------
+
+
+def household_pay_token(household: Household) -> str:
+    """A per-household token, signed with the secret key (no column): ``<community>-<household>:<mac>``.
+
+    It is the proof of the household on its pay link, so it carries the community too: a token of
+    one community's household names nothing in another, and changing a number breaks the signature."""
+    return signing.Signer(salt=_HOUSEHOLD_SALT).sign(f"{household.community_id}-{household.pk}")
+
+
+def household_by_pay_token(*, token: str) -> Household | None:
+    if not token or len(token) > 120:
+        return None
+    try:
+        value = signing.Signer(salt=_HOUSEHOLD_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    community_pk, _sep, household_pk = value.partition("-")
+    if not (community_pk.isdigit() and household_pk.isdigit()):
+        return None
+    return (
+        Household.objects.select_related("community")
+        .filter(pk=int(household_pk), community_id=int(community_pk))
+        .first()
+    )
+
+
+def household_pay_url(household: Household) -> str:
+    """The absolute address of the household's pay page (``settings.PUBLIC_URL`` based), for a QR code
+    on a bill notice: it opens the household's bills with no questions asked."""
+    return public_url(reverse("portal:pay_household", kwargs={"token": household_pay_token(household)}))
+
+
+# --- bills and channels ------------------------------------------------------------------------------
+
+
+@dataclass
+class PayBill:
+    bill: Bill
+    lines: list[BillLine] = field(default_factory=list)
+
+    @property
+    def outstanding_fen(self) -> int:
+        return sum(line.outstanding_fen for line in self.lines)
+
+
+def pay_bills(*, household: Household) -> list[PayBill]:
+    """The household's bills with something owed, oldest first, each with its open lines (item, month,
+    room, what the line still owes in ``outstanding_fen``)."""
+    lines = (
+        BillLine.objects.filter(household=household, is_void=False)
+        .exclude(bill__state=BillState.VOID)
+        .alias(owed=OUTSTANDING)
+        .filter(owed__gt=0)
+        .select_related("bill", "fee_item", "room__building", "room__unit")
+        .order_by("bill__period", "bill_id", "period", "pk")
+    )
+    bills: dict[int, PayBill] = {}
+    for line in lines:
+        bills.setdefault(line.bill_id, PayBill(bill=line.bill)).lines.append(line)
+    return list(bills.values())
+
+
+def pay_methods(*, community_id: int) -> list[str]:
+    """The online methods the community has an enabled merchant account for, WeChat Pay first."""
+    enabled = set(
+        ChannelAccount.objects.filter(
+            community_id=community_id, enabled=True, method__in=list(PAY_CHANNELS)
+        ).values_list("method", flat=True)
+    )
+    return [method for method in PAY_CHANNELS if method in enabled]

@@ -1,0 +1,35 @@
+"""The portal's own table: the key of each community's public pay page (自助缴费 poster)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wuye.core.models import Community, TenantQuerySet
+
+
+def new_poster_token() -> str:
+    """128 random bits, URL-safe: the community's pay page cannot be found by counting."""
+    return secrets.token_urlsafe(16)
+
+
+class PayPoster(models.Model):
+    """The unguessable token of a community's pay page, printed as a QR code on its poster.
+
+    The page itself is public (the poster hangs in the lobby); the token only keeps strangers from
+    walking through every community's rooms by changing a number in the address."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True, default=new_poster_token)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pay poster")
+        verbose_name_plural = _("pay posters")
+
+    def __str__(self) -> str:
+        return f"{self.community_id}"

@@ -1,0 +1,295 @@
+"""Self-service payment pages (自助缴费), public and phone-first.
+
+Three ways in, all ending on one bill page for one household:
+
+- the community's poster: ``/m/pay/<poster token>/``, where the owner picks building, unit and room and
+  confirms with an owner's name or the last four digits of a registered phone;
+- the household's own link (on a bill notice): ``/m/pay/h/<signed token>/``, the token is the proof;
+- a logged-in owner's "pay" button: their current household.
+
+The household is remembered in the session for ``PAY_SESSION_SECONDS`` (only that one household), and
+the attempts this session started are remembered too: an attempt page answers 404 to any other session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+
+import segno
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from wuye.households.models import Household
+from wuye.payments.domain.online import attempt_query
+from wuye.payments.domain.payments import PaymentError
+from wuye.payments.domain.queries import receipt_by_token
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
+from wuye.payments.models import PaymentAttempt
+from wuye.payments.money import mask_name
+from wuye.payments.pdf import ReceiptFontError, receipt_pdf
+from wuye.portal.auth import owner_required
+from wuye.portal.domain.pay import PayError, TooManyTriesError, household_identify, pay_start
+from wuye.portal.domain.queries import (
+    household_by_pay_token,
+    household_rooms,
+    pay_bills,
+    pay_buildings,
+    pay_methods,
+    pay_room,
+    pay_rooms,
+    pay_units,
+    poster_by_token,
+)
+from wuye.portal.forms_pay import IdentifyForm, PayForm
+
+SESSION_PAY = "wuye_pay_household"  # {"pk": household pk, "until": epoch seconds}
+SESSION_PAY_ATTEMPTS = "wuye_pay_attempts"  # pks of the attempts this session started, newest last
+PAY_SESSION_SECONDS = 30 * 60
+ATTEMPTS_REMEMBERED = 20
+# An open attempt is asked of its channel from the status page once it is this old, and at most this
+# often: a notification normally settles it first; the query settles it when the notification is lost.
+QUERY_AFTER = datetime.timedelta(seconds=5)
+# A channel's code_url is shown as a link only with a scheme a phone opens (never javascript: etc.).
+CODE_URL_SCHEMES = ("https://", "http://", "weixin://", "alipays://")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _remember_household(request, household: Household) -> None:
+    request.session.cycle_key()  # a new session key when it gains a household (session fixation)
+    request.session[SESSION_PAY] = {"pk": household.pk, "until": time.time() + PAY_SESSION_SECONDS}
+
+
+def _remembered_household(request) -> Household | None:
+    remembered = request.session.get(SESSION_PAY)
+    if not isinstance(remembered, dict) or remembered.get("until", 0) < time.time():
+        request.session.pop(SESSION_PAY, None)
+        return None
+    return Household.objects.select_related("community").filter(pk=remembered.get("pk")).first()
+
+
+def _remember_attempt(request, attempt: PaymentAttempt) -> None:
+    pks = [pk for pk in request.session.get(SESSION_PAY_ATTEMPTS, []) if pk != attempt.pk]
+    request.session[SESSION_PAY_ATTEMPTS] = [*pks, attempt.pk][-ATTEMPTS_REMEMBERED:]
+
+
+def _session_attempt(request, attempt_pk) -> PaymentAttempt:
+    attempt_pk = _int(attempt_pk)  # a regex route: the pk comes as text
+    if attempt_pk is None or attempt_pk not in request.session.get(SESSION_PAY_ATTEMPTS, []):
+        raise Http404
+    attempt = (
+        PaymentAttempt.objects.select_related("community", "household", "receipt")
+        .filter(pk=attempt_pk)
+        .first()
+    )
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
+def _pay_render(request, template: str, context: dict, status: int = 200):
+    return render(request, template, {"tab": "", **context}, status=status)
+
+
+# --- ways in -------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def pay_entry(request, token: str):
+    """The community's pay page: pick the room (building → unit → room), then confirm it."""
+    poster = poster_by_token(token=token)
+    if poster is None:
+        raise Http404
+    community = poster.community
+    source = request.POST if request.method == "POST" else request.GET
+    room = pay_room(community=community, room_pk=_int(source.get("room")))
+    building_pk = room.building_id if room else _int(request.GET.get("building"))
+    buildings = pay_buildings(community=community)
+    if building_pk not in {b.pk for b in buildings}:
+        building_pk = buildings[0].pk if len(buildings) == 1 else None
+    units = pay_units(community=community, building_pk=building_pk)
+    unit_pk = room.unit_id if room else _int(request.GET.get("unit"))
+    if unit_pk not in {u.pk for u in units}:
+        unit_pk = units[0].pk if len(units) == 1 else None
+    rooms = pay_rooms(community=community, unit_pk=unit_pk)
+    form = IdentifyForm(request.POST or None, initial={"room": room.pk if room else None})
+    status = 200
+    if request.method == "POST" and room is not None and form.is_valid():
+        try:
+            household = household_identify(
+                room=room,
+                answer=form.cleaned_data["answer"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except PayError as error:
+            form.add_error(None, str(error))
+            status = 429 if isinstance(error, TooManyTriesError) else 200
+        else:
+            _remember_household(request, household)
+            return redirect("portal:pay_bills")
+    elif request.method == "POST" and room is None:
+        form.add_error(None, _("Choose your room first."))
+    return _pay_render(
+        request,
+        "portal/pay/entry.html",
+        {
+            "community": community,
+            "token": token,
+            "buildings": buildings,
+            "units": units,
+            "rooms": rooms,
+            "building_pk": building_pk,
+            "unit_pk": unit_pk,
+            "room": room,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_safe
+def pay_household(request, token: str):
+    """The household's own pay link: the signed token is the proof, no questions asked."""
+    household = household_by_pay_token(token=token)
+    if household is None:
+        raise Http404
+    _remember_household(request, household)
+    return redirect("portal:pay_bills")
+
+
+@owner_required
+@require_safe
+def pay_mine(request):
+    """A logged-in owner's pay button: the bills of the household they are looking at."""
+    _remember_household(request, request.household)
+    return redirect("portal:pay_bills")
+
+
+# --- bills and paying -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def pay_bills_view(request):
+    """The household's open bills, every line ticked; choose a channel and pay."""
+    household = _remembered_household(request)
+    if household is None:
+        return _pay_render(request, "portal/pay/expired.html", {}, status=403)
+    bills = pay_bills(household=household)
+    line_ids = [line.pk for bill in bills for line in bill.lines]
+    methods = pay_methods(community_id=household.community_id)
+    form = PayForm(
+        request.POST or None,
+        line_ids=line_ids,
+        methods=methods,
+        initial={"lines": line_ids},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = pay_start(
+                household=household,
+                line_ids=form.cleaned_data["lines"],
+                method=form.cleaned_data["method"],
+                description=_("%(community)s property fees") % {"community": household.community.name},
+            )
+        except PayError as error:
+            form.add_error(None, str(error))
+        else:
+            _remember_attempt(request, attempt)
+            return redirect("portal:pay_attempt", attempt_pk=attempt.pk)
+    chosen = set(form.cleaned_data["lines"]) if form.is_bound and form.is_valid() else None
+    if chosen is None:
+        chosen = {_int(pk) for pk in request.POST.getlist("lines")} if form.is_bound else set(line_ids)
+    rooms = household_rooms(household=household)
+    return _pay_render(
+        request,
+        "portal/pay/bills.html",
+        {
+            "community": household.community,
+            "payer_name": mask_name(household.name),
+            "rooms_label": "、".join(str(room) for room in rooms),
+            "several_rooms": len(rooms) > 1,
+            "bills": bills,
+            "chosen": chosen,
+            "chosen_fen": sum(line.outstanding_fen for b in bills for line in b.lines if line.pk in chosen),
+            "methods": methods,
+            "form": form,
+        },
+    )
+
+
+def _query_if_due(attempt: PaymentAttempt) -> PaymentAttempt:
+    """Ask the channel about an attempt still open after QUERY_AFTER (at most once per QUERY_AFTER), so a
+    lost notification still settles while the payer watches the page."""
+    now = timezone.now()
+    if attempt.state not in ATTEMPT_OPEN_STATES or attempt.created_at > now - QUERY_AFTER:
+        return attempt
+    if attempt.queried_at is not None and attempt.queried_at > now - QUERY_AFTER:
+        return attempt
+    with contextlib.suppress(PaymentError):  # no channel account any more: the page shows it as it is
+        attempt_query(attempt=attempt, now=now)
+    return PaymentAttempt.objects.select_related("community", "household", "receipt").get(pk=attempt.pk)
+
+
+def _attempt_context(request, attempt: PaymentAttempt) -> dict:
+    final = attempt.state not in ATTEMPT_OPEN_STATES
+    return {
+        "attempt": attempt,
+        "community": attempt.community,
+        "link_ok": attempt.code_url.startswith(CODE_URL_SCHEMES),
+        "final": final,
+        "succeeded": attempt.state == AttemptState.SUCCEEDED and attempt.receipt_id is not None,
+        "receipt": attempt.receipt,
+        "status_url": reverse("portal:pay_attempt_status", kwargs={"attempt_pk": attempt.pk}),
+    }
+
+
+@never_cache
+@require_safe
+def pay_attempt(request, attempt_pk: int):
+    """The QR code of a pending attempt and its status; the receipt once paid."""
+    attempt = _query_if_due(_session_attempt(request, attempt_pk))
+    context = _attempt_context(request, attempt)
+    if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url:
+        context["qr_svg"] = segno.make(attempt.code_url, error="m").svg_inline(
+            scale=1, border=2, omitsize=True, svgclass="pay-qr", light="#fff", title=_("Payment QR code")
+        )
+    return _pay_render(request, "portal/pay/attempt.html", context)
+
+
+@never_cache
+@require_safe
+def pay_attempt_status(request, attempt_pk: int):
+    """The status area alone, polled by the attempt page every few seconds."""
+    attempt = _query_if_due(_session_attempt(request, attempt_pk))
+    return _pay_render(request, "portal/pay/_status.html", _attempt_context(request, attempt))
+
+
+@never_cache
+@require_safe
+def pay_receipt_pdf(request, token: str):
+    """A receipt's PDF for whoever holds its token (the pay page links it; the receipt prints it)."""
+    receipt = receipt_by_token(token=token)
+    if receipt is None:
+        raise Http404
+    try:
+        content = receipt_pdf(receipt)
+    except ReceiptFontError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.display_number}.pdf"'
+    return response
