@@ -224,3 +224,21 @@ def test_prepayment_then_payment_keeps_the_books_checkable(household):
     assert BillLine.objects.aggregate(t=Sum("paid_fen"))["t"] == 5000
     assert ledger_check(community=household.community) == []
     assert Posting.objects.aggregate(t=Sum("amount_fen"))["t"] == 0
+
+
+def test_paying_everything_overdue_takes_the_arrears_tag_off_the_household(
+    household, django_capture_on_commit_callbacks
+):
+    from wuye.billing.tagrules import arrears_tag_refresh
+    from wuye.households.models import HouseholdTag
+
+    issue_bill(household, JAN, [5000])  # due 2026-01-15: overdue
+    arrears_tag_refresh(community_id=household.community_id)
+    assert HouseholdTag.objects.filter(household=household, tag__rule="arrears").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counter_payment_take(
+            household=household, line_ids=[BillLine.objects.get().pk], method="card", key="tag1", actor=None
+        )
+
+    assert HouseholdTag.objects.filter(household=household, tag__rule="arrears").count() == 0

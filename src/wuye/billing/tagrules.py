@@ -42,15 +42,20 @@ def arrears_tag_refresh(*, community_id: int) -> tuple[int, int]:
     return tags_refresh(community=community, keys=[ARREARS_RULE])[ARREARS_RULE]
 
 
-def arrears_tag_refresh_on_commit(*, community_id: int, household_ids: list[int] | None = None) -> None:
+def arrears_tag_refresh_on_commit(
+    *, community_id: int, household_ids: list[int] | None = None, paid: bool = False
+) -> None:
     """After the current transaction commits (at once outside one), refresh the 欠费 tag: of the given
-    households only, or of the whole community."""
+    households only, or of the whole community. ``paid``: the change only paid money in, so only
+    households carrying the tag can change (see tags_refresh's removal_only)."""
 
     def refresh() -> None:
         if household_ids is None:
             arrears_tag_refresh(community_id=community_id)
         else:
-            community = Community.objects.get(pk=community_id)
-            tags_refresh(community=community, keys=[ARREARS_RULE], household_ids=list(household_ids))
+            community = Community(pk=community_id)
+            tags_refresh(
+                community=community, keys=[ARREARS_RULE], household_ids=list(household_ids), removal_only=paid
+            )
 
     transaction.on_commit(refresh)

@@ -1,19 +1,27 @@
-"""Running background work: Celery when WUYE_BROKER_URL is set (later), a thread otherwise.
+"""Running background work: Celery when WUYE_BROKER_URL is set (later), threads in the process otherwise.
 
-``settings.WUYE_JOBS``: "thread" (default: the web process runs the job in a daemon thread with its
-own database connection) or "inline" (run now, in the caller; the test suite uses it).
+``settings.WUYE_JOBS``: "thread" (default: a small pool of daemon worker threads per process runs the
+jobs in order of arrival, each thread keeping its own database connection between jobs) or "inline"
+(run now, in the caller; the test suite uses it).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import queue
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
+
+WORKERS = 2  # a long job (a billing run) never holds up the short ones (notifications) alone
+
+_queue: queue.Queue[tuple[str, dict]] = queue.Queue()
+_started: list[threading.Thread] = []
+_start_lock = threading.Lock()
 
 
 def _resolve(path: str):
@@ -21,13 +29,27 @@ def _resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-def _run(path: str, kwargs: dict) -> None:
-    try:
-        _resolve(path)(**kwargs)
-    except Exception:
-        logger.exception("job %s failed", path)
-    finally:
-        connections.close_all()
+def _work() -> None:
+    while True:
+        path, kwargs = _queue.get()
+        close_old_connections()  # a connection past its age or broken is replaced; a good one is kept
+        try:
+            _resolve(path)(**kwargs)
+        except Exception:
+            logger.exception("job %s failed", path)
+        finally:
+            close_old_connections()
+            _queue.task_done()
+
+
+def _ensure_workers() -> None:
+    with _start_lock:
+        alive = [thread for thread in _started if thread.is_alive()]
+        _started[:] = alive
+        for index in range(len(alive), WORKERS):
+            thread = threading.Thread(target=_work, daemon=True, name=f"wuye-jobs-{index}")
+            thread.start()
+            _started.append(thread)
 
 
 def enqueue(path: str, **kwargs) -> None:
@@ -36,5 +58,10 @@ def enqueue(path: str, **kwargs) -> None:
     if mode == "inline":
         _resolve(path)(**kwargs)
         return
-    close_old_connections()
-    threading.Thread(target=_run, args=(path, kwargs), daemon=True, name=f"job:{path}").start()
+    _ensure_workers()
+    _queue.put((path, kwargs))
+
+
+def wait_idle() -> None:
+    """Block until every queued job has run (for the command line and tests of the thread mode)."""
+    _queue.join()

@@ -134,7 +134,7 @@ def bill_refresh_state(*, bill: Bill) -> str:
     - partial: something outstanding and something paid;
     - open: otherwise (nothing settled yet, or a bill whose lines come to zero).
     """
-    locked = Bill.objects.select_for_update().get(pk=bill.pk)
+    locked = Bill.objects.select_for_update(of=("self",)).select_related("household").get(pk=bill.pk)
     if locked.state == BillState.VOID:
         bill.state = locked.state
         return locked.state

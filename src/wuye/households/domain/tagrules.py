@@ -92,15 +92,29 @@ def tag_for_rule(*, community: Community, rule: TagRule) -> Tag:
 
 @transaction.atomic
 def tags_refresh(
-    *, community: Community, keys: list[str] | None = None, household_ids: list[int] | None = None
+    *,
+    community: Community,
+    keys: list[str] | None = None,
+    household_ids: list[int] | None = None,
+    removal_only: bool = False,
 ) -> dict[str, tuple[int, int]]:
     """Bring every system tag of ``community`` in line with its rule. Returns {key: (added, removed)}.
 
     With ``household_ids``, only those households are looked at (a payment refreshes its household's
-    欠费 tag without reading the whole community)."""
+    欠费 tag without reading the whole community). ``removal_only``: the caller's change can only take
+    households out of the rule (a payment out of arrears), so households not carrying the tag are
+    skipped without evaluating the rule."""
     result = {}
     for key in keys or list(RULES):
         rule = RULES[key]
+        if removal_only and household_ids is not None:
+            carriers = HouseholdTag.objects.filter(
+                tag__community=community, tag__rule=key, household_id__in=household_ids
+            ).values_list("household_id", flat=True)
+            household_ids = list(carriers)
+            if not household_ids:
+                result[key] = (0, 0)
+                continue
         tag = tag_for_rule(community=community, rule=rule)
         households = rule.households(community)
         carrying_links = HouseholdTag.objects.filter(tag=tag)

@@ -245,29 +245,29 @@ def notification_receive(*, method: str, community_id: int, headers, body: bytes
         return answer(False, "amount differs")
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():  # claim the event id; rolled back with the application
-                    ChannelEvent.objects.filter(pk=event.pk).update(event_id=notice.event_id[:128])
-            except IntegrityError:
-                # This event was verified and applied before: a redelivery. Acknowledge it.
-                _close_event(
-                    event,
-                    EventOutcome.DUPLICATE,
-                    "event seen before",
-                    out_trade_no=attempt.out_trade_no,
-                    attempt=attempt,
-                    **claimed,
-                )
-                return answer(True)
             settled = attempt_settle(attempt=attempt, result=result)
-            outcome = (
-                EventOutcome.APPLIED
-                if settled.applied
-                else EventOutcome.DUPLICATE
-                if settled.attempt.state == AttemptState.SUCCEEDED
-                else EventOutcome.NOTED
-            )
-            _close_event(event, outcome, "", out_trade_no=attempt.out_trade_no, attempt=attempt, **claimed)
+            fields = {"out_trade_no": attempt.out_trade_no, "attempt": attempt, **claimed}
+            if settled.applied:
+                # The verified id is stored with the application it caused, in its transaction: a
+                # redelivery finds the attempt applied (under its lock) and is noted as a duplicate.
+                fields["event_id"] = notice.event_id[:128]
+                outcome = EventOutcome.APPLIED
+            elif settled.attempt.state == AttemptState.SUCCEEDED:
+                outcome = EventOutcome.DUPLICATE
+            else:
+                outcome = EventOutcome.NOTED
+            _close_event(event, outcome, "", **fields)
+    except IntegrityError:
+        # A verified event id applied before to another attempt: nothing of this one was kept.
+        event.event_id = None
+        _close_event(
+            event,
+            EventOutcome.REJECTED,
+            "event id applied before",
+            out_trade_no=attempt.out_trade_no,
+            **claimed,
+        )
+        return answer(False, "event id applied before")
     except PaymentError as error:
         _close_event(
             event,

@@ -233,6 +233,7 @@ def payment_apply(
         reference=f"payments.attempt:{locked.pk}",
         key=f"payment:{locked.out_trade_no}" if EXACTLY_ONCE_GUARDS else None,
         actor=actor,
+        key_seen="raise",  # the attempt's lock makes a second posting impossible; the key is the DB's proof
     )
     for line, share in plan:
         BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") + share)
@@ -281,7 +282,7 @@ def payment_apply(
             "excess_yuan": fen_to_yuan(excess),
         },
     )
-    arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk])
+    arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
     online = locked.method not in COUNTER_METHODS
     if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
         from wuye.payments.domain.refunds import refund_excess_on_commit
