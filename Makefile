@@ -20,10 +20,12 @@ setup: $(STAMP) ## create the virtual environment and install Wuye with its test
 	@scripts/system-deps.sh demo
 	cd src/wuye && WUYE_DEBUG=1 $(abspath $(BIN))/wuye compilemessages -v 0
 
-demo: setup ## set up, migrate, seed the demo community and serve it at http://127.0.0.1:8000
+demo: setup ## set up, migrate, seed the demo community and serve it at http://127.0.0.1:8000 (paysim at :8001)
 	WUYE_DEBUG=1 $(BIN)/wuye migrate --noinput -v 0
 	WUYE_DEBUG=1 $(BIN)/wuye demo
-	WUYE_DEBUG=1 $(BIN)/wuye runserver 127.0.0.1:8000 --noreload
+	WUYE_DEBUG=1 $(BIN)/wuye paysim --port 8001 --quiet & paysim=$$!; \
+	  trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
+	  WUYE_DEBUG=1 $(BIN)/wuye runserver 127.0.0.1:8000 --noreload
 
 test: setup ## set up and run every test: SQLite, then PostgreSQL, browser tests included
 	@scripts/system-deps.sh test

@@ -929,6 +929,18 @@ def _report(community: Community, *, seeded_now: bool) -> CommunityReport:
     )
 
 
+def seed_payment_channels(*, community: Community) -> None:
+    """WeChat Pay and Alipay accounts against paysim (the local simulator, `wuye paysim`), whose
+    notifications come back to this site: a new user pays a bill end to end with no merchant account."""
+    from django.conf import settings
+
+    from wuye.paysim.seed import paysim_accounts
+
+    for account in paysim_accounts(community):
+        account.notify_base_url = settings.PUBLIC_URL
+        account.save(update_fields=["notify_base_url"])
+
+
 def seed(*, scale: float = 1.0) -> SeedReport:
     """Seed the demo company, communities, archive and logins; skip what is already there."""
     if not 0 < scale <= 4:
@@ -956,6 +968,7 @@ def seed(*, scale: float = 1.0) -> SeedReport:
     owners = seed_owner_accounts(communities=communities, actor=admin)
     for community in communities:
         seed_billing(community=community, actor=admin)
+        seed_payment_channels(community=community)
     return SeedReport(
         company=company.name,
         communities=reports,
