@@ -105,3 +105,20 @@ def test_payments_list_and_inbox_pages(client, household):
     client.force_login(staff(household.community, Role.ADMINISTRATOR))
     assert client.get(reverse("console:payments")).status_code == 200
     assert client.get(reverse("console:channel_events")).status_code == 200
+
+
+def test_pay_poster_and_household_pay_link(client, household):
+    client.force_login(staff(household.community, Role.CASHIER))
+    poster = client.get(reverse("console:pay_poster"))
+    assert (poster.status_code, poster["Content-Type"], poster.content[:4]) == (
+        200,
+        "application/pdf",
+        b"%PDF",
+    )
+    page = client.get(reverse("console:household_pay_link", kwargs={"household_pk": household.pk}))
+    text = page.content.decode()
+    assert page.status_code == 200 and "<svg" in text
+    url = re.search(r'<code id="pay-link-url">([^<]+)</code>', text).group(1)
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    opened = client.get("/" + path, follow=True)  # the link opens the household's pay page
+    assert (opened.status_code, opened.redirect_chain[-1][0]) == (200, "/m/pay/")

@@ -3,8 +3,10 @@ with its refunds; refund approval (supervisors); the inbox of channel notificati
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +23,7 @@ from wuye.payments.enums import AttemptState, EventOutcome, RefundState
 from wuye.payments.interfaces.forms import CounterPaymentForm, RefundRequestForm, new_counter_key
 from wuye.payments.models import ChannelEvent, PaymentAttempt, Refund
 from wuye.payments.money import fen_to_yuan
+from wuye.payments.pdf import ReceiptFontError
 
 TAKE = Permission.PAYMENTS_TAKE
 REFUND = Permission.PAYMENTS_REFUND
@@ -205,4 +208,31 @@ def event_list(request):
             "outcomes": EventOutcome.choices,
             "query": f"outcome={outcome}" if outcome else "",
         },
+    )
+
+
+@staff_view(VIEW)
+def pay_poster(request):
+    """The community's A4 poster with the QR code of its self-service pay page (扫码缴费), to print."""
+    from wuye.portal.domain.poster import poster_pdf
+
+    try:
+        content = poster_pdf(request.community)
+    except ReceiptFontError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="pay-poster-{request.community.pk}.pdf"'
+    return response
+
+
+@staff_view(VIEW)
+def household_pay_link(request, household_pk: int):
+    """The household's own pay link and its QR code, to print on a notice or send to the owner."""
+    from wuye.portal.domain.queries import household_pay_url
+
+    household = scoped_get(Household.objects, request, VIEW, pk=household_pk)
+    url = household_pay_url(household)
+    qr_svg = segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=False, title=_("Pay link"))
+    return render(
+        request, "console/payments/pay_link.html", {"household": household, "url": url, "qr_svg": qr_svg}
     )
