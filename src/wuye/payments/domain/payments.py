@@ -145,9 +145,12 @@ def attempt_create(*, order: PaymentOrder, channel: str, payer_ref: str = "", ac
         )
 
 
-def attempt_transition(*, attempt: PaymentAttempt, to_state: str, reason: str = "", actor=None) -> bool:
+def attempt_transition(
+    *, attempt: PaymentAttempt, to_state: str, reason: str = "", actor=None, save: bool = True
+) -> bool:
     """Move a (locked) attempt to ``to_state`` if the move is allowed; False when it is not (nothing
-    written). Moving to the state it is in is a no-op. The one writer of ``attempt.state``."""
+    written). Moving to the state it is in is a no-op. The one writer of ``attempt.state``; with
+    ``save=False`` the caller saves the attempt (with "state") in its own update."""
     if attempt.state == to_state:
         return False
     if to_state not in ATTEMPT_TRANSITIONS[attempt.state]:
@@ -156,7 +159,8 @@ def attempt_transition(*, attempt: PaymentAttempt, to_state: str, reason: str = 
     attempt.state = to_state
     if reason:
         attempt.failure_reason = reason[:200]
-    attempt.save(update_fields=["state", "failure_reason", "updated_at"])
+    if save:
+        attempt.save(update_fields=["state", "failure_reason", "updated_at"])
     if to_state != AttemptState.SUCCEEDED:  # a success is logged with its money by payment_apply
         log_action(
             "payments.attempt.changed",
@@ -212,7 +216,7 @@ def payment_apply(
             % {"paid": amount_fen, "asked": locked.amount_fen}
         )
     if locked.state != AttemptState.SUCCEEDED and not attempt_transition(
-        attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor
+        attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor, save=False
     ):
         raise PaymentError(_("This attempt failed finally and cannot be paid."))
     household = locked.household
@@ -251,6 +255,9 @@ def payment_apply(
     )
     for bill in Bill.objects.filter(pk__in={line.bill_id for line, _share in plan}).order_by("pk"):
         bill_refresh_state(bill=bill)
+    PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
+    # The receipt comes last: its number locks the community's counter until commit, so the lock is
+    # held for the few statements after it only (every payment of the community queues on it).
     receipt = receipt_issue(
         household=household,
         kind=ReceiptKind.PAYMENT,
@@ -266,9 +273,16 @@ def payment_apply(
     locked.channel_trade_no = channel_trade_no[:64] or locked.channel_trade_no
     locked.paid_at = paid_at or timezone.now()
     locked.save(
-        update_fields=["transaction", "receipt", "excess_fen", "channel_trade_no", "paid_at", "updated_at"]
+        update_fields=[
+            "state",
+            "transaction",
+            "receipt",
+            "excess_fen",
+            "channel_trade_no",
+            "paid_at",
+            "updated_at",
+        ]
     )
-    PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
     log_action(
         "payments.payment.received",
         actor=actor,

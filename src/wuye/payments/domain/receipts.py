@@ -62,6 +62,7 @@ def receipt_issue(
         raise ReceiptError("receipt_issue runs inside the transaction that posts the money")
     if amount_fen <= 0:
         raise ReceiptError("a receipt is for a positive amount")
+    label = rooms_label(household)  # read before the counter is locked: the lock is held until commit
     receipt = Receipt.objects.create(
         community_id=household.community_id,
         number=_next_number(household.community_id),
@@ -71,7 +72,7 @@ def receipt_issue(
         amount_fen=amount_fen,
         transaction=record,
         payer_name=household.name[:60],
-        rooms_label=rooms_label(household),
+        rooms_label=label,
         note=note[:200],
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
