@@ -122,3 +122,41 @@ def test_pay_poster_and_household_pay_link(client, household):
     path = url.split("://", 1)[1].split("/", 1)[1]
     opened = client.get("/" + path, follow=True)  # the link opens the household's pay page
     assert (opened.status_code, opened.redirect_chain[-1][0]) == (200, "/m/pay/")
+
+
+def test_administrator_sets_up_a_channel_account_with_key_references_only(client, household):
+    from wuye.core.models import AuditLog
+    from wuye.payments.models import ChannelAccount, PaymentSettings
+
+    client.force_login(staff(household.community, Role.ADMINISTRATOR))
+    url = reverse("console:channel_account_new") + "?method=alipay"
+    data = {
+        "method": "alipay",
+        "enabled": "on",
+        "merchant_id": "2088000000000001",
+        "app_id": "2021000000000001",
+        "private_key_ref": "-----BEGIN PRIVATE KEY-----",
+        "platform_public_key_ref": "file:/etc/wuye/alipay_public.pem",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and ChannelAccount.objects.count() == 0  # a key itself is refused
+
+    client.post(url, data | {"private_key_ref": "env:WUYE_ALIPAY_KEY"})
+
+    account = ChannelAccount.objects.get()
+    assert (account.method, account.private_key_ref, account.community) == (
+        "alipay",
+        "env:WUYE_ALIPAY_KEY",
+        household.community,
+    )
+    assert AuditLog.objects.filter(action="payments.channel_account.saved").count() == 1
+    client.post(reverse("console:channel_settings"), {"excess_policy": "refund", "order_minutes": "10"})
+    assert (
+        PaymentSettings.of(household.community_id).excess_policy,
+        PaymentSettings.of(household.community_id).order_minutes,
+    ) == ("refund", 10)
+
+
+def test_channel_settings_are_for_administrators(client, household):
+    client.force_login(staff(household.community, Role.SUPERVISOR))
+    assert client.get(reverse("console:channel_settings")).status_code == 404

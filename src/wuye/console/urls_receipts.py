@@ -36,6 +36,9 @@ urlpatterns = [
         name="refund_reject",
     ),
     path("payments/notifications/", payments.event_list, name="channel_events"),
+    path("payments/channels/", payments.channel_settings, name="channel_settings"),
+    path("payments/channels/new/", payments.channel_account_new, name="channel_account_new"),
+    path("payments/channels/<int:channelaccount_pk>/", payments.channel_account_edit, name="channel_account"),
     path("receipts/", receipts.receipt_list, name="receipts"),
     path("receipts/<int:receipt_pk>/", receipts.receipt_detail, name="receipt"),
     path("receipts/<int:receipt_pk>/receipt.pdf", receipts.receipt_download, name="receipt_pdf"),
@@ -44,5 +47,6 @@ NAV = [
     ("console:counter", _("Counter"), Permission.PAYMENTS_TAKE),
     ("console:payments", _("Payments"), Permission.BILLING_VIEW),
     ("console:refunds", _("Refunds"), Permission.PAYMENTS_REFUND),
+    ("console:channel_settings", _("Payment channels"), Permission.PAYMENTS_CONFIGURE),
     ("console:receipts", _("Receipts"), Permission.BILLING_VIEW),
 ]

@@ -26,6 +26,7 @@ class Permission(models.TextChoices):
     BILLING_MANAGE = "billing.manage", _("Manage fee items, meters and billing runs; adjust and waive bills")
     PAYMENTS_TAKE = "payments.take", _("Take payments and prepayments at the counter")
     PAYMENTS_REFUND = "payments.refund", _("Approve refunds and see the channel inbox")
+    PAYMENTS_CONFIGURE = "payments.configure", _("Set up payment channels and payment rules")
     SERVICE_VIEW = "service.view", _("View service requests")
     SERVICE_HANDLE = "service.handle", _("Handle service requests assigned to oneself")
     SERVICE_MANAGE = "service.manage", _("Assign requests; manage categories, teams and SLAs")

@@ -9,4 +9,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from wuye.payments import receivers, sections  # noqa: F401  (billing's and households' extension points)
-        from wuye.payments.domain import prepayments, receipts  # noqa: F401  (audit and field labels)
+        from wuye.payments.domain import payments, prepayments, receipts, refunds, settings  # noqa: F401  (audit labels)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,9 +19,16 @@ from wuye.payments.domain.payments import PaymentError, counter_payment_take
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import open_lines, receipt_items
 from wuye.payments.domain.refunds import refund_approve, refund_reject, refund_request, refundable_fen
-from wuye.payments.enums import AttemptState, EventOutcome, RefundState
-from wuye.payments.interfaces.forms import CounterPaymentForm, RefundRequestForm, new_counter_key
-from wuye.payments.models import ChannelEvent, PaymentAttempt, Refund
+from wuye.payments.domain.settings import channel_account_save, payment_settings_save
+from wuye.payments.enums import ONLINE_METHODS, AttemptState, EventOutcome, RefundState
+from wuye.payments.interfaces.forms import (
+    ChannelAccountForm,
+    CounterPaymentForm,
+    PaymentSettingsForm,
+    RefundRequestForm,
+    new_counter_key,
+)
+from wuye.payments.models import ChannelAccount, ChannelEvent, PaymentAttempt, PaymentSettings, Refund
 from wuye.payments.money import fen_to_yuan
 from wuye.payments.pdf import ReceiptFontError
 
@@ -236,3 +243,62 @@ def household_pay_link(request, household_pk: int):
     return render(
         request, "console/payments/pay_link.html", {"household": household, "url": url, "qr_svg": qr_svg}
     )
+
+
+CONFIGURE = Permission.PAYMENTS_CONFIGURE
+
+
+@staff_view(CONFIGURE)
+def channel_settings(request):
+    """The community's payment rules and its WeChat Pay and Alipay accounts."""
+    settings = PaymentSettings.of(request.community.pk)
+    if request.method == "POST":
+        form = PaymentSettingsForm(request.POST, instance=settings)
+        if form.is_valid():
+            payment_settings_save(settings=form.save(commit=False), actor=request.user)
+            messages.success(request, _("Payment settings saved."))
+            return redirect("console:channel_settings")
+    else:
+        form = PaymentSettingsForm(instance=settings)
+    accounts = {
+        account.method: account for account in ChannelAccount.objects.filter(community=request.community)
+    }
+    return render(
+        request,
+        "console/payments/channels.html",
+        {
+            "form": form,
+            "accounts": [(method, accounts.get(method)) for method in ONLINE_METHODS],
+        },
+    )
+
+
+def _channel_account_form(request, account: ChannelAccount, method: str):
+    if request.method == "POST":
+        form = ChannelAccountForm(request.POST, instance=account, method=method)
+        if form.is_valid():
+            channel_account_save(account=form.save(commit=False), actor=request.user)
+            messages.success(request, _("Channel account saved."))
+            return redirect("console:channel_settings")
+    else:
+        form = ChannelAccountForm(instance=account, method=method)
+    return render(
+        request, "console/payments/channel_account.html", {"form": form, "account": account, "method": method}
+    )
+
+
+@staff_view(CONFIGURE)
+def channel_account_new(request):
+    method = request.GET.get("method") or request.POST.get("method") or ""
+    if method not in ONLINE_METHODS:
+        raise Http404
+    existing = ChannelAccount.objects.filter(community=request.community, method=method).first()
+    if existing is not None:
+        return redirect("console:channel_account", channelaccount_pk=existing.pk)
+    return _channel_account_form(request, ChannelAccount(community=request.community, method=method), method)
+
+
+@staff_view(CONFIGURE)
+def channel_account_edit(request, channelaccount_pk: int):
+    account = scoped_get(ChannelAccount.objects, request, CONFIGURE, pk=channelaccount_pk)
+    return _channel_account_form(request, account, account.method)

@@ -8,7 +8,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from wuye.payments.enums import COUNTER_METHODS, PaymentMethod
+from wuye.payments.enums import COUNTER_METHODS, PaymentMethod, WechatKeyMode
+from wuye.payments.models import ChannelAccount, PaymentSettings
 from wuye.payments.money import MAX_COUNTER_FEN, yuan_to_fen
 
 
@@ -83,3 +84,88 @@ class RefundRequestForm(forms.Form):
 
     def clean_amount(self) -> int:
         return yuan_to_fen(self.cleaned_data["amount"])
+
+
+KEY_REF_HELP = _("env:VARIABLE (an environment variable) or file:/path/to/key.pem; never the key itself.")
+
+
+def _key_ref(value: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise forms.ValidationError(_("This key is required."))
+        return ""
+    if not value.startswith(("env:", "file:")) or len(value) < 6:
+        raise forms.ValidationError(_("Give where the key is: env:VARIABLE or file:/path/to/key.pem."))
+    return value
+
+
+class PaymentSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PaymentSettings
+        fields = ["excess_policy", "order_minutes"]
+
+    def clean_order_minutes(self) -> int:
+        minutes = self.cleaned_data["order_minutes"]
+        if not 1 <= minutes <= 120:
+            raise forms.ValidationError(_("Between 1 and 120 minutes."))
+        return minutes
+
+
+class ChannelAccountForm(forms.ModelForm):
+    """A WeChat Pay or Alipay merchant account. Keys are references to files or environment variables."""
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "enabled",
+            "merchant_id",
+            "app_id",
+            "key_mode",
+            "merchant_serial_no",
+            "private_key_ref",
+            "apiv3_key_ref",
+            "platform_public_key_ref",
+            "platform_public_key_id",
+            "gateway_url",
+            "notify_base_url",
+        ]
+        help_texts = {
+            "private_key_ref": KEY_REF_HELP,
+            "apiv3_key_ref": KEY_REF_HELP,
+            "platform_public_key_ref": KEY_REF_HELP,
+            "gateway_url": _("Empty: the channel's real service. The demo points at paysim."),
+            "notify_base_url": _(
+                "This site's public address as the channel reaches it; empty: WUYE_PUBLIC_URL."
+            ),
+        }
+
+    def __init__(self, *args, method: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+        if method == PaymentMethod.ALIPAY:
+            for name in ("key_mode", "merchant_serial_no", "apiv3_key_ref", "platform_public_key_id"):
+                del self.fields[name]
+            self.fields["merchant_id"].label = _("Seller id (PID)")
+            self.fields["platform_public_key_ref"].label = _("Alipay public key")
+
+    def clean_private_key_ref(self) -> str:
+        return _key_ref(self.cleaned_data["private_key_ref"], required=True)
+
+    def clean_apiv3_key_ref(self) -> str:
+        return _key_ref(self.cleaned_data.get("apiv3_key_ref", ""), required=True)
+
+    def clean_platform_public_key_ref(self) -> str:
+        data = self.cleaned_data
+        required = self.method == PaymentMethod.ALIPAY or data.get("key_mode") == WechatKeyMode.PUBLIC_KEY
+        return _key_ref(data.get("platform_public_key_ref", ""), required=required)
+
+    def clean(self):
+        data = super().clean()
+        if self.method == PaymentMethod.WECHAT:
+            for name in ("merchant_id", "merchant_serial_no"):
+                if not data.get(name):
+                    self.add_error(name, _("This field is required."))
+            if data.get("key_mode") == WechatKeyMode.PUBLIC_KEY and not data.get("platform_public_key_id"):
+                self.add_error("platform_public_key_id", _("This field is required."))
+        return data
