@@ -24,7 +24,8 @@ demo: setup ## set up, migrate, seed the demo community and serve it at http://1
 	WUYE_DEBUG=1 $(BIN)/wuye migrate --noinput -v 0
 	WUYE_DEBUG=1 $(BIN)/wuye demo
 	WUYE_DEBUG=1 $(BIN)/wuye paysim --port 8001 --quiet & paysim=$$!; \
-	  trap 'kill $$paysim 2>/dev/null' EXIT INT TERM; \
+	  WUYE_DEBUG=1 $(BIN)/wuye payments sweep --every 60 >/dev/null & sweep=$$!; \
+	  trap 'kill $$paysim $$sweep 2>/dev/null' EXIT INT TERM; \
 	  WUYE_DEBUG=1 $(BIN)/wuye runserver 127.0.0.1:8000 --noreload
 
 test: setup ## set up and run every test: SQLite, then PostgreSQL, browser tests included
