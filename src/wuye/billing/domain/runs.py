@@ -1,11 +1,15 @@
 """Billing runs (出账): preview, issue, void. Set-based: a run is a handful of SQL statements.
 
-A run for a community and a month decides which (fee item, month) pieces are due (``run_pieces``),
-computes every missing line into a temporary table with one INSERT … SELECT per piece (integer
-arithmetic only, see ``domain.compute``), and then, per chunk of buildings and in ONE database
-transaction per chunk: creates the missing bills, inserts the lines (``ON CONFLICT DO NOTHING`` on
-the one-line-per-room-item-month index), totals the bills, and posts one ledger transaction (Dr
-receivable per household, Cr income per fee item) built from exactly the lines it inserted.
+A run for a community and a month decides which (fee item, month) pieces are due (``run_pieces``)
+and then works through the community's rooms in chunks (ranges of room ids), each in ONE database
+transaction: it reads the chunk's occupied rooms and their fee assignments once, computes every
+missing line into a temporary table with one INSERT … SELECT per piece (integer arithmetic only,
+see ``domain.compute``), sums them per household, creates the missing bills with those totals,
+inserts the lines, updates the bills that existed before, and posts one ledger transaction (Dr
+receivable per household, Cr income per fee item) built from exactly the lines it inserted. Every
+statement reads only the chunk's rows (through room, meter and household indexes), so a chunk
+costs the same however large the community, and no plan depends on statistics of the tables the run
+is filling.
 
 Why this is safe to repeat: a chunk either commits whole or not at all, and every statement skips
 what already exists, so a run killed at any point and run again ends with exactly the lines of a
@@ -19,7 +23,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +49,11 @@ register_actions(
 )
 
 TEMP = "wuye_run_lines"
+BILLS = "wuye_run_bills"
+ROOMS = "wuye_run_rooms"
+HOUSEHOLDS = "wuye_run_households"
+ASSIGNMENTS = "wuye_run_assignments"
+TEMPORARY_TABLES = (TEMP, ROOMS, ASSIGNMENTS, HOUSEHOLDS, BILLS)
 DEFAULT_CHUNK_ROOMS = 50_000
 
 
@@ -102,6 +111,12 @@ def dialect() -> Dialect:
     if connection.vendor not in ("postgresql", "sqlite"):
         raise RunError(f"unsupported database {connection.vendor}")
     return Dialect(connection.vendor)
+
+
+# Ends a correlated subquery that must be answered row by row through an index (a line or a bill
+# already there): PostgreSQL does not turn a subquery with an OFFSET into a join, which with the
+# statistics of a table that a run is filling could read the whole table once per chunk.
+PROBE = "LIMIT 1 OFFSET 0"
 
 
 def rounded(numerator: str, denominator: int, *, unit: str, mode: str) -> str:
@@ -182,13 +197,23 @@ def run_pieces(*, community: Community, period: datetime.date) -> list[Piece]:
     return pieces
 
 
-def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
+def _piece_sql(
+    piece: Piece, sql: Dialect, rooms: tuple[int, int], meter_ids: dict[str, tuple[int, int]]
+) -> tuple[str, list]:
     """INSERT the missing lines of one piece into the temporary table (rooms of the chunk only).
 
-    Dates and integers are written into the SQL as literals (they come from our own date objects
-    and integers, never from text); the two strings are parameters.
+    The chunk is a range of room ids: its occupied rooms (``ROOMS``) and their fee assignments
+    (``ASSIGNMENTS``) are read once per chunk, and the rooms' meters through the room index for that
+    range only, so a chunk costs the same however large the community. Dates and integers are written into the
+    SQL as literals (they come from our own date objects and integers, never from text); the two
+    strings are parameters.
     """
     item, day = piece.item, sql.day
+    low, high = int(rooms[0]), int(rooms[1])
+
+    def chunk(column: str) -> str:
+        return f"{column} BETWEEN {low} AND {high}"
+
     price_e4 = compute.to_e4(item.price)
     params: list = []
     usage_join = ""
@@ -202,7 +227,7 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
     )
     unit, mode = item.rounding_unit, item.rounding_mode
     if item.method in (Method.BUILT_AREA, Method.INNER_AREA):
-        quantity, days = f"r.{item.method}", prorated_days
+        quantity, days = f"a.{item.method}", prorated_days
         numerator = f"{sql.whole(quantity + ' * 100')} * {price_e4} * ({days})"
         gross = rounded(numerator, 10000 * piece.period_days, unit=unit, mode=mode)
     elif item.method == Method.FIXED:
@@ -221,102 +246,131 @@ def _piece_sql(piece: Piece, sql: Dialect) -> tuple[str, list]:
             segments.append(f"{sql.greatest(f'{upper} - {lower}', '0')} * {tier.price_e4}")
             lower = tier.up_to_centi or 0
         gross = rounded(" + ".join(segments), 10000, unit=unit, mode=mode)
-        # Driven from the chunk's rooms (building index → room's meters → the month's reading), so
-        # each chunk reads only its own meters however large the community.
+        # The chunk's meters (room index) and the readings in the range of their ids (meter index):
+        # each chunk reads its own meters' readings, not the whole month's.
+        first_meter, last_meter = (int(pk) for pk in meter_ids.get(item.meter_kind, (0, -1)))
         usage_join = (
             "JOIN (SELECT room_id, SUM(usage) AS usage FROM ("
-            " SELECT mroom.id AS room_id, mr.usage AS usage FROM estate_room mroom"
-            " JOIN billing_meter m ON m.room_id = mroom.id"
+            " SELECT m.room_id AS room_id, mr.usage AS usage FROM billing_meter m"
             f" JOIN billing_meterreading mr ON mr.meter_id = m.id AND mr.period = {day(piece.month)}"
-            " WHERE mroom.building_id IN (SELECT building_id FROM wuye_run_chunk) AND m.kind = %s"
+            f" AND mr.meter_id BETWEEN {first_meter} AND {last_meter}"
+            f" WHERE {chunk('m.room_id')} AND m.kind = %s"
             " UNION ALL"
-            " SELECT sroom.id, su.usage FROM estate_room sroom"
-            f" JOIN billing_sharedusage su ON su.room_id = sroom.id AND su.kind = %s AND su.period = {day(piece.month)}"
-            " WHERE sroom.building_id IN (SELECT building_id FROM wuye_run_chunk)"
-            ") AS usage_rows GROUP BY room_id) AS u ON u.room_id = r.id"
+            " SELECT su.room_id, su.usage FROM billing_sharedusage su"
+            f" WHERE {chunk('su.room_id')} AND su.kind = %s AND su.period = {day(piece.month)}"
+            ") AS usage_rows GROUP BY room_id) AS u ON u.room_id = a.room_id"
         )
         params += [item.meter_kind, item.meter_kind]
     discount = sql.least("gross", "(2 * gross * bp + 10000) / 20000 + discount_fen")
     # A room has one line per item and month: when two assignments of the item touch the month (one
-    # ends on the 10th, the next starts on the 21st), the later one bills it. The preview lists the
-    # month as a problem so that staff can check it.
-    later_assignment = (
-        "SELECT 1 FROM billing_feeassignment a2 WHERE a2.fee_item_id = a.fee_item_id AND a2.room_id = a.room_id"
-        " AND a2.id <> a.id AND (a2.starts_on > a.starts_on OR (a2.starts_on = a.starts_on AND a2.id > a.id))"
-        f" AND {window.replace('a.', 'a2.')}"
-    )
+    # ends on the 10th, the next starts on the 21st), the later one bills it: the last of its room
+    # in (room, start) order (an item's assignments of a room never start on the same day).
+    # The preview lists the month as a problem so that staff can check it.
     statement = f"""
         INSERT INTO {TEMP} (room_id, household_id, building_id, fee_item_id, period, quantity, billable_days,
                             period_days, gross_fen, discount_percent, discount_fixed_fen, discount_fen)
         SELECT room_id, household_id, building_id, fee_item_id, {day(piece.month)}, quantity, days,
                {piece.period_days}, gross, discount_percent, discount_fen, {discount}
         FROM (
-            SELECT r.id AS room_id, hr.household_id AS household_id, r.building_id AS building_id,
+            SELECT a.room_id AS room_id, a.household_id AS household_id, a.building_id AS building_id,
                    a.fee_item_id AS fee_item_id, {quantity} AS quantity, {days} AS days, {gross} AS gross,
                    a.discount_percent AS discount_percent, a.discount_fen AS discount_fen,
                    {sql.whole("a.discount_percent * 100")} AS bp
-            FROM billing_feeassignment a
-            JOIN estate_room r ON r.id = a.room_id
-            JOIN households_householdroom hr ON hr.room_id = r.id
+            FROM (SELECT a.*, LEAD(a.room_id) OVER (ORDER BY a.room_id, a.starts_on) AS next_room
+                  FROM {ASSIGNMENTS} a WHERE a.fee_item_id = {int(item.pk)} AND {window}) AS a
             {usage_join}
-            WHERE a.fee_item_id = {int(item.pk)} AND {window}
-              AND r.building_id IN (SELECT building_id FROM wuye_run_chunk)
-              AND NOT EXISTS ({later_assignment})
-              AND NOT EXISTS (SELECT 1 FROM billing_billline l WHERE l.room_id = r.id
-                              AND l.fee_item_id = a.fee_item_id AND l.period = {day(piece.month)}
-                              AND NOT l.is_void)
+            WHERE (a.next_room IS NULL OR a.next_room <> a.room_id)
+              AND NOT EXISTS (SELECT 1 FROM billing_billline l WHERE l.room_id = a.room_id
+                              AND l.fee_item_id = {int(item.pk)} AND l.period = {day(piece.month)}
+                              AND NOT l.is_void {PROBE})
         ) AS computed
     """
     return statement, params
 
 
-def _compute_lines(*, pieces: list[Piece], building_pks: list[int]) -> int:
-    """Fill the temporary table with the missing lines of these buildings. Returns how many."""
+def _working_memory() -> None:
+    """PostgreSQL, for this transaction only: room for the chunk's sorts and hashes in memory, and
+    no JIT compilation (it costs more than it saves on these plans, whose estimates look large)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _compute_lines(*, community_id: int, pieces: list[Piece], rooms: tuple[int, int]) -> int:
+    """Fill the temporary table with the missing lines of the community's rooms whose ids are in
+    ``rooms`` (low, high). Returns how many lines."""
     sql = dialect()
+    low, high = int(rooms[0]), int(rooms[1])
     with connection.cursor() as cursor:
-        for name in (TEMP, "wuye_run_chunk"):
+        for name in TEMPORARY_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(sql.temp_table())
-        cursor.execute("CREATE TEMPORARY TABLE wuye_run_chunk (building_id bigint PRIMARY KEY)")
-        cursor.executemany(
-            "INSERT INTO wuye_run_chunk (building_id) VALUES (%s)", [(pk,) for pk in building_pks]
+        # The chunk's rooms that have a household (a room without one is a preview problem, not a line).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ROOMS} (room_id bigint PRIMARY KEY, household_id bigint, "
+            "building_id bigint, built_area numeric(10, 2), inner_area numeric(10, 2))"
         )
-        if sql.vendor == "postgresql":
-            cursor.execute("ANALYZE wuye_run_chunk")  # so the plans start from the chunk's few buildings
+        cursor.execute(
+            f"""INSERT INTO {ROOMS} (room_id, household_id, building_id, built_area, inner_area)
+                SELECT r.id, hr.household_id, r.building_id, r.built_area, r.inner_area
+                FROM estate_room r JOIN households_householdroom hr ON hr.room_id = r.id
+                WHERE r.community_id = %s AND r.id BETWEEN {low} AND {high}
+                  AND hr.room_id BETWEEN {low} AND {high}""",
+            [community_id],
+        )
+        # Their fee assignments with what a line needs of the room, read through the room index (a
+        # condition on the fee item could lead the planner to read all of an item's assignments).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {ASSIGNMENTS} (room_id bigint, household_id bigint, building_id bigint, "
+            "built_area numeric(10, 2), inner_area numeric(10, 2), fee_item_id bigint, starts_on date, "
+            "ends_on date, discount_percent numeric(5, 2), discount_fen bigint)"
+        )
+        cursor.execute(
+            f"""INSERT INTO {ASSIGNMENTS} (room_id, household_id, building_id, built_area, inner_area, fee_item_id,
+                                          starts_on, ends_on, discount_percent, discount_fen)
+                SELECT a.room_id, r.household_id, r.building_id, r.built_area, r.inner_area, a.fee_item_id,
+                       a.starts_on, a.ends_on, a.discount_percent, a.discount_fen
+                FROM billing_feeassignment a JOIN {ROOMS} r ON r.room_id = a.room_id
+                WHERE a.room_id BETWEEN {low} AND {high}"""
+        )
+        # The range of ids of the chunk's meters of each kind (GROUP BY: read from the room index).
+        cursor.execute(
+            f"SELECT kind, MIN(id), MAX(id) FROM billing_meter WHERE room_id BETWEEN {low} AND {high} GROUP BY kind"
+        )
+        meter_ids = {kind: (first, last) for kind, first, last in cursor.fetchall()}
         for piece in pieces:
-            statement, params = _piece_sql(piece, sql)
+            statement, params = _piece_sql(piece, sql, rooms, meter_ids)
             cursor.execute(statement, params)
-        if sql.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {TEMP}")  # temporary tables are never analysed automatically
         cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
         return cursor.fetchone()[0]
 
 
 def _drop_temp() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {TEMP}")
-        cursor.execute("DROP TABLE IF EXISTS wuye_run_chunk")
+        for name in TEMPORARY_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _chunks(*, community: Community, chunk_rooms: int) -> list[tuple[list[int], int]]:
-    """Buildings grouped so that each chunk holds about ``chunk_rooms`` rooms: [(building pks, rooms)]."""
-    counts = {}
-    for building_pk in (
-        Room.objects.filter(community=community).values_list("building_id", flat=True).order_by()
-    ):
-        counts[building_pk] = counts.get(building_pk, 0) + 1
-    chunks, current, size = [], [], 0
-    for building_pk in (
-        Building.objects.filter(community=community).order_by("pk").values_list("pk", flat=True)
-    ):
-        current.append(building_pk)
-        size += counts.get(building_pk, 0)
-        if size >= chunk_rooms:
-            chunks.append((current, size))
-            current, size = [], 0
-    if current:
-        chunks.append((current, size))
-    return chunks
+def _all_rooms(community: Community) -> tuple[int, int]:
+    """The community's whole range of room ids, as one chunk."""
+    bounds = Room.objects.filter(community=community).aggregate(low=Min("pk"), high=Max("pk"))
+    return (bounds["low"] or 0, bounds["high"] if bounds["high"] is not None else -1)
+
+
+def _chunks(*, community: Community, chunk_rooms: int) -> list[tuple[tuple[int, int], int]]:
+    """The community's rooms in ranges of ids of ``chunk_rooms`` rooms each: [((low, high), rooms)].
+
+    Numbered in one query (a window over the room index), so only the few ranges reach Python.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MIN(id), MAX(id), COUNT(*) FROM ("
+            " SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS chunk FROM estate_room"
+            " WHERE community_id = %s) AS numbered GROUP BY chunk ORDER BY chunk",
+            [int(chunk_rooms), community.pk],
+        )
+        return [((low, high), size) for low, high, size in cursor.fetchall()]
 
 
 # --- Preview -------------------------------------------------------------------------------------------
@@ -386,8 +440,8 @@ def run_preview(*, community: Community, period: datetime.date, actor) -> Billin
     period = compute.month_start(period)
     _fresh_statistics()
     pieces = run_pieces(community=community, period=period)
-    buildings = list(Building.objects.filter(community=community).values_list("pk", flat=True))
-    lines = _compute_lines(pieces=pieces, building_pks=buildings)
+    _working_memory()
+    lines = _compute_lines(community_id=community.pk, pieces=pieces, rooms=_all_rooms(community))
     names = dict(Building.objects.filter(community=community).values_list("pk", "name"))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -451,14 +505,14 @@ def _due_on(pieces: list[Piece], period: datetime.date) -> datetime.date:
 
 
 def _issue_chunk(
-    *, run: BillingRun, pieces: list[Piece], building_pks: list[int], actor
+    *, run: BillingRun, pieces: list[Piece], rooms: tuple[int, int], actor
 ) -> tuple[int, int, list]:
     """One chunk in one database transaction. Returns (lines inserted, total fen, household pks).
 
-    New bills are inserted with their totals; only bills that existed before (a household with rooms
-    in an earlier chunk, or a re-run adding lines) are updated. Postings are summed from the
-    temporary table when every computed line went in, and from the inserted lines otherwise (a
-    concurrent run inserted some first).
+    The computed lines are summed once per household (``HOUSEHOLDS``): new bills are inserted with
+    those totals, and the receivable postings are those totals. Only bills that existed before (a
+    household with rooms in an earlier chunk, or a re-run adding lines) are updated. Postings come
+    from the inserted lines instead if some computed line did not go in.
     """
     sql = dialect()
     community_id = run.community_id
@@ -467,7 +521,8 @@ def _issue_chunk(
         # lines computed below are still missing when they are inserted: the unique index needs no
         # ON CONFLICT clause, and a violation would be a real error that rolls the chunk back.
         Community.objects.select_for_update().filter(pk=community_id).exists()
-        computed = _compute_lines(pieces=pieces, building_pks=building_pks)
+        _working_memory()
+        computed = _compute_lines(community_id=community_id, pieces=pieces, rooms=rooms)
         if not computed:
             _drop_temp()
             return 0, 0, []
@@ -479,46 +534,64 @@ def _issue_chunk(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
         )
         period, due_on = sql.day(run.period), sql.day(_due_on(pieces, run.period))
+        this_month = f"b.period = {period} AND NOT (b.state = 'void')"
         with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {HOUSEHOLDS} (household_id bigint, total_fen bigint)")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {BILLS} (household_id bigint, bill_id bigint, is_new integer)"
+            )
+            cursor.execute(
+                f"""INSERT INTO {HOUSEHOLDS} (household_id, total_fen)
+                    SELECT household_id, SUM(gross_fen - discount_fen) FROM {TEMP}
+                    GROUP BY household_id ORDER BY household_id"""  # (the bills follow this order)
+            )
+            # The bills this month of the chunk's households that exist already (a household with
+            # rooms in an earlier chunk, a re-run): read before any bill is inserted, as a statement
+            # that both reads and fills the bill table could scan it once per household.
+            cursor.execute(
+                f"""INSERT INTO {BILLS} (household_id, bill_id, is_new)
+                    SELECT household_id, bill_id, 0 FROM (
+                        SELECT t.household_id AS household_id,
+                               (SELECT b.id FROM billing_bill b WHERE b.household_id = t.household_id
+                                AND {this_month}) AS bill_id
+                        FROM {HOUSEHOLDS} t
+                    ) AS earlier WHERE bill_id IS NOT NULL"""
+            )
+            earlier = cursor.rowcount
+            # Bills created below have ids above this mark (ids only grow) and name this run.
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM billing_bill")
+            mark = cursor.fetchone()[0]
             cursor.execute(
                 f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state, total_fen, due_on,
                                               created_at)
-                    SELECT %s, household_id, {period}, %s, 'open', SUM(gross_fen - discount_fen), {due_on}, %s
-                    FROM {TEMP} t WHERE NOT EXISTS (
-                        SELECT 1 FROM billing_bill b WHERE b.household_id = t.household_id AND b.period = {period}
-                        AND NOT (b.state = 'void'))
-                    GROUP BY household_id
-                    RETURNING id""",
+                    SELECT %s, t.household_id, {period}, %s, 'open', t.total_fen, {due_on}, %s
+                    FROM {HOUSEHOLDS} t WHERE t.household_id NOT IN (SELECT household_id FROM {BILLS})""",
                 [community_id, run.pk, timezone.now()],
             )
-            new_bills = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                f"""INSERT INTO {BILLS} (household_id, bill_id, is_new)
+                    SELECT household_id, id, 1 FROM billing_bill WHERE id > %s AND run_id = %s""",
+                [mark, run.pk],
+            )
             cursor.execute(
                 f"""INSERT INTO billing_billline (community_id, bill_id, household_id, room_id, fee_item_id, period,
                         method, quantity, price, tiers, billable_days, period_days, rounding_unit, rounding_mode,
                         gross_fen, discount_percent, discount_fixed_fen, discount_fen, amount_fen, adjusted_fen,
                         waived_fen, paid_fen, is_void, late_fee_waiver_reason, transaction_id)
-                    SELECT %s, b.id, t.household_id, t.room_id, t.fee_item_id, t.period, f.method, t.quantity, f.price,
-                           f.tiers, t.billable_days, t.period_days, f.rounding_unit, f.rounding_mode, t.gross_fen,
-                           t.discount_percent, t.discount_fixed_fen, t.discount_fen, t.gross_fen - t.discount_fen,
-                           0, 0, 0, {sql.false}, '', %s
+                    SELECT %s, b.bill_id, t.household_id, t.room_id, t.fee_item_id, t.period, f.method, t.quantity,
+                           f.price, f.tiers, t.billable_days, t.period_days, f.rounding_unit, f.rounding_mode,
+                           t.gross_fen, t.discount_percent, t.discount_fixed_fen, t.discount_fen,
+                           t.gross_fen - t.discount_fen, 0, 0, 0, {sql.false}, '', %s
                     FROM {TEMP} t
-                    JOIN billing_bill b ON b.household_id = t.household_id AND b.period = {period}
-                                       AND NOT (b.state = 'void')
+                    JOIN {BILLS} b ON b.household_id = t.household_id
                     JOIN billing_feeitem f ON f.id = t.fee_item_id""",
                 [community_id, record.pk],
             )
             inserted = cursor.rowcount
             complete = inserted == computed
-            # Totals and states of the bills that existed before this chunk (all of them if some
-            # computed lines lost a race and are missing from the new bills' totals).
-            cursor.execute(
-                f"""SELECT b.id FROM billing_bill b
-                    WHERE b.household_id IN (SELECT household_id FROM {TEMP}) AND b.period = {period}
-                      AND NOT (b.state = 'void')"""
-            )
-            touched = [row[0] for row in cursor.fetchall() if not complete or row[0] not in new_bills]
-            for start in range(0, len(touched), 500):
-                marks = ", ".join(["%s"] * len(touched[start : start + 500]))
+            if earlier or not complete:
+                # Totals and states of the bills that existed before this chunk (all of them if some
+                # computed lines are missing from the new bills' totals).
                 cursor.execute(
                     f"""UPDATE billing_bill SET
                            total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
@@ -526,33 +599,35 @@ def _issue_chunk(
                            state = CASE WHEN (SELECT COALESCE(SUM(l.paid_fen), 0) FROM billing_billline l
                                               WHERE l.bill_id = billing_bill.id AND NOT l.is_void) > 0
                                         THEN 'partial' ELSE 'open' END
-                       WHERE id IN ({marks})""",
-                    touched[start : start + 500],
+                       WHERE id IN (SELECT bill_id FROM {BILLS} WHERE is_new = 0 OR %s)""",
+                    [not complete],
                 )
-            source = (
-                f"SELECT household_id, fee_item_id, gross_fen - discount_fen AS amount_fen FROM {TEMP}"
-                if complete
-                else f"SELECT household_id, fee_item_id, amount_fen FROM billing_billline WHERE transaction_id = {int(record.pk)}"
-            )
+            if complete:
+                by_household = f"SELECT household_id, total_fen AS amount_fen FROM {HOUSEHOLDS}"
+                by_item = f"SELECT fee_item_id, SUM(gross_fen - discount_fen) AS amount_fen FROM {TEMP} GROUP BY fee_item_id"
+            else:
+                lines = f"FROM billing_billline WHERE transaction_id = {int(record.pk)}"
+                by_household = (
+                    f"SELECT household_id, SUM(amount_fen) AS amount_fen {lines} GROUP BY household_id"
+                )
+                by_item = f"SELECT fee_item_id, SUM(amount_fen) AS amount_fen {lines} GROUP BY fee_item_id"
             cursor.execute(
                 f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
                                                 amount_fen)
-                    SELECT %s, %s, %s, household_id, NULL, SUM(amount_fen) FROM ({source}) AS lines
-                    GROUP BY household_id HAVING SUM(amount_fen) <> 0""",
+                    SELECT %s, %s, %s, household_id, NULL, amount_fen FROM ({by_household}) AS s
+                    WHERE amount_fen <> 0""",
                 [record.pk, community_id, Account.RECEIVABLE],
             )
             cursor.execute(
                 f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
                                                 amount_fen)
-                    SELECT %s, %s, %s, NULL, fee_item_id, -SUM(amount_fen) FROM ({source}) AS lines
-                    GROUP BY fee_item_id HAVING SUM(amount_fen) <> 0""",
+                    SELECT %s, %s, %s, NULL, fee_item_id, -amount_fen FROM ({by_item}) AS s
+                    WHERE amount_fen <> 0""",
                 [record.pk, community_id, Account.INCOME],
             )
-            cursor.execute(
-                f"SELECT COALESCE(SUM(amount_fen), 0), COUNT(DISTINCT household_id) FROM ({source}) AS x"
-            )
-            total, _households = cursor.fetchone()
-            cursor.execute(f"SELECT DISTINCT household_id FROM ({source}) AS x")
+            cursor.execute(f"SELECT COALESCE(SUM(amount_fen), 0) FROM ({by_household}) AS s")
+            total = cursor.fetchone()[0]
+            cursor.execute(f"SELECT household_id FROM {HOUSEHOLDS}")
             households = [row[0] for row in cursor.fetchall()]
         _drop_temp()
         BillingRun.objects.filter(pk=run.pk).update(
@@ -583,14 +658,9 @@ def run_issue(*, run: BillingRun, actor, chunk_rooms: int = DEFAULT_CHUNK_ROOMS,
     total_rooms = sum(size for _pks, size in chunks)
     BillingRun.objects.filter(pk=run.pk).update(progress_total=total_rooms)
     done = 0
-    for number, (building_pks, size) in enumerate(chunks, start=1):
-        _issue_chunk(run=run, pieces=pieces, building_pks=building_pks, actor=actor)
+    for rooms, size in chunks:
+        _issue_chunk(run=run, pieces=pieces, rooms=rooms, actor=actor)
         done += size
-        if connection.vendor == "postgresql" and number & (number - 1) == 0:
-            # After chunks 1, 2, 4, 8, …: keep the planner's row counts within a factor of two of the
-            # growing tables, or a join planned for an empty bill table scans it for every line.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE billing_bill, billing_billline, ledger_posting")
         BillingRun.objects.filter(pk=run.pk).update(progress_done=done)
         if progress is not None:
             progress(done, total_rooms)
