@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory
 from tests.factories import HouseholdFactory, HouseholdRoomFactory, RoomFactory, staff
@@ -20,6 +21,13 @@ from wuye.payments.domain.checks import ledger_check
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 
 MAY = datetime.date(2026, 5, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The tests read the domain's messages in English (the default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import staff
 from tests.payments.factories import prepay
@@ -16,6 +16,13 @@ from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.requests import request_charge
 from wuye.service.enums import EventKind, RequestState
 from wuye.service.models import RequestEvent, ServiceRequest
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The tests read the domain's messages in English (the default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
