@@ -68,7 +68,7 @@ def test_entry_lists_rooms_of_the_chosen_unit(client, home, poster):
     room = room_of(home)
     room.number = "1001"
     room.save()
-    other = RoomFactory(unit=room.unit, number="102")
+    RoomFactory(unit=room.unit, number="102")
     response = client.get(entry_url(poster), {"building": room.building_id, "unit": room.unit_id})
     assert response.status_code == 200
     assert [r.number for r in response.context["rooms"]] == ["102", "1001"]

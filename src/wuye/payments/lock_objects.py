@@ -9,7 +9,7 @@ transactions never wait for each other in a circle.
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
 from wuye.billing.models import BillLine
 from wuye.households.models import Household
@@ -22,10 +22,11 @@ def household_lock(pk: int) -> None:
     Household.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
 
 
-def open_lines_lock(household_pk: int, *, line_ids=None) -> list[BillLine]:
-    """The household's lines that still owe something (of ``line_ids`` only, when given), locked in
-    pk order (one order for every writer of lines). Only the lines are locked (``of``), not the bills
-    joined for their month."""
+def open_lines_lock(household_pk: int, *, line_ids=None, asked=None) -> list[BillLine]:
+    """The household's lines that still owe something (of ``line_ids`` only, when given: a list or a
+    subquery), locked in pk order (one order for every writer of lines). Only the lines are locked
+    (``of``), not the bills joined for their month. ``asked``: order lines (a queryset) whose amount
+    for each line comes along as ``line.asked_fen``, in the same query."""
     lines = (
         BillLine.objects.select_for_update(of=("self",))
         .filter(household_id=household_pk, is_void=False)
@@ -35,7 +36,9 @@ def open_lines_lock(household_pk: int, *, line_ids=None) -> list[BillLine]:
         .order_by("pk")
     )
     if line_ids is not None:
-        lines = lines.filter(pk__in=list(line_ids))
+        lines = lines.filter(pk__in=line_ids if hasattr(line_ids, "query") else list(line_ids))
+    if asked is not None:
+        lines = lines.annotate(asked_fen=Subquery(asked.filter(line=OuterRef("pk")).values("amount_fen")[:1]))
     return list(lines)
 
 

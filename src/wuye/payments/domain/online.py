@@ -95,7 +95,7 @@ def attempt_start(*, attempt: PaymentAttempt, description: str) -> PaymentAttemp
     return locked
 
 
-def attempt_settle(*, attempt: PaymentAttempt, result: ChannelResult, actor=None) -> Applied:
+def attempt_settle(*, attempt: PaymentAttempt, result: ChannelResult, actor=None, on_applied=None) -> Applied:
     """Bring the attempt in line with what the channel says (a query answer or a verified notice)."""
     if result.state == AttemptState.SUCCEEDED:
         if result.amount_fen is None:
@@ -106,6 +106,7 @@ def attempt_settle(*, attempt: PaymentAttempt, result: ChannelResult, actor=None
             channel_trade_no=result.channel_trade_no,
             paid_at=result.paid_at,
             actor=actor,
+            on_applied=on_applied,
         )
     with transaction.atomic():
         locked = _attempt_lock(attempt.pk)
@@ -243,20 +244,18 @@ def notification_receive(*, method: str, community_id: int, headers, body: bytes
             **claimed,
         )
         return answer(False, "amount differs")
+    fields = {"out_trade_no": attempt.out_trade_no, "attempt": attempt, **claimed}
+
+    def close_applied(_applied: Applied) -> None:
+        # The verified id is stored with the application it caused, in its transaction: a
+        # redelivery finds the attempt applied (under its lock) and is noted as a duplicate.
+        _close_event(event, EventOutcome.APPLIED, "", event_id=notice.event_id[:128], **fields)
+
     try:
-        with transaction.atomic():
-            settled = attempt_settle(attempt=attempt, result=result)
-            fields = {"out_trade_no": attempt.out_trade_no, "attempt": attempt, **claimed}
-            if settled.applied:
-                # The verified id is stored with the application it caused, in its transaction: a
-                # redelivery finds the attempt applied (under its lock) and is noted as a duplicate.
-                fields["event_id"] = notice.event_id[:128]
-                outcome = EventOutcome.APPLIED
-            elif settled.attempt.state == AttemptState.SUCCEEDED:
-                outcome = EventOutcome.DUPLICATE
-            else:
-                outcome = EventOutcome.NOTED
-            _close_event(event, outcome, "", **fields)
+        settled = attempt_settle(attempt=attempt, result=result, on_applied=close_applied)
+        if not settled.applied:
+            duplicate = settled.attempt.state == AttemptState.SUCCEEDED
+            _close_event(event, EventOutcome.DUPLICATE if duplicate else EventOutcome.NOTED, "", **fields)
     except IntegrityError:
         # A verified event id applied before to another attempt: nothing of this one was kept.
         event.event_id = None

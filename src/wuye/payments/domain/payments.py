@@ -26,6 +26,7 @@ the bills. Refunds take the attempt first too.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -182,13 +183,13 @@ def _attempt_lock(pk: int) -> PaymentAttempt:
 def _allocate(order: PaymentOrder, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
     """Split ``amount`` over the order's lines oldest first, each up to min(what the order asked for
     it, what it owes now). Lines are locked (all of the household's open lines, in pk order)."""
-    asked = dict(OrderLine.objects.filter(order=order).values_list("line_id", "amount_fen"))
+    ordered = OrderLine.objects.filter(order=order)
+    locked = open_lines_lock(household_pk, line_ids=ordered.values("line_id"), asked=ordered)
     plan: list[tuple[BillLine, int]] = []
-    locked = open_lines_lock(household_pk, line_ids=asked)
     for line in sorted(locked, key=lambda line: (line.bill.period, line.pk)):
         if amount <= 0:
             break
-        share = min(amount, asked[line.pk], line.outstanding_fen)
+        share = min(amount, line.asked_fen, line.outstanding_fen)
         if share > 0:
             plan.append((line, share))
             amount -= share
@@ -203,8 +204,11 @@ def payment_apply(
     channel_trade_no: str = "",
     paid_at: datetime.datetime | None = None,
     actor=None,
+    on_applied: Callable[[Applied], None] | None = None,
 ) -> Applied:
     """Apply a success of ``attempt`` for ``amount_fen`` exactly once. See the module's docstring.
+    ``on_applied`` runs in the same transaction once the money is applied (the inbox closes its event
+    there, so the event and the money commit together).
 
     Raises PaymentError (nothing written) when the amount differs from what the attempt asked."""
     locked = _attempt_lock(attempt.pk)
@@ -253,8 +257,8 @@ def payment_apply(
             for line, share in plan
         ]
     )
-    for bill in Bill.objects.filter(pk__in={line.bill_id for line, _share in plan}).order_by("pk"):
-        bill_refresh_state(bill=bill)
+    for bill_pk in sorted({line.bill_id for line, _share in plan}):
+        bill_refresh_state(bill=Bill(pk=bill_pk))  # it locks and reads the bill itself
     PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
     # The receipt comes last: its number locks the community's counter until commit, so the lock is
     # held for the few statements after it only (every payment of the community queues on it).
@@ -302,7 +306,10 @@ def payment_apply(
         from wuye.payments.domain.refunds import refund_excess_on_commit
 
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
-    return Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)
+    applied = Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)
+    if on_applied is not None:
+        on_applied(applied)
+    return applied
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -168,7 +168,12 @@ def _take_back_plan(attempt: PaymentAttempt, amount: int) -> list[tuple[BillLine
             plan.append((line, share))
             amount -= share
     if amount > 0:
-        raise PaymentError(_("This payment's lines have been refunded already."))
+        raise PaymentError(
+            _(
+                "Not that much of this payment can be refunded now: what it paid has been refunded, or its "
+                "excess was spent on other bills."
+            )
+        )
     return plan
 
 
@@ -363,5 +368,12 @@ def refund_notification_apply(*, event: ChannelEvent, notice, answer, claimed: d
         if settled.state != refund.state
         else EventOutcome.NOTED
     )
-    _close_event(event, outcome, "", refund=refund, **claimed)
+    fields = {"refund": refund, **claimed}
+    if outcome == EventOutcome.APPLIED:
+        fields["event_id"] = claimed["claimed_id"]  # verified; unique per channel like a payment's
+    try:
+        _close_event(event, outcome, "", **fields)
+    except IntegrityError:
+        event.event_id = None
+        _close_event(event, EventOutcome.DUPLICATE, "event seen before", refund=refund, **claimed)
     return answer(True)
