@@ -8,6 +8,7 @@ the number back and the numbers of a community have no gaps.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -151,9 +152,18 @@ def secret_resolve(reference: str) -> str:
     if reference.startswith("file:"):
         path = Path(reference[5:])
         if not path.is_absolute():
-            path = Path(__file__).resolve().parent.parent / path
-        return path.read_text(encoding="utf-8")
+            path = PACKAGE_DIR / path
+        return _key_file(str(path), path.stat().st_mtime_ns)
     return reference
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@functools.lru_cache(maxsize=64)
+def _key_file(path: str, _mtime_ns: int) -> str:
+    """A key file's text, read again when the file changes (its modification time is in the cache key)."""
+    return Path(path).read_text(encoding="utf-8")
 
 
 class PaymentSettings(models.Model):

@@ -245,6 +245,11 @@ def notification_receive(*, method: str, community_id: int, headers, body: bytes
         )
         return answer(False, "amount differs")
     fields = {"out_trade_no": attempt.out_trade_no, "attempt": attempt, **claimed}
+    if attempt.is_applied:
+        # Applied before this read (an applied attempt never goes back): a redelivery, answered
+        # without taking the attempt's lock. One applied meanwhile is caught under the lock below.
+        _close_event(event, EventOutcome.DUPLICATE, "", **fields)
+        return answer(True)
 
     def close_applied(_applied: Applied) -> None:
         # The verified id is stored with the application it caused, in its transaction: a
