@@ -339,11 +339,12 @@ def _compute_lines(*, community_id: int, pieces: list[Piece], rooms: tuple[int, 
             f"SELECT kind, MIN(id), MAX(id) FROM billing_meter WHERE room_id BETWEEN {low} AND {high} GROUP BY kind"
         )
         meter_ids = {kind: (first, last) for kind, first, last in cursor.fetchall()}
+        computed = 0
         for piece in pieces:
             statement, params = _piece_sql(piece, sql, rooms, meter_ids)
             cursor.execute(statement, params)
-        cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
-        return cursor.fetchone()[0]
+            computed += cursor.rowcount
+        return computed
 
 
 def _drop_temp() -> None:
