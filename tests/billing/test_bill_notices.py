@@ -149,3 +149,20 @@ def test_message_in_chinese_for_a_chinese_account(
     billed_household(community, fee, phone="13900000001", language="zh-hans")
     issue(community, admin_user, capture=django_capture_on_commit_callbacks)
     assert Message.objects.get(event=BILL_ISSUED).language == "zh-hans"
+
+
+def test_households_are_notified_in_batches_each_once(
+    community, fee, admin_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    from wuye.billing.domain import bill_notices
+
+    monkeypatch.setattr(bill_notices, "BATCH", 2)
+    people = [billed_household(community, fee, phone=f"1390000000{n}")[1] for n in range(5)]
+    billed_household(community, fee, phone="13900000009", bound=False)
+
+    issue(community, admin_user, capture=django_capture_on_commit_callbacks)
+
+    assert sorted(Message.objects.filter(event=BILL_ISSUED).values_list("person_id", flat=True)) == sorted(
+        person.pk for person in people
+    )
+    assert AuditLog.objects.get(action=NOTIFIED).changes["households"] == 5

@@ -32,6 +32,7 @@ from wuye.notifications.domain.queries import bound_people
 BILL_ISSUED = "billing.bill.issued"  # registered with its templates in wuye.notifications.domain.events
 NOTIFIED = "billing.run.owners_notified"
 JOB = "wuye.billing.domain.bill_notices.run_owners_notify"
+BATCH = 2000  # households read per query
 
 register_actions({NOTIFIED: gettext_lazy("Owners notified of their new bills")})
 register_field_labels({"households": gettext_lazy("households"), "messages": gettext_lazy("messages")})
@@ -49,7 +50,7 @@ def run_owners_notify(*, run_pk: int) -> int:
 
     Steps: lock the run (two jobs of one run queue here); stop unless it is issued and not notified
     yet; find the households that got lines from this run (its ledger transactions); read their bill
-    of the month with its totals (one query) and the people bound to them (one query); queue one
+    of the month with its totals and the people bound to them, 2,000 households at a time; queue one
     message per household (``notify``, with the household's total and amount due); write the audit
     mark with the counts. Nothing is sent for a void run or a household nobody is bound to.
     """
@@ -62,33 +63,39 @@ def run_owners_notify(*, run_pk: int) -> int:
         community_id=run.community_id, kind=TransactionKind.BILLING, reference=f"billing.run:{run.pk}"
     ).values("pk")
     billed = BillLine.objects.filter(transaction__in=transactions, is_void=False).values("household_id")
-    bills = list(
-        bills_with_totals(
-            Bill.objects.filter(community_id=run.community_id, period=run.period, household_id__in=billed)
-            .exclude(state=BillState.VOID)
-            .select_related("household")
-        ).order_by("household_id")
-    )
-    people = bound_people(household_ids=[bill.household_id for bill in bills])
+    month_bills = Bill.objects.filter(
+        community_id=run.community_id, period=run.period, household_id__in=billed
+    ).exclude(state=BillState.VOID)
     households = messages = 0
-    for bill in bills:
-        recipients = people.get(bill.household_id)
-        if not recipients:
-            continue
-        queued = notify(
-            community=run.community,
-            event=BILL_ISSUED,
-            people=recipients,
-            context={
-                "household": bill.household.name,
-                "period": f"{bill.period:%Y-%m}",
-                "total_yuan": format_yuan(bill.due_fen),
-                "due_yuan": format_yuan(bill.outstanding_fen),
-                "due_on": bill.due_on.isoformat(),
-            },
+    after = 0
+    while True:  # in batches by household (keyset): memory stays flat however large the run
+        bills = list(
+            bills_with_totals(
+                month_bills.filter(household_id__gt=after).select_related("household")
+            ).order_by("household_id")[:BATCH]
         )
-        households += 1
-        messages += len(queued)
+        if not bills:
+            break
+        after = bills[-1].household_id
+        people = bound_people(household_ids=[bill.household_id for bill in bills])
+        for bill in bills:
+            recipients = people.get(bill.household_id)
+            if not recipients:
+                continue
+            queued = notify(
+                community=run.community,
+                event=BILL_ISSUED,
+                people=recipients,
+                context={
+                    "household": bill.household.name,
+                    "period": f"{bill.period:%Y-%m}",
+                    "total_yuan": format_yuan(bill.due_fen),
+                    "due_yuan": format_yuan(bill.outstanding_fen),
+                    "due_on": bill.due_on.isoformat(),
+                },
+            )
+            households += 1
+            messages += len(queued)
     log_action(
         NOTIFIED,
         actor=None,
