@@ -21,11 +21,9 @@ from wuye.billing.domain.bills import (
     BillError,
     bill_refresh_state,
     bill_waive,
-    format_yuan,
     line_adjust,
     line_explain,
     line_waive,
-    parse_yuan,
 )
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine
@@ -170,32 +168,6 @@ def march_bill(community):
 
 
 # Helpers -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("fen", "signed", "text"),
-    [
-        (0, False, "0.00"),
-        (5, False, "0.05"),
-        (22375, False, "223.75"),
-        (-2375, False, "-23.75"),
-        (500, True, "+5.00"),
-        (-1, True, "-0.01"),
-    ],
-)
-def test_format_yuan_exact(fen, signed, text):
-    assert format_yuan(fen, signed=signed) == text
-
-
-@pytest.mark.parametrize(("text", "fen"), [("5", 500), ("-23.75", -2375), ("0.01", 1), (" 223.75 ", 22375)])
-def test_parse_yuan_exact(text, fen):
-    assert parse_yuan(text) == fen
-
-
-@pytest.mark.parametrize("text", ["1.005", "abc", "", "NaN"])
-def test_parse_yuan_refuses_more_than_two_decimals_or_garbage(text):
-    with pytest.raises(BillError):
-        parse_yuan(text)
 
 
 def test_issue_bill_helper_balances_receivable_with_outstanding(march_bill):

@@ -103,7 +103,7 @@ def test_charge_records_fen_only(make_request, tech):
     request = make_request(state=RequestState.IN_PROGRESS, assignee=tech)
     request_charge(request=request, amount_fen=4550, note="更换角阀", actor=tech, now=NOW)
     stored = ServiceRequest.objects.get(pk=request.pk)
-    assert (stored.charge_fen, stored.charge_note, stored.charge_yuan) == (4550, "更换角阀", "45.50")
+    assert (stored.charge_fen, stored.charge_note) == (4550, "更换角阀")
     assert RequestEvent.objects.get(request=request).note == "¥45.50 更换角阀"
     assert AuditLog.objects.get(action="service.request.charged").changes["charge_fen"] == [0, 4550]
 

@@ -36,6 +36,14 @@ def mask(text: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
     return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]
 
 
+def mask_name(name: str) -> str:
+    """王小明 → 王**: enough for an owner to recognise the receipt, too little to identify a stranger."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*"
+    return name[0] + "*" * (len(name) - 1)
+
+
 class EncryptedTextField(models.TextField):
     """Stores Fernet ciphertext; Python code sees plain text. Not searchable by design."""
 

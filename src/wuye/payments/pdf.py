@@ -23,10 +23,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from wuye.core.money import fen_to_capitals, fen_to_yuan
 from wuye.payments.domain.queries import receipt_items
 from wuye.payments.domain.receipts import receipt_verify_url
 from wuye.payments.models import Receipt
-from wuye.payments.money import amount_in_words, fen_to_yuan
 
 FONT_NAME = "WuyeCJK"
 # (path, index of the face inside a .ttc collection), most wanted first.
@@ -156,7 +156,7 @@ def _render(receipt: Receipt, font: str) -> bytes:
     y -= 7 * mm
     text(MARGIN, y, f"{_('Total')}: ¥{fen_to_yuan(receipt.amount_fen)}", 12)
     y -= 7 * mm
-    text(MARGIN, y, f"{_('In words')}: {CURRENCY_IN_WORDS} {amount_in_words(receipt.amount_fen)}", 11)
+    text(MARGIN, y, f"{_('In words')}: {CURRENCY_IN_WORDS} {fen_to_capitals(receipt.amount_fen)}", 11)
     y -= 7 * mm
     text(MARGIN, y, f"{_('Paid by')}: {receipt.get_method_display()}")
     y -= 6 * mm

@@ -9,10 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from wuye.core.crypto import mask_name
 from wuye.payments.domain.online import notification_receive
 from wuye.payments.domain.queries import receipt_by_token
 from wuye.payments.enums import ONLINE_METHODS
-from wuye.payments.money import mask_name
 
 
 @require_safe

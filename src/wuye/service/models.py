@@ -292,10 +292,6 @@ class ServiceRequest(models.Model):
         parts = [self.building.name if self.building_id else "", self.location_text]
         return " ".join(part for part in parts if part)
 
-    @property
-    def charge_yuan(self) -> str:
-        return f"{self.charge_fen // 100}.{self.charge_fen % 100:02d}"
-
 
 def photo_path(instance: RequestPhoto, filename: str) -> str:
     return f"service/{instance.community_id}/{instance.request_id}/{filename}"

@@ -11,14 +11,14 @@ import zipfile
 import pytest
 
 from tests.payments.channels.helpers import attempt, forged_alipay, refund
+from wuye.core.money import fen_to_yuan
 from wuye.payments.channels import (
     ChannelError,
     ChannelRefused,
     NotifyRejected,
     adapter_for,
-    fen_to_yuan,
-    yuan_to_fen,
 )
+from wuye.payments.channels.alipay import wire_fen
 from wuye.payments.enums import AttemptState, Channel, RefundState
 from wuye.paysim import alipay as sim_alipay
 from wuye.paysim import keys as sim_keys
@@ -55,17 +55,21 @@ def _paid(adapter, paysim, amount_fen=12345):
         ("1.005", None),
         ("", None),
         ("abc", None),
+        (None, None),
+        ("0.00", 0),
+        ("-1.00", None),
+        ("1e3", None),
     ],
 )
-def test_yuan_to_fen_is_exact(text, fen):
-    assert yuan_to_fen(text) == fen
+def test_wire_fen_is_exact(text, fen):
+    assert wire_fen(text) == fen
 
 
 @pytest.mark.parametrize(
     ("fen", "text"), [(1, "0.01"), (10, "0.10"), (12345, "123.45"), (10000, "100.00"), (0, "0.00")]
 )
-def test_fen_to_yuan_is_alipay_format(fen, text):
-    assert fen_to_yuan(fen) == text
+def test_fen_to_yuan_ungrouped_is_alipay_format(fen, text):
+    assert fen_to_yuan(fen, grouping=False) == text
 
 
 def test_precreate_returns_the_phone_link_of_an_order_of_the_exact_amount(adapter, paysim):

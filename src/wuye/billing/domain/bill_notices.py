@@ -18,12 +18,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain.arrears import bills_with_totals
-from wuye.billing.domain.bills import format_yuan
 from wuye.billing.enums import BillState, RunState
 from wuye.billing.models import Bill, BillingRun, BillLine
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.jobs import enqueue
 from wuye.core.models import AuditLog
+from wuye.core.money import fen_to_yuan
 from wuye.ledger.enums import TransactionKind
 from wuye.ledger.models import LedgerTransaction
 from wuye.notifications.domain.outbox import notify
@@ -89,8 +89,8 @@ def run_owners_notify(*, run_pk: int) -> int:
                 context={
                     "household": bill.household.name,
                     "period": f"{bill.period:%Y-%m}",
-                    "total_yuan": format_yuan(bill.due_fen),
-                    "due_yuan": format_yuan(bill.outstanding_fen),
+                    "total_yuan": fen_to_yuan(bill.due_fen),
+                    "due_yuan": fen_to_yuan(bill.outstanding_fen),
                     "due_on": bill.due_on.isoformat(),
                 },
             )

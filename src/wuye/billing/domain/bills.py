@@ -28,6 +28,7 @@ from wuye.billing.models import Adjustment, Bill, BillLine
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
+from wuye.core.money import fen_to_yuan
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 
@@ -68,25 +69,6 @@ ACCEPTS: dict[str, frozenset[str]] = {
     BillState.WAIVED: frozenset({ADJUST}),
     BillState.VOID: frozenset(),
 }
-
-
-def format_yuan(fen: int, *, signed: bool = False) -> str:
-    """12345 → "123.45"; with ``signed``, "+123.45" / "-123.45". Integer arithmetic, no float."""
-    sign = "-" if fen < 0 else ("+" if signed and fen > 0 else "")
-    whole, part = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{part:02d}"
-
-
-def parse_yuan(text: str | Decimal) -> int:
-    """ "123.45" → 12345 fen; more than two decimals is refused rather than rounded."""
-    try:
-        value = Decimal(str(text).strip())
-    except ArithmeticError:
-        raise BillError(_("Enter an amount in yuan, e.g. 12.50.")) from None
-    scaled = value * 100
-    if not value.is_finite() or scaled != scaled.to_integral_value():
-        raise BillError(_("Enter an amount in yuan with at most two decimals."))
-    return int(scaled)
 
 
 def _check_accepts(bill: Bill, line: BillLine | None, change: str) -> None:
@@ -198,7 +180,7 @@ def line_adjust(*, line: BillLine, amount_fen: int, reason: str, approver, actor
     if locked.outstanding_fen + amount_fen < 0:
         raise BillError(
             _("The line owes %(outstanding)s yuan; it cannot be lowered by %(amount)s yuan.")
-            % {"outstanding": format_yuan(locked.outstanding_fen), "amount": format_yuan(-amount_fen)}
+            % {"outstanding": fen_to_yuan(locked.outstanding_fen), "amount": fen_to_yuan(-amount_fen)}
         )
     record = _post_adjustment(line=locked, amount_fen=amount_fen, reason=reason, actor=actor)
     BillLine.objects.filter(pk=locked.pk).update(adjusted_fen=F("adjusted_fen") + amount_fen)
@@ -218,10 +200,10 @@ def line_adjust(*, line: BillLine, amount_fen: int, reason: str, approver, actor
         obj=locked,
         household_id=locked.household_id,
         changes={
-            "adjustment_yuan": format_yuan(amount_fen, signed=True),
+            "adjustment_yuan": fen_to_yuan(amount_fen, signed=True),
             "outstanding_yuan": [
-                format_yuan(locked.outstanding_fen),
-                format_yuan(locked.outstanding_fen + amount_fen),
+                fen_to_yuan(locked.outstanding_fen),
+                fen_to_yuan(locked.outstanding_fen + amount_fen),
             ],
             "reason": reason,
             "approved_by": approver.get_username(),
@@ -293,7 +275,7 @@ def line_waive(*, line: BillLine, reason: str, approver, actor, amount_fen: int 
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= outstanding:
         raise BillError(
             _("Waive more than nothing and at most what the line owes (%(outstanding)s yuan).")
-            % {"outstanding": format_yuan(outstanding)}
+            % {"outstanding": fen_to_yuan(outstanding)}
         )
     (adjustment,) = _waive_lines(
         lines=[locked],
@@ -309,8 +291,8 @@ def line_waive(*, line: BillLine, reason: str, approver, actor, amount_fen: int 
         obj=locked,
         household_id=locked.household_id,
         changes={
-            "waived_yuan": format_yuan(amount),
-            "outstanding_yuan": [format_yuan(outstanding), format_yuan(outstanding - amount)],
+            "waived_yuan": fen_to_yuan(amount),
+            "outstanding_yuan": [fen_to_yuan(outstanding), fen_to_yuan(outstanding - amount)],
             "reason": reason,
             "approved_by": approver.get_username(),
         },
@@ -352,7 +334,7 @@ def bill_waive(*, bill: Bill, reason: str, approver, actor) -> list[Adjustment]:
         obj=locked_bill,
         household_id=locked_bill.household_id,
         changes={
-            "waived_yuan": format_yuan(total),
+            "waived_yuan": fen_to_yuan(total),
             "lines": len(owing),
             "reason": reason,
             "approved_by": approver.get_username(),
@@ -441,22 +423,22 @@ def line_explain(*, line: BillLine) -> list[str]:
         _("%(rounding)s: %(gross)s yuan")
         % {
             "rounding": ROUNDING_WORDS[(line.rounding_unit, line.rounding_mode)],
-            "gross": format_yuan(line.gross_fen),
+            "gross": fen_to_yuan(line.gross_fen),
         }
     )
     if line.discount_fen:
         if line.discount_percent and line.discount_fixed_fen:
             detail = _("%(percent)s %% and %(fixed)s yuan") % {
                 "percent": line.discount_percent,
-                "fixed": format_yuan(line.discount_fixed_fen),
+                "fixed": fen_to_yuan(line.discount_fixed_fen),
             }
         elif line.discount_percent:
             detail = _("%(percent)s %%") % {"percent": line.discount_percent}
         else:
-            detail = _("%(fixed)s yuan") % {"fixed": format_yuan(line.discount_fixed_fen)}
+            detail = _("%(fixed)s yuan") % {"fixed": fen_to_yuan(line.discount_fixed_fen)}
         words.append(
             _("Discount %(detail)s: −%(discount)s yuan")
-            % {"detail": detail, "discount": format_yuan(line.discount_fen)}
+            % {"detail": detail, "discount": fen_to_yuan(line.discount_fen)}
         )
-    words.append(pgettext("bill line", "Amount %(amount)s yuan") % {"amount": format_yuan(line.amount_fen)})
+    words.append(pgettext("bill line", "Amount %(amount)s yuan") % {"amount": fen_to_yuan(line.amount_fen)})
     return words

@@ -28,13 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain import compute
-from wuye.billing.domain.bills import ACCEPTS, ADJUST, BillError, bill_refresh_state, format_yuan
+from wuye.billing.domain.bills import ACCEPTS, ADJUST, BillError, bill_refresh_state
 from wuye.billing.enums import BillState, FeeCategory, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine, FeeItem
 from wuye.billing.signals import bills_issued
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
+from wuye.core.money import fen_to_decimal, fen_to_yuan
 from wuye.estate.models import Room
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
@@ -68,7 +69,7 @@ def _check_amount(amount_fen) -> int:
         raise BillError(_("A charge is a whole number of fen, zero or more."))
     if amount_fen > MAX_CHARGE_FEN:
         raise BillError(
-            _("The charge is too large: at most %(max)s yuan.") % {"max": format_yuan(MAX_CHARGE_FEN)}
+            _("The charge is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_CHARGE_FEN)}
         )
     return amount_fen
 
@@ -209,7 +210,7 @@ def charge_add(
         period=period,
         method=Method.ONE_OFF,
         quantity=Decimal(1),
-        price=Decimal(amount_fen) / 100,
+        price=fen_to_decimal(amount_fen),
         billable_days=days,
         period_days=days,
         rounding_unit=RoundingUnit.FEN,
@@ -227,7 +228,7 @@ def charge_add(
         household_id=household.pk,
         changes={
             "fee_item": item.name,
-            "amount_yuan": format_yuan(amount_fen),
+            "amount_yuan": fen_to_yuan(amount_fen),
             "description": description,
             "source": reference,
             "bill_period": f"{period:%Y-%m}",
@@ -294,13 +295,13 @@ def charge_set(
                 "%(settled)s yuan of this charge is paid or waived already; it cannot be lowered below that"
                 " (refund the payment first)."
             )
-            % {"settled": format_yuan(settled)}
+            % {"settled": fen_to_yuan(settled)}
         )
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise BillError(_("A changed charge needs the member of staff who changes it."))
     reason = _("Charge changed from %(before)s to %(after)s yuan: %(description)s") % {
-        "before": format_yuan(charged),
-        "after": format_yuan(amount_fen),
+        "before": fen_to_yuan(charged),
+        "after": fen_to_yuan(amount_fen),
         "description": description,
     }
     reason = reason[:200]
@@ -332,8 +333,8 @@ def charge_set(
         obj=locked,
         household_id=locked.household_id,
         changes={
-            "charge_yuan": [format_yuan(charged), format_yuan(amount_fen)],
-            "adjustment_yuan": format_yuan(difference, signed=True),
+            "charge_yuan": [fen_to_yuan(charged), fen_to_yuan(amount_fen)],
+            "adjustment_yuan": fen_to_yuan(difference, signed=True),
             "description": description,
             "source": reference,
         },

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain import compute
-from wuye.billing.domain.queries_tariffs import assignments_for_household, with_display
+from wuye.billing.domain.queries_tariffs import assignments_for_household
 from wuye.billing.enums import (
     Cycle,
     FeeCategory,
@@ -559,7 +559,7 @@ def assignment_set_discount(
 
 
 def _household_section(household, request) -> dict[str, Any]:
-    return {"assignments": with_display(assignments_for_household(household=household))}
+    return {"assignments": list(assignments_for_household(household=household))}
 
 
 register_section(

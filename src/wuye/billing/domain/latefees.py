@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain import compute
-from wuye.billing.domain.bills import ACCEPTS, LATE_FEE_WAIVE, BillError, format_yuan
+from wuye.billing.domain.bills import ACCEPTS, LATE_FEE_WAIVE, BillError
 from wuye.billing.enums import LateFeeMethod, RoundingMode, RoundingUnit
 from wuye.billing.models import Bill, BillLine, FeeItem
 from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.core.money import fen_to_yuan
 
 register_actions({"billing.line.late_fee_waived": gettext_lazy("Late fee waived")})
 register_field_labels({"late_fee_yuan": gettext_lazy("late fee (yuan)")})
@@ -118,15 +119,15 @@ def late_fee_explain(*, line: BillLine, as_of: datetime.date) -> str:
     if terms.method == LateFeeMethod.DAILY_RATE:
         text = _("%(rate)s %% a day × %(owed)s yuan × %(days)s days from %(date)s") % {
             "rate": f"{terms.rate * 100:.4f}",
-            "owed": format_yuan(line.outstanding_fen),
+            "owed": fen_to_yuan(line.outstanding_fen),
             "days": days,
             "date": starts.isoformat(),
         }
     else:
         text = _("Fixed late fee from %(date)s") % {"date": starts.isoformat()}
     if terms.cap_fen is not None and fee == terms.cap_fen:
-        text += " " + _("(capped at %(cap)s yuan)") % {"cap": format_yuan(terms.cap_fen)}
-    return f"{text} = {format_yuan(fee)} " + _("yuan")
+        text += " " + _("(capped at %(cap)s yuan)") % {"cap": fen_to_yuan(terms.cap_fen)}
+    return f"{text} = {fen_to_yuan(fee)} " + _("yuan")
 
 
 @transaction.atomic
@@ -165,7 +166,7 @@ def line_late_fee_waive(*, line: BillLine, reason: str, actor) -> BillLine:
         actor=actor,
         obj=locked,
         household_id=locked.household_id,
-        changes={"late_fee_yuan": format_yuan(accrued), "reason": reason},
+        changes={"late_fee_yuan": fen_to_yuan(accrued), "reason": reason},
     )
     line.refresh_from_db()
     return line

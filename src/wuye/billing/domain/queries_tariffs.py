@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -19,19 +18,6 @@ from wuye.core.rules import roles_granting
 from wuye.estate.domain.queries import room_by_label
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, HouseholdTag, Tag
-
-
-def yuan(fen: int | None) -> Decimal | None:
-    """Fen as a yuan Decimal with two places (exact), for display: 1250 → Decimal("12.50")."""
-    return None if fen is None else (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
-
-
-def with_display(assignments: Iterable[FeeAssignment]) -> list[FeeAssignment]:
-    """The assignments with ``discount_yuan`` set (the fixed monthly discount in yuan)."""
-    listed = list(assignments)
-    for assignment in listed:
-        assignment.discount_yuan = yuan(assignment.discount_fen)
-    return listed
 
 
 def _current(today: datetime.date) -> Q:

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import datetime
 import io
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from wuye.billing.domain.arrears import DunningNotice
+from wuye.core.money import fen_to_decimal
 
 MONEY = "0.00"
-
-
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen) / 100
 
 
 def _rooms(notice: DunningNotice) -> str:
@@ -63,9 +59,9 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
                 _rooms(notice),
                 "、".join(person.name for person in notice.owners),
                 "、".join(person.phone for person in notice.owners if person.phone),
-                _yuan(notice.total_fen),
-                _yuan(notice.late_fee_fen),
-                _yuan(notice.grand_total_fen),
+                fen_to_decimal(notice.total_fen),
+                fen_to_decimal(notice.late_fee_fen),
+                fen_to_decimal(notice.grand_total_fen),
                 min(o.line.bill.due_on for o in notice.lines),
                 as_of,
             ]
@@ -94,8 +90,8 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
                     overdue.line.period.strftime("%Y-%m"),
                     overdue.line.bill.due_on,
                     overdue.days_past_due,
-                    _yuan(overdue.outstanding_fen),
-                    _yuan(overdue.late_fee_fen),
+                    fen_to_decimal(overdue.outstanding_fen),
+                    fen_to_decimal(overdue.late_fee_fen),
                 ]
             )
     for sheet, money_columns, date_columns in ((summary, "EFG", "HI"), (lines, "GH", "E")):

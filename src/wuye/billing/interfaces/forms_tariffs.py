@@ -26,21 +26,13 @@ from wuye.billing.enums import (
 )
 from wuye.billing.models import FeeItem
 from wuye.core.models import Community
+from wuye.core.money import decimal_to_fen, fen_to_decimal
 from wuye.estate.enums import RoomUse
 from wuye.estate.models import Building
 from wuye.households.models import Tag
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YUAN = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
-
-
-def to_fen(yuan: Decimal | None) -> int:
-    """A yuan amount with at most two decimals (the form field guarantees it) as integer fen."""
-    return 0 if yuan is None else int(yuan * 100)
-
-
-def from_fen(fen: int | None) -> Decimal | None:
-    return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
 def plain(value: Decimal | None) -> Decimal | None:
@@ -119,6 +111,7 @@ class FeeItemForm(forms.Form):
 
     @staticmethod
     def initial_for(item: FeeItem) -> dict:
+        fixed_fen, cap_fen = item.late_fee_fixed_fen, item.late_fee_cap_fen
         return {
             "name": item.name,
             "category": item.category,
@@ -135,8 +128,8 @@ class FeeItemForm(forms.Form):
             "late_fee_method": item.late_fee_method,
             "late_fee_grace_days": item.late_fee_grace_days,
             "late_fee_rate_percent": plain(item.late_fee_rate * 100) if item.late_fee_rate else None,
-            "late_fee_fixed_yuan": from_fen(item.late_fee_fixed_fen) if item.late_fee_fixed_fen else None,
-            "late_fee_cap_yuan": from_fen(item.late_fee_cap_fen),
+            "late_fee_fixed_yuan": fen_to_decimal(fixed_fen) if fixed_fen else None,
+            "late_fee_cap_yuan": None if cap_fen is None else fen_to_decimal(cap_fen),
         }
 
     def clean(self):
@@ -171,10 +164,10 @@ class FeeItemForm(forms.Form):
             "late_fee_method": data.get("late_fee_method") or "",
             "late_fee_grace_days": data.get("late_fee_grace_days") or 0,
             "late_fee_rate": rate / 100,
-            "late_fee_fixed_fen": to_fen(data.get("late_fee_fixed_yuan")),
+            "late_fee_fixed_fen": decimal_to_fen(data.get("late_fee_fixed_yuan") or Decimal(0)),
             "late_fee_cap_fen": None
             if data.get("late_fee_cap_yuan") is None
-            else to_fen(data["late_fee_cap_yuan"]),
+            else decimal_to_fen(data["late_fee_cap_yuan"]),
         }
 
 
@@ -285,7 +278,7 @@ class DiscountForm(forms.Form):
         percent = {self.PERCENT: data.get("discount_percent"), self.EXEMPT: Decimal(100)}.get(
             kind
         ) or Decimal(0)
-        fen = to_fen(data.get("discount_yuan")) if kind == self.FIXED else 0
+        fen = decimal_to_fen(data.get("discount_yuan") or Decimal(0)) if kind == self.FIXED else 0
         if kind == self.NONE:
             return {
                 "discount_percent": Decimal(0),
@@ -313,7 +306,7 @@ class DiscountForm(forms.Form):
         return {
             "discount": kind,
             "discount_percent": assignment.discount_percent if kind == cls.PERCENT else None,
-            "discount_yuan": from_fen(assignment.discount_fen) if assignment.discount_fen else None,
+            "discount_yuan": fen_to_decimal(assignment.discount_fen) if assignment.discount_fen else None,
             "discount_reason": assignment.discount_reason,
             "discount_approved_by": assignment.discount_approved_by_id,
         }

@@ -1,8 +1,7 @@
-"""Template filters of the bills pages: fen shown as yuan, bill states as tag colours."""
+"""Template filters of the bills pages: bill states as tag colours (amounts: {% load money %})."""
 
 from django import template
 
-from wuye.billing.domain.bills import format_yuan
 from wuye.billing.enums import BillState
 
 register = template.Library()
@@ -14,17 +13,6 @@ STATE_COLOURS = {
     BillState.WAIVED: "purple",
     BillState.VOID: "grey",
 }
-
-
-@register.filter
-def yuan(fen) -> str:
-    """12345 → "123.45" (fen are integers; None shows as a dash)."""
-    return "—" if fen is None else format_yuan(int(fen))
-
-
-@register.filter
-def yuan_signed(fen) -> str:
-    return "—" if fen is None else format_yuan(int(fen), signed=True)
 
 
 @register.filter

@@ -20,17 +20,6 @@ def change_rows(changes):
 
 
 @register.filter
-def yuan(fen):
-    """Integer fen shown as yuan with two decimals and thousands separators: 123456 → 1,234.56."""
-    if fen is None or fen == "":
-        return ""
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
-@register.filter
 def percent_of(part, whole):
     """part / whole as a percentage with one decimal, from integers (no float on money)."""
     if not whole:

@@ -28,6 +28,7 @@ from wuye.billing.interfaces.dunning import dunning_workbook
 from wuye.billing.models import Bill, BillLine
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.money import decimal_to_fen, fen_to_yuan
 from wuye.core.rules import roles_granting
 from wuye.core.tenancy import scoped_get
 from wuye.estate.models import Building
@@ -218,7 +219,7 @@ def line_adjust(request, billline_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            amount = billing.parse_yuan(data["amount"])
+            amount = decimal_to_fen(data["amount"])
             billing.line_adjust(
                 line=line,
                 amount_fen=amount,
@@ -231,7 +232,7 @@ def line_adjust(request, billline_pk: int):
         else:
             messages.success(
                 request,
-                _("Line adjusted by %(amount)s yuan.") % {"amount": billing.format_yuan(amount, signed=True)},
+                _("Line adjusted by %(amount)s yuan.") % {"amount": fen_to_yuan(amount, signed=True)},
             )
             return redirect("console:bill", bill_pk=line.bill_id)
     return _action_page(request, form=form, title=_("Adjust a bill line"), line=line, action_url=request.path)
@@ -244,7 +245,7 @@ def line_waive(request, billline_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            amount = None if data["amount"] is None else billing.parse_yuan(data["amount"])
+            amount = None if data["amount"] is None else decimal_to_fen(data["amount"])
             adjustment = billing.line_waive(
                 line=line,
                 amount_fen=amount,
@@ -256,7 +257,7 @@ def line_waive(request, billline_pk: int):
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, _("%(amount)s yuan waived.") % {"amount": billing.format_yuan(adjustment.amount_fen)}
+                request, _("%(amount)s yuan waived.") % {"amount": fen_to_yuan(adjustment.amount_fen)}
             )
             return redirect("console:bill", bill_pk=line.bill_id)
     return _action_page(request, form=form, title=_("Waive a bill line"), line=line, action_url=request.path)
@@ -291,7 +292,7 @@ def bill_waive(request, bill_pk: int):
             form.add_error(None, str(error))
         else:
             total = sum(adjustment.amount_fen for adjustment in adjustments)
-            messages.success(request, _("%(amount)s yuan waived.") % {"amount": billing.format_yuan(total)})
+            messages.success(request, _("%(amount)s yuan waived.") % {"amount": fen_to_yuan(total)})
             return redirect("console:bill", bill_pk=bill.pk)
     return _action_page(
         request, form=form, title=_("Waive the whole bill"), bill=bill, action_url=request.path

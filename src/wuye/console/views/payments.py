@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.money import fen_to_yuan
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household
 from wuye.payments.domain.payments import PaymentError, counter_payment_take
@@ -29,7 +30,6 @@ from wuye.payments.interfaces.forms import (
     new_counter_key,
 )
 from wuye.payments.models import ChannelAccount, ChannelEvent, PaymentAttempt, PaymentSettings, Refund
-from wuye.payments.money import fen_to_yuan
 from wuye.payments.pdf import ReceiptFontError
 
 TAKE = Permission.PAYMENTS_TAKE

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.money import fen_to_yuan
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household
 from wuye.payments.domain.prepayments import PrepaymentError, prepayment_balance_fen, prepayment_record
@@ -24,7 +25,6 @@ from wuye.payments.domain.queries import (
 from wuye.payments.domain.receipts import receipt_verify_url
 from wuye.payments.interfaces.forms import PrepaymentForm, new_form_key
 from wuye.payments.models import Receipt
-from wuye.payments.money import fen_to_yuan
 from wuye.payments.pdf import ReceiptFontError, receipt_pdf
 
 TAKE = Permission.PAYMENTS_TAKE

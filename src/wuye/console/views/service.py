@@ -20,6 +20,7 @@ from wuye.billing.domain.charges import charge_line
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
+from wuye.core.money import fen_to_decimal
 from wuye.core.tenancy import scoped_get
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, Person
@@ -194,7 +195,7 @@ def request_detail(request, servicerequest_pk: int):
             "comment_form": CommentForm(),
             "photo_form": PhotoForm(),
             "return_visit_form": ReturnVisitForm(),
-            "charge_form": ChargeForm(initial={"amount": service_request.charge_yuan}),
+            "charge_form": ChargeForm(initial={"amount": fen_to_decimal(service_request.charge_fen)}),
             "charge_line": charge_line(
                 community_id=service_request.community_id, reference=domain.charge_reference(service_request)
             ),

@@ -32,8 +32,6 @@ from wuye.billing.domain.queries_tariffs import (
     rooms_in_building,
     rooms_of_tag,
     rooms_of_use,
-    with_display,
-    yuan,
 )
 from wuye.billing.interfaces import readings_excel
 from wuye.billing.interfaces.forms_tariffs import (
@@ -62,8 +60,6 @@ PAGE_SIZE = 100
 
 
 def _item_display(item: FeeItem) -> FeeItem:
-    item.late_fee_fixed_yuan = yuan(item.late_fee_fixed_fen)
-    item.late_fee_cap_yuan = yuan(item.late_fee_cap_fen)
     item.late_fee_rate_percent = plain(item.late_fee_rate * 100)
     return item
 
@@ -128,7 +124,6 @@ def feeitem_detail(request, feeitem_pk: int):
     page = Paginator(assignments_of(fee_item=item, building=building), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    page.object_list = with_display(page.object_list)
     return render(
         request,
         "console/tariffs/feeitem.html",

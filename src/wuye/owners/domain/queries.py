@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from wuye.core.models import Community
+from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
 from wuye.notices.models import Activity, NoticeRead
@@ -95,8 +96,7 @@ class BillDue:
     state: str
 
     def __str__(self) -> str:
-        whole, cents = divmod(self.amount_fen, 100)
-        return f"{self.title} · ¥{whole}.{cents:02d}"
+        return f"{self.title} · ¥{fen_to_yuan(self.amount_fen)}"
 
 
 def bills_for_household(*, household: Household) -> list[BillDue]:

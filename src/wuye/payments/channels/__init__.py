@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -114,26 +113,6 @@ def adapter_for(account: ChannelAccount) -> Adapter:
 
         return AlipayAdapter.for_account(account)
     raise ValueError(f"no online channel adapter for {account.method!r}")
-
-
-def yuan_to_fen(text: str | None) -> int | None:
-    """'12.34' → 1234, exactly (Decimal, never float); None for a missing or malformed amount."""
-    if text in (None, ""):
-        return None
-    try:
-        value = Decimal(str(text)) * 100
-    except InvalidOperation:
-        return None
-    if value != value.to_integral_value():
-        return None
-    return int(value)
-
-
-def fen_to_yuan(fen: int) -> str:
-    """1234 → '12.34' (the Alipay amount format)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
 def pem(text: str, kind: str) -> str:

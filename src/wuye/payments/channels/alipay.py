@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig
+from django.core.exceptions import ValidationError
 
+from wuye.core.money import fen_to_yuan, yuan_to_fen
 from wuye.payments.channels import (
     NOTIFY_WINDOW,
     ChannelError,
@@ -31,11 +33,22 @@ from wuye.payments.channels import (
     Notification,
     NotifyRejected,
     RefundResult,
-    fen_to_yuan,
     pem,
-    yuan_to_fen,
 )
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
+
+# Alipay writes amounts as yuan strings ("12.34"): sent as fen_to_yuan(fen, grouping=False), read with
+# wire_fen. The upper bound only keeps a forged figure from passing as an amount.
+WIRE_MAX_FEN = 10**15
+
+
+def wire_fen(text: str | None) -> int | None:
+    """An amount as Alipay sends it ("12.34") in fen, exactly; None for a missing or malformed one."""
+    try:
+        return yuan_to_fen(text, max_fen=WIRE_MAX_FEN, allow_zero=True)
+    except ValidationError:
+        return None
+
 
 TRADE_STATES: dict[str, str] = {
     "TRADE_SUCCESS": AttemptState.SUCCEEDED,
@@ -121,7 +134,7 @@ class AlipayAdapter:
             "api_alipay_trade_precreate",
             subject=description[:256],
             out_trade_no=attempt.out_trade_no,
-            total_amount=fen_to_yuan(int(attempt.amount_fen)),
+            total_amount=fen_to_yuan(int(attempt.amount_fen), grouping=False),
             notify_url=notify_url,
             **extra,
         )
@@ -162,7 +175,7 @@ class AlipayAdapter:
         attempt = refund.attempt
         data = self._call(
             "api_alipay_trade_refund",
-            refund_amount=fen_to_yuan(int(refund.amount_fen)),
+            refund_amount=fen_to_yuan(int(refund.amount_fen), grouping=False),
             out_trade_no=attempt.out_trade_no,
             out_request_no=refund.out_refund_no,
             refund_reason=(refund.reason or "")[:256],
@@ -190,7 +203,7 @@ class AlipayAdapter:
             return RefundResult(refund.out_refund_no, RefundState.FAILED, None)
         if data.get("code") != OK:
             raise ChannelError(f"Alipay refund query answered {data.get('code')} {data.get('sub_code')}")
-        amount = yuan_to_fen(data.get("refund_amount"))
+        amount = wire_fen(data.get("refund_amount"))
         status = data.get("refund_status")
         if amount and status in (None, "", "REFUND_SUCCESS"):
             return RefundResult(
@@ -270,7 +283,7 @@ class AlipayAdapter:
         return ChannelResult(
             out_trade_no=str(data.get("out_trade_no", "")),
             state=TRADE_STATES.get(str(data.get("trade_status")), AttemptState.UNKNOWN),
-            amount_fen=yuan_to_fen(data.get("total_amount")),
+            amount_fen=wire_fen(data.get("total_amount")),
             channel_trade_no=str(data.get("trade_no") or ""),
             paid_at=_time(data.get("gmt_payment") or data.get("send_pay_date")),
             payer_ref=str(

@@ -39,6 +39,7 @@ from wuye.billing.domain.bills import bill_refresh_state
 from wuye.billing.models import Bill, BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
@@ -57,6 +58,7 @@ from wuye.payments.enums import (
     PaymentMethod,
     ReceiptKind,
 )
+from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.lock_objects import household_lock, open_lines_lock
 from wuye.payments.models import (
     Allocation,
@@ -65,7 +67,6 @@ from wuye.payments.models import (
     PaymentOrder,
     PaymentSettings,
 )
-from wuye.payments.money import MAX_COUNTER_FEN, fen_to_yuan
 
 register_actions(
     {

@@ -17,15 +17,16 @@ from wuye.billing.domain.bills import bill_refresh_state
 from wuye.billing.models import Bill, BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions
+from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import Posting
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod, ReceiptKind
+from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.lock_objects import household_lock, open_lines_lock
 from wuye.payments.models import Allocation, Receipt
-from wuye.payments.money import MAX_COUNTER_FEN, fen_to_yuan
 
 register_actions(
     {

@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from wuye.core.jobs import enqueue
+from wuye.core.money import fen_to_yuan
 from wuye.notifications.domain.outbox import notify
 from wuye.notifications.domain.queries import bound_people
 from wuye.payments.models import Receipt
-from wuye.payments.money import fen_to_yuan
 
 # Registered with its templates in wuye.notifications.domain.events.
 RECEIPT_ISSUED = "payments.receipt.issued"

@@ -27,6 +27,7 @@ from wuye.billing.domain.bills import bill_refresh_state
 from wuye.billing.models import Bill, BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions
+from wuye.core.money import fen_to_yuan
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.channels import ChannelError, RefundResult, adapter_for
@@ -42,7 +43,6 @@ from wuye.payments.enums import (
 )
 from wuye.payments.lock_objects import household_lock
 from wuye.payments.models import Allocation, ChannelEvent, PaymentAttempt, Refund
-from wuye.payments.money import fen_to_yuan
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import yuan_to_fen
 from wuye.payments.enums import COUNTER_METHODS, PaymentMethod, WechatKeyMode
+from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.models import ChannelAccount, PaymentSettings
-from wuye.payments.money import MAX_COUNTER_FEN, yuan_to_fen
 
 
 def new_form_key() -> str:
@@ -40,7 +41,7 @@ class PrepaymentForm(forms.Form):
     )
 
     def clean_amount(self) -> int:
-        return yuan_to_fen(self.cleaned_data["amount"])
+        return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)
 
 
 def new_counter_key() -> str:
@@ -83,7 +84,7 @@ class RefundRequestForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def clean_amount(self) -> int:
-        return yuan_to_fen(self.cleaned_data["amount"])
+        return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)
 
 
 KEY_REF_HELP = _("env:VARIABLE (an environment variable) or file:/path/to/key.pem; never the key itself.")

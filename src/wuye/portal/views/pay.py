@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from wuye.core.crypto import mask_name
 from wuye.households.models import Household
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.queries import receipt_by_token
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
 from wuye.payments.models import PaymentAttempt
-from wuye.payments.money import mask_name
 from wuye.payments.pdf import ReceiptFontError, receipt_pdf
 from wuye.portal.auth import owner_required
 from wuye.portal.domain.pay import PayError, TooManyTriesError, household_identify, pay_start

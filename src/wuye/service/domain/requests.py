@@ -19,6 +19,7 @@ from wuye.billing.domain.charges import charge_set
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import Community, user_can
+from wuye.core.money import fen_to_yuan
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.service.domain.errors import ServiceError
@@ -614,7 +615,7 @@ def request_charge(
         from_state=locked.state,
         to_state=locked.state,
         actor=actor,
-        note=f"¥{locked.charge_yuan} {locked.charge_note}".strip(),
+        note=f"¥{fen_to_yuan(locked.charge_fen)} {locked.charge_note}".strip(),
         at=now,
     )
     log_action(

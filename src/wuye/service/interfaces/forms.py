@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import decimal_to_fen
 from wuye.households.interfaces.forms import PhoneField
 from wuye.service.enums import Period, RequestChannel, RequestType, ReturnVisitResult
 from wuye.service.validators import MAX_PHOTOS
@@ -126,7 +127,7 @@ class ChargeForm(forms.Form):
     note = forms.CharField(label=_("What for"), max_length=200, required=False)
 
     def amount_fen(self) -> int:
-        return int(self.cleaned_data["amount"] * 100)
+        return decimal_to_fen(self.cleaned_data["amount"])
 
 
 class CategoryForm(forms.Form):
