@@ -84,7 +84,7 @@ def overdue_lines(*, community: Community, as_of: datetime.date) -> QuerySet[Bil
 
 def overdue_household_pks(*, community: Community, as_of: datetime.date) -> QuerySet:
     """The pks of the households that owe anything overdue (the 欠费 tag's rule)."""
-    return overdue_lines(community=community, as_of=as_of).values("household_id").distinct()
+    return overdue_lines(community=community, as_of=as_of).order_by().values("household_id").distinct()
 
 
 @dataclass
@@ -148,7 +148,7 @@ def arrears_totals(*, community: Community, as_of: datetime.date, building_id: i
         lines = lines.filter(room__building_id=building_id)
     aging = Aging.from_row(lines.aggregate(**_aggregates(as_of)))
     aging.late_fee_fen = _late_fees(lines, as_of, None).get(None, 0)
-    aging.households = lines.values("household_id").distinct().count()
+    aging.households = lines.order_by().values("household_id").distinct().count()
     return aging
 
 

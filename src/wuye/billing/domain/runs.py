@@ -712,7 +712,7 @@ def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
                                         WHERE reference = %s AND kind = %s AND community_id = %s)""",
             [reversal.pk, f"billing.run:{run.pk}", TransactionKind.BILLING, run.community_id],
         )
-    bill_pks = list(lines.values_list("bill_id", flat=True).distinct())
+    bill_pks = list(lines.order_by().values_list("bill_id", flat=True).distinct())
     lines.update(is_void=True)
     with connection.cursor() as cursor:
         cursor.execute(
