@@ -30,19 +30,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.billing.domain.bills import bill_refresh_state
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
+from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.queries import open_lines
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import (
@@ -61,7 +60,6 @@ from wuye.payments.enums import (
 from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.lock_objects import household_lock, open_lines_lock
 from wuye.payments.models import (
-    Allocation,
     OrderLine,
     PaymentAttempt,
     PaymentOrder,
@@ -244,22 +242,7 @@ def payment_apply(
         actor=actor,
         key_seen="raise",  # the attempt's lock makes a second posting impossible; the key is the DB's proof
     )
-    for line, share in plan:
-        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") + share)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                community_id=community_id,
-                transaction=record,
-                line=line,
-                household_id=household.pk,
-                amount_fen=share,
-            )
-            for line, share in plan
-        ]
-    )
-    for bill_pk in sorted({line.bill_id for line, _share in plan}):
-        bill_refresh_state(bill=Bill(pk=bill_pk))  # it locks and reads the bill itself
+    allocations_write(record=record, household=household, plan=plan)
     PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
     # The receipt comes last: its number locks the community's counter until commit, so the lock is
     # held for the few statements after it only (every payment of the community queues on it).

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.billing.domain.bills import bill_refresh_state
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions
 from wuye.core.money import fen_to_yuan
@@ -22,11 +21,12 @@ from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import Posting
+from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod, ReceiptKind
 from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.lock_objects import household_lock, open_lines_lock
-from wuye.payments.models import Allocation, Receipt
+from wuye.payments.models import Receipt
 
 register_actions(
     {
@@ -170,22 +170,7 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
         reference=f"households.household:{household.pk}",
         actor=actor,
     )
-    for line, amount in plan:
-        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") + amount)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                community_id=household.community_id,
-                transaction=record,
-                line=line,
-                household_id=household.pk,
-                amount_fen=amount,
-            )
-            for line, amount in plan
-        ]
-    )
-    for bill in Bill.objects.filter(pk__in={line.bill_id for line, _amount in plan}).order_by("pk"):
-        bill_refresh_state(bill=bill)
+    allocations_write(record=record, household=household, plan=plan)
     log_action(
         "payments.prepayment.applied",
         actor=actor,

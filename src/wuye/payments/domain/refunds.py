@@ -18,19 +18,19 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from wuye.billing.domain.bills import bill_refresh_state
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions
 from wuye.core.money import fen_to_yuan
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.channels import ChannelError, RefundResult, adapter_for
+from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.payments import PaymentError, _attempt_lock
 from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
 from wuye.payments.enums import (
@@ -201,22 +201,7 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
         key=f"refund:{locked.out_refund_no}",
         actor=actor,
     )
-    for line, share in plan:
-        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") - share)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(
-                community_id=locked.community_id,
-                transaction=record,
-                line=line,
-                household_id=household.pk,
-                amount_fen=-share,
-            )
-            for line, share in plan
-        ]
-    )
-    for bill in Bill.objects.filter(pk__in={line.bill_id for line, _share in plan}).order_by("pk"):
-        bill_refresh_state(bill=bill)
+    allocations_write(record=record, household=household, plan=[(line, -share) for line, share in plan])
     locked.transaction = record
     locked.from_prepayment_fen, locked.from_lines_fen = from_prepayment, from_lines
     locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
