@@ -8,11 +8,13 @@ an embedded CJK font it comes out as empty boxes). ReportLab reads TrueType outl
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -47,6 +49,18 @@ CURRENCY_IN_WORDS = "人民币"
 
 class ReceiptFontError(RuntimeError):
     """No TrueType CJK font is installed; the message names the Debian package to install."""
+
+
+def pdf_response(make: Callable[[], bytes], *, filename: str) -> HttpResponse:
+    """A PDF shown in the browser (its print button prints it); 503 with the reason when no CJK font
+    is installed to draw it."""
+    try:
+        content = make()
+    except ReceiptFontError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 @cache

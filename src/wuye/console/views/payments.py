@@ -6,7 +6,7 @@ from __future__ import annotations
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,7 +30,7 @@ from wuye.payments.interfaces.forms import (
     new_counter_key,
 )
 from wuye.payments.models import ChannelAccount, ChannelEvent, PaymentAttempt, PaymentSettings, Refund
-from wuye.payments.pdf import ReceiptFontError
+from wuye.payments.pdf import pdf_response
 
 TAKE = Permission.PAYMENTS_TAKE
 REFUND = Permission.PAYMENTS_REFUND
@@ -223,13 +223,9 @@ def pay_poster(request):
     """The community's A4 poster with the QR code of its self-service pay page (扫码缴费), to print."""
     from wuye.portal.domain.poster import poster_pdf
 
-    try:
-        content = poster_pdf(request.community)
-    except ReceiptFontError as error:
-        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="pay-poster-{request.community.pk}.pdf"'
-    return response
+    return pdf_response(
+        lambda: poster_pdf(request.community), filename=f"pay-poster-{request.community.pk}.pdf"
+    )
 
 
 @staff_view(VIEW)

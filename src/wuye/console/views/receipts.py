@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from wuye.payments.domain.queries import (
 from wuye.payments.domain.receipts import receipt_verify_url
 from wuye.payments.interfaces.forms import PrepaymentForm, new_form_key
 from wuye.payments.models import Receipt
-from wuye.payments.pdf import ReceiptFontError, receipt_pdf
+from wuye.payments.pdf import pdf_response, receipt_pdf
 
 TAKE = Permission.PAYMENTS_TAKE
 VIEW = Permission.BILLING_VIEW
@@ -130,10 +129,4 @@ def receipt_detail(request, receipt_pk: int):
 def receipt_download(request, receipt_pk: int):
     """The receipt as a PDF, shown in the browser (its print button prints it)."""
     receipt = _receipt(request, receipt_pk)
-    try:
-        content = receipt_pdf(receipt)
-    except ReceiptFontError as error:
-        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.display_number}.pdf"'
-    return response
+    return pdf_response(lambda: receipt_pdf(receipt), filename=f"receipt-{receipt.display_number}.pdf")

@@ -18,7 +18,7 @@ import datetime
 import time
 
 import segno
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.queries import receipt_by_token
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
 from wuye.payments.models import PaymentAttempt
-from wuye.payments.pdf import ReceiptFontError, receipt_pdf
+from wuye.payments.pdf import pdf_response, receipt_pdf
 from wuye.portal.auth import owner_required
 from wuye.portal.domain.pay import PayError, TooManyTriesError, household_identify, pay_start
 from wuye.portal.domain.queries import (
@@ -286,10 +286,4 @@ def pay_receipt_pdf(request, token: str):
     receipt = receipt_by_token(token=token)
     if receipt is None:
         raise Http404
-    try:
-        content = receipt_pdf(receipt)
-    except ReceiptFontError as error:
-        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.display_number}.pdf"'
-    return response
+    return pdf_response(lambda: receipt_pdf(receipt), filename=f"receipt-{receipt.display_number}.pdf")
