@@ -15,6 +15,7 @@ late meter reading) notifies the households it added lines to, with the bill's n
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain.arrears import bills_with_totals
@@ -27,7 +28,7 @@ from wuye.core.money import fen_to_yuan
 from wuye.ledger.enums import TransactionKind
 from wuye.ledger.models import LedgerTransaction
 from wuye.notifications.domain.outbox import notify
-from wuye.notifications.domain.queries import bound_people
+from wuye.notifications.domain.queries import bound_households, bound_people
 
 BILL_ISSUED = "billing.bill.issued"  # registered with its templates in wuye.notifications.domain.events
 NOTIFIED = "billing.run.owners_notified"
@@ -49,8 +50,8 @@ def run_owners_notify(*, run_pk: int) -> int:
     """Tell the owners of the households a run billed about their bill. Returns households notified.
 
     Steps: lock the run (two jobs of one run queue here); stop unless it is issued and not notified
-    yet; find the households that got lines from this run (its ledger transactions); read their bill
-    of the month with its totals and the people bound to them, 2,000 households at a time; queue one
+    yet; read the households someone is bound to, 2,000 at a time, with their bill of the month that
+    got lines from this run (its ledger transactions), its totals and the bound people; queue one
     message per household (``notify``, with the household's total and amount due); write the audit
     mark with the counts. Nothing is sent for a void run or a household nobody is bound to.
     """
@@ -62,21 +63,25 @@ def run_owners_notify(*, run_pk: int) -> int:
     transactions = LedgerTransaction.objects.filter(
         community_id=run.community_id, kind=TransactionKind.BILLING, reference=f"billing.run:{run.pk}"
     ).values("pk")
-    billed = BillLine.objects.filter(transaction__in=transactions, is_void=False).values("household_id")
-    month_bills = Bill.objects.filter(
-        community_id=run.community_id, period=run.period, household_id__in=billed
-    ).exclude(state=BillState.VOID)
+    month_bills = (
+        Bill.objects.filter(community_id=run.community_id, period=run.period)
+        .exclude(state=BillState.VOID)
+        .filter(
+            Exists(BillLine.objects.filter(bill=OuterRef("pk"), transaction__in=transactions, is_void=False))
+        )
+    )
     households = messages = 0
     after = 0
-    while True:  # in batches by household (keyset): memory stays flat however large the run
+    while True:  # in batches of bound households (keyset): memory stays flat however large the run
+        batch = bound_households(community_id=run.community_id, after=after, limit=BATCH)
+        if not batch:
+            break
+        after = batch[-1]
         bills = list(
             bills_with_totals(
-                month_bills.filter(household_id__gt=after).select_related("household")
-            ).order_by("household_id")[:BATCH]
+                month_bills.filter(household_id__in=batch).select_related("household")
+            ).order_by("household_id")
         )
-        if not bills:
-            break
-        after = bills[-1].household_id
         people = bound_people(household_ids=[bill.household_id for bill in bills])
         for bill in bills:
             recipients = people.get(bill.household_id)

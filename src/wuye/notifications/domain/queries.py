@@ -52,6 +52,25 @@ def preferences_of(*, person) -> dict[tuple[str, str], bool]:
     }
 
 
+def _active_bindings():
+    # notifications sits below owners: its bindings are read through the app registry, not imported.
+    return apps.get_model("owners", "HouseholdBinding").objects.filter(
+        account__is_active=True, person__isnull=False
+    )
+
+
+def bound_households(*, community_id: int, after: int = 0, limit: int) -> list[int]:
+    """The next ``limit`` households of the community (pk above ``after``, ascending) that someone is
+    bound to: the only ones a household's news can reach. Read by keyset, through the binding table."""
+    return list(
+        _active_bindings()
+        .filter(household__community_id=community_id, household_id__gt=after)
+        .order_by("household_id")
+        .values_list("household_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
 def bound_people(*, household_ids) -> dict[int, list]:
     """{household pk: [Person]} of the people bound to each household through an active owner account.
 
@@ -62,10 +81,9 @@ def bound_people(*, household_ids) -> dict[int, list]:
     found: dict[int, list] = {}
     if not wanted:
         return found
-    # notifications sits below owners: its bindings are read through the app registry, not imported.
     bindings = (
-        apps.get_model("owners", "HouseholdBinding")
-        .objects.filter(household_id__in=wanted, account__is_active=True, person__isnull=False)
+        _active_bindings()
+        .filter(household_id__in=wanted)
         .select_related("person")
         .order_by("household_id", "person_id", "pk")
     )
