@@ -156,3 +156,32 @@ def test_ledger_check_finds_money_in_the_till_that_no_payment_explains(household
         100,
         0,
     )
+
+
+def test_ledger_check_finds_a_line_moved_to_another_households_bill(books):
+    """Bills and lines have no foreign-key triggers (runs write them in bulk): the check is theirs."""
+    other_bill = BillLine.objects.exclude(household=books).get().bill
+    line = BillLine.objects.get(household=books, period=FEB)
+    BillLine.objects.filter(pk=line.pk).update(bill=other_bill)  # bypasses the domain
+
+    output, error = failing_check()
+
+    assert "1 difference(s)" in str(error)
+    assert f"[references] bill line {line.pk}: ledger {line.amount_fen} fen, documents 0 fen" in output
+
+
+def test_ledger_check_finds_a_bill_of_a_household_that_does_not_exist(books):
+    from wuye.billing.models import Bill
+
+    bill = Bill.objects.filter(household=books).order_by("pk").first()
+    missing = books.pk + 1000
+    Bill.objects.filter(pk=bill.pk).update(household_id=missing)  # no trigger stops it: the check does
+
+    differences = [d for d in ledger_check(community=books.community) if d.check == "references"]
+
+    lines = BillLine.objects.filter(bill=bill).order_by("pk")
+    assert [d.subject for d in differences] == [
+        *(f"bill line {line.pk}" for line in lines),
+        f"bill {bill.pk}",
+    ]
+    assert differences[-1].ledger_fen == bill.total_fen

@@ -1,6 +1,6 @@
 """``wuye ledger check``: the ledger against the documents it backs, community by community.
 
-Six checks, each a couple of aggregate queries (no loop over households):
+Seven checks, each a couple of aggregate queries (no loop over households):
 
 1. balanced      every ledger transaction sums to zero;
 2. receivable    per household, the receivable balance equals Σ outstanding of its non-void lines
@@ -14,7 +14,11 @@ Six checks, each a couple of aggregate queries (no loop over households):
 6. payments      per money account (cash, card/transfer clearing, each channel's clearing), the
                  ledger equals Σ applied payments − Σ refunds paid out through it (prepayments
                  received at the counter count too), and refunds payable equal Σ approved refunds
-                 not yet settled.
+                 not yet settled;
+7. references    every bill line belongs to an existing bill of the same household and community,
+                 and names an existing room, fee item of the community and ledger transaction; every
+                 bill names an existing household of the community (billing runs write bills and
+                 lines in bulk without foreign-key triggers; this is their check).
 
 Sign convention as in the ledger: debit > 0, credit < 0; a balance of a liability is its negation.
 """
@@ -24,10 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
-from wuye.billing.models import BillLine, FeeItem
+from wuye.billing.models import Bill, BillLine, FeeItem
 from wuye.core.models import Community
+from wuye.estate.models import Room
 from wuye.households.models import Household
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import LedgerTransaction, Posting
@@ -37,7 +42,8 @@ from wuye.payments.models import Allocation, PaymentAttempt, Receipt, Refund
 # Transactions that settle bill lines: each must be fully explained by its allocations.
 SETTLING_KINDS = (TransactionKind.PREPAYMENT_USE, TransactionKind.PAYMENT, TransactionKind.REFUND)
 
-CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income", "payments")
+CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income", "payments", "references")
+REFERENCES_LISTED = 20  # broken references listed per kind (the first by pk)
 
 
 @dataclass(frozen=True)
@@ -188,4 +194,33 @@ def ledger_check(*, community: Community) -> list[Difference]:
     documents[Account.REFUNDS] = -(in_flight["total"] or 0)
     in_ledger.setdefault(Account.REFUNDS, 0)
     differences += _compare("payments", in_ledger, documents, lambda account: f"account {account}")
+    differences += _references(community)
     return differences
+
+
+def _references(community: Community) -> list[Difference]:
+    """7. Lines and bills whose references do not hold (the first few of each, by pk)."""
+    c = community.pk
+    own_bill = Bill.objects.filter(
+        pk=OuterRef("bill_id"), household_id=OuterRef("household_id"), community_id=c
+    )
+    broken_lines = (
+        BillLine.objects.filter(community=community)
+        .exclude(
+            Exists(own_bill)
+            & Exists(Room.objects.filter(pk=OuterRef("room_id"), community_id=c))
+            & Exists(FeeItem.objects.filter(pk=OuterRef("fee_item_id"), community_id=c))
+            & Exists(LedgerTransaction.objects.filter(pk=OuterRef("transaction_id"), community_id=c))
+        )
+        .order_by("pk")
+        .values_list("pk", "amount_fen")[:REFERENCES_LISTED]
+    )
+    broken_bills = (
+        Bill.objects.filter(community=community)
+        .exclude(Exists(Household.objects.filter(pk=OuterRef("household_id"), community_id=c)))
+        .order_by("pk")
+        .values_list("pk", "total_fen")[:REFERENCES_LISTED]
+    )
+    return [Difference("references", f"bill line {pk}", amount, 0) for pk, amount in broken_lines] + [
+        Difference("references", f"bill {pk}", total, 0) for pk, total in broken_bills
+    ]
