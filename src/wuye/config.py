@@ -62,11 +62,25 @@ TABLE: tuple[Setting, ...] = (
     Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
     Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest household document accepted"),
     Setting("WUYE_TIME_ZONE", str, "Asia/Shanghai", "time zone for dates shown and billing periods"),
-    Setting("WUYE_PUBLIC_URL", str, "http://127.0.0.1:8000", "the site's public address, printed in receipt QR codes"),
     Setting(
-        "WUYE_PAYSIM_URL", str, "http://127.0.0.1:8001", "where the demo's payment simulator (wuye paysim) listens"
+        "WUYE_PUBLIC_URL",
+        str,
+        "http://127.0.0.1:8000",
+        "the site's public address, printed in receipt QR codes",
+    ),
+    Setting(
+        "WUYE_PAYSIM_URL",
+        str,
+        "http://127.0.0.1:8001",
+        "where the demo's payment simulator (wuye paysim) listens",
     ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
+    Setting(
+        "WUYE_RUN_WORKERS",
+        int,
+        2,
+        "PostgreSQL: database connections a billing run issues its chunks through at once",
+    ),
 )
 
 

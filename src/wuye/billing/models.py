@@ -257,9 +257,16 @@ class BillingRun(models.Model):
 class Bill(models.Model):
     """One household's bill for one month; its lines hold the money."""
 
-    # community and run are copies the run writes with the bill (no foreign-key trigger, see BillLine).
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="bills")
+    # A run inserts a bill per household: like BillLine, no foreign-key triggers (each would lock the
+    # household's row), references taken from rows that exist in the statement that inserts the bill,
+    # checked by `wuye ledger check` ("references"). The community is led by the (community, state,
+    # due_on) index, so it has none of its own.
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="bills", db_constraint=False
+    )
     period = models.DateField(_("month"))
     run = models.ForeignKey(
         BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bills", db_constraint=False
@@ -293,7 +300,7 @@ class BillLine(models.Model):
     # every reference is taken, in the same statement that inserts the line, from rows that exist
     # (the bill, the fee item, the ledger transaction of the run, the room's household link), and
     # neither side is ever deleted (the ORM protects them; the ledger refuses deletes).
-    # `wuye ledger check` verifies the references. Indexes: the one-line-per-room-item-month index,
+    # `wuye ledger check` verifies the references ("references"). Indexes: the one-line-per-room-item-month index,
     # (household, is_void), bill and transaction.
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
