@@ -103,7 +103,7 @@ def _arrears_tag_refresh_on_commit(community_id: int) -> None:
     arrears_tag_refresh_on_commit(community_id=community_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # callers write lines in their transaction: no savepoint of its own
 def bill_refresh_state(*, bill: Bill) -> str:
     """Recompute a bill's state from its (non-void) lines; the one place a bill's state is set.
 

@@ -90,7 +90,6 @@ def tag_for_rule(*, community: Community, rule: TagRule) -> Tag:
     return tag
 
 
-@transaction.atomic
 def tags_refresh(
     *,
     community: Community,
@@ -103,9 +102,24 @@ def tags_refresh(
     With ``household_ids``, only those households are looked at (a payment refreshes its household's
     欠费 tag without reading the whole community). ``removal_only``: the caller's change can only take
     households out of the rule (a payment out of arrears), so households not carrying the tag are
-    skipped without evaluating the rule."""
+    skipped without evaluating the rule; when none carries it (most payments), that one read is all,
+    without a transaction."""
+    keys = keys or list(RULES)
+    if removal_only and household_ids is not None:
+        carrying = HouseholdTag.objects.filter(
+            tag__community=community, tag__rule__in=keys, household_id__in=household_ids
+        )
+        if not carrying.exists():
+            return dict.fromkeys(keys, (0, 0))
+    with transaction.atomic():
+        return _rules_apply(
+            community=community, keys=keys, household_ids=household_ids, removal_only=removal_only
+        )
+
+
+def _rules_apply(*, community, keys, household_ids, removal_only) -> dict[str, tuple[int, int]]:
     result = {}
-    for key in keys or list(RULES):
+    for key in keys:
         rule = RULES[key]
         if removal_only and household_ids is not None:
             carriers = HouseholdTag.objects.filter(

@@ -27,13 +27,13 @@ def receipt_notify_on_commit(*, receipt: Receipt) -> None:
     transaction.on_commit(lambda: enqueue(JOB, receipt_pk=receipt_pk))
 
 
-@transaction.atomic
 def receipt_notify(*, receipt_pk: int) -> int:
     """Tell the people bound to the receipt's household what was received. Returns messages queued.
 
     Steps: read the receipt (gone or unknown: nothing); find the people bound to its household
-    through an active owner account; queue one ``payments.receipt.issued`` message for them with the
-    amount, the receipt number, its kind and method (shown in each recipient's language).
+    through an active owner account (nobody, as for most households: done, in these two reads and
+    no transaction); queue one ``payments.receipt.issued`` message for them with the amount, the
+    receipt number, its kind and method (shown in each recipient's language).
     """
     receipt = Receipt.objects.filter(pk=receipt_pk).select_related("community", "household").first()
     if receipt is None:
@@ -41,16 +41,17 @@ def receipt_notify(*, receipt_pk: int) -> int:
     people = bound_people(household_ids=[receipt.household_id]).get(receipt.household_id, [])
     if not people:
         return 0
-    messages = notify(
-        community=receipt.community,
-        event=RECEIPT_ISSUED,
-        people=people,
-        context={
-            "household": receipt.household.name,
-            "receipt_number": receipt.display_number,
-            "amount_yuan": fen_to_yuan(receipt.amount_fen),
-            "kind": receipt.kind,
-            "method": receipt.method,
-        },
-    )
+    with transaction.atomic():  # the messages of all recipients, or none
+        messages = notify(
+            community=receipt.community,
+            event=RECEIPT_ISSUED,
+            people=people,
+            context={
+                "household": receipt.household.name,
+                "receipt_number": receipt.display_number,
+                "amount_yuan": fen_to_yuan(receipt.amount_fen),
+                "kind": receipt.kind,
+                "method": receipt.method,
+            },
+        )
     return len(messages)
