@@ -29,7 +29,7 @@ def test_cashier_records_a_prepayment_and_the_owner_verifies_it(page, browser, l
     page.click("nav.sidebar a[href='/console/counter/']")
     page.fill("#c-q", "13600002222")
     page.press("#c-q", "Enter")
-    page.click("#counter-households a[href$=\"/prepayment/\"]")
+    page.click('#counter-households a[href$="/prepayment/"]')
     assert "268.50" in page.locator("#open-bills").inner_text()
     page.fill("#id_amount", "1000")
     page.check("input[name=method][value=card]")

@@ -59,6 +59,7 @@ def test_postgres_refuses_an_unbalanced_transaction_at_commit(community):
         pytest.skip(
             "the deferred balance trigger exists on PostgreSQL only; SQLite relies on transaction_post"
         )
+
     def unbalanced():
         with transaction.atomic():
             record = LedgerTransaction.objects.create(community=community, kind="payment")
