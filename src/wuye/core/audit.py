@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from wuye.core import sql
 from wuye.core.models import AuditLog
 
 _ACTION_LABELS: dict[str, Any] = {}
@@ -70,7 +71,7 @@ def log_action(
 ) -> AuditLog:
     if community_id is None and obj is not None:
         community_id = getattr(obj, "community_id", None)
-    return AuditLog.objects.create(
+    entry = AuditLog(
         community_id=community_id,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -83,6 +84,8 @@ def log_action(
             for key, value in (changes or {}).items()
         },
     )
+    sql.insert([entry])  # every payment logs twice: one plain INSERT (wuye.core.sql)
+    return entry
 
 
 def log_bulk(entries: list[AuditLog]) -> None:

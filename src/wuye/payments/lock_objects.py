@@ -9,43 +9,58 @@ transactions never wait for each other in a circle.
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Subquery
-
 from wuye.billing.models import BillLine
+from wuye.core import sql
 from wuye.households.models import Household
 from wuye.payments.models import ReceiptCounter
 
+# Plain SQL (wuye.core.sql): these locks are taken by every payment.
+_HOUSEHOLD = f"SELECT {sql.columns(Household)} FROM households_household WHERE id = %s"
+_OPEN_LINES = (
+    f"SELECT {sql.columns(BillLine, 'l')}, b.period{{asked}} FROM billing_billline l"
+    " JOIN billing_bill b ON b.id = l.bill_id{join}"
+    " WHERE l.household_id = %s AND NOT l.is_void"
+    " AND l.amount_fen + l.adjusted_fen - l.waived_fen - l.paid_fen > 0 ORDER BY l.id"
+)
+_COUNTER = (
+    f"SELECT {sql.columns(ReceiptCounter)} FROM payments_receiptcounter WHERE community_id = %s"
+    " ORDER BY id LIMIT 1"
+)
 
-def household_lock(pk: int) -> None:
+
+def household_lock(pk: int) -> Household:
     """Serialises everything that spends a household's prepayment balance: the balance read after
-    this lock cannot be spent by another transaction before this one ends."""
-    Household.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    this lock cannot be spent by another transaction before this one ends. Returns the household."""
+    household = sql.instance(Household, _HOUSEHOLD + sql.for_update(), [pk])
+    if household is None:
+        raise Household.DoesNotExist(pk)
+    return household
 
 
-def open_lines_lock(household_pk: int, *, line_ids=None, asked=None) -> list[BillLine]:
-    """The household's lines that still owe something (of ``line_ids`` only, when given: a list or a
-    subquery), locked in pk order (one order for every writer of lines). Only the lines are locked
-    (``of``), not the bills joined for their month. ``asked``: order lines (a queryset) whose amount
-    for each line comes along as ``line.asked_fen``, in the same query."""
-    lines = (
-        BillLine.objects.select_for_update(of=("self",))
-        .filter(household_id=household_pk, is_void=False)
-        .alias(outstanding=F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen"))
-        .filter(outstanding__gt=0)
-        .select_related("bill")
-        .order_by("pk")
-    )
-    if line_ids is not None:
-        lines = lines.filter(pk__in=line_ids if hasattr(line_ids, "query") else list(line_ids))
-    if asked is not None:
-        lines = lines.annotate(asked_fen=Subquery(asked.filter(line=OuterRef("pk")).values("amount_fen")[:1]))
-    return list(lines)
+def open_lines_lock(household_pk: int, *, order_id: int | None = None) -> list[BillLine]:
+    """The household's lines that still owe something, locked in pk order (one order for every
+    writer of lines), each with its bill's month as ``line.bill_period``. Only the lines are locked,
+    not the bills joined for their month. With ``order_id``: only the order's lines, each with the
+    amount the order asked for it as ``line.asked_fen``."""
+    if order_id is None:
+        query, params = _OPEN_LINES.format(asked="", join=""), [household_pk]
+    else:
+        query = _OPEN_LINES.format(
+            asked=", o.amount_fen", join=" JOIN payments_orderline o ON o.line_id = l.id AND o.order_id = %s"
+        )
+        params = [order_id, household_pk]
+    lines = sql.instances(BillLine, query + sql.for_update(of="l"), params)
+    for line in lines:
+        line.bill_period = line.extra[0]
+        if order_id is not None:
+            line.asked_fen = line.extra[1]
+    return lines
 
 
 def receipt_counter_lock(community_id: int) -> ReceiptCounter:
     """The community's receipt counter, created on first use, locked until the transaction ends: a
     second cashier waits here instead of reading the same number."""
-    counter = ReceiptCounter.objects.select_for_update().filter(community_id=community_id).first()
+    counter = sql.instance(ReceiptCounter, _COUNTER + sql.for_update(), [community_id])
     if counter is None:
         ReceiptCounter.objects.get_or_create(community_id=community_id)
         counter = ReceiptCounter.objects.select_for_update().get(community_id=community_id)

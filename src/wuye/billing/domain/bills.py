@@ -18,17 +18,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from wuye.billing.domain import compute
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine
+from wuye.core import sql
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
 from wuye.core.money import fen_to_yuan
+from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 
@@ -103,6 +105,16 @@ def _arrears_tag_refresh_on_commit(community_id: int) -> None:
     arrears_tag_refresh_on_commit(community_id=community_id)
 
 
+_BILL_LOCK = (
+    f"SELECT {sql.columns(Bill, 'b')}, h.name FROM billing_bill b"
+    " JOIN households_household h ON h.id = b.household_id WHERE b.id = %s"
+)
+_BILL_SUMS = (
+    "SELECT COALESCE(SUM(amount_fen + adjusted_fen - waived_fen - paid_fen), 0), COALESCE(SUM(paid_fen), 0),"
+    " COALESCE(SUM(waived_fen), 0) FROM billing_billline WHERE bill_id = %s AND NOT is_void"
+)
+
+
 @transaction.atomic(savepoint=False)  # callers write lines in their transaction: no savepoint of its own
 def bill_refresh_state(*, bill: Bill) -> str:
     """Recompute a bill's state from its (non-void) lines; the one place a bill's state is set.
@@ -116,16 +128,17 @@ def bill_refresh_state(*, bill: Bill) -> str:
     - partial: something outstanding and something paid;
     - open: otherwise (nothing settled yet, or a bill whose lines come to zero).
     """
-    locked = Bill.objects.select_for_update(of=("self",)).select_related("household").get(pk=bill.pk)
+    # Plain SQL (wuye.core.sql): every payment refreshes its bills.
+    locked = sql.instance(Bill, _BILL_LOCK + sql.for_update(of="b"), [bill.pk])
+    if locked is None:
+        raise Bill.DoesNotExist(bill.pk)
     if locked.state == BillState.VOID:
         bill.state = locked.state
         return locked.state
-    totals = BillLine.objects.filter(bill=locked, is_void=False).aggregate(
-        outstanding=Sum(F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")),
-        paid=Sum("paid_fen"),
-        waived=Sum("waived_fen"),
+    locked.household = Household(
+        pk=locked.household_id, community_id=locked.community_id, name=locked.extra[0]
     )
-    outstanding, paid, waived = (totals[key] or 0 for key in ("outstanding", "paid", "waived"))
+    outstanding, paid, waived = sql.row(_BILL_SUMS, [locked.pk])
     if outstanding == 0 and paid > 0:
         state = BillState.PAID
     elif outstanding == 0 and waived > 0:
@@ -135,7 +148,7 @@ def bill_refresh_state(*, bill: Bill) -> str:
     else:
         state = BillState.OPEN
     if state != locked.state:
-        Bill.objects.filter(pk=locked.pk).update(state=state)
+        sql.execute("UPDATE billing_bill SET state = %s WHERE id = %s", [state, locked.pk])
         log_action(
             "billing.bill.state_changed",
             actor=None,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from wuye.core import sql
 from wuye.ledger.models import LedgerTransaction, Posting
 
 
@@ -49,7 +50,8 @@ def transaction_post(
             return existing
     try:
         with transaction.atomic(savepoint=key is not None and key_seen == "return"):
-            record = LedgerTransaction.objects.create(
+            # Plain INSERTs (wuye.core.sql): every payment and refund posts here.
+            record = LedgerTransaction(
                 community_id=community_id,
                 kind=kind,
                 memo=memo[:200],
@@ -57,7 +59,8 @@ def transaction_post(
                 key=key,
                 actor=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            Posting.objects.bulk_create(
+            sql.insert([record])
+            sql.insert(
                 [
                     Posting(
                         transaction=record,

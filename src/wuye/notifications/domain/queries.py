@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import QuerySet
 
+from wuye.core import sql
 from wuye.core.models import Community
 from wuye.notifications.enums import Channel
 from wuye.notifications.models import Message, NotificationPreference
@@ -56,6 +57,22 @@ def _active_bindings():
     # notifications sits below owners: its bindings are read through the app registry, not imported.
     return apps.get_model("owners", "HouseholdBinding").objects.filter(
         account__is_active=True, person__isnull=False
+    )
+
+
+def anyone_bound(*, household_id: int) -> bool:
+    """Whether someone is bound to the household through an active owner account (``bound_people``
+    would find somebody). Plain SQL (wuye.core.sql): asked after every payment, of households that
+    mostly have nobody bound."""
+    binding = apps.get_model("owners", "HouseholdBinding")._meta.db_table
+    account = apps.get_model("owners", "OwnerAccount")._meta.db_table
+    return (
+        sql.row(
+            f"SELECT 1 FROM {binding} b JOIN {account} a ON a.id = b.account_id"  # noqa: S608 (model tables)
+            " WHERE b.household_id = %s AND a.is_active AND b.person_id IS NOT NULL LIMIT 1",
+            [household_id],
+        )
+        is not None
     )
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F
-
 from wuye.billing.domain.bills import bill_refresh_state
 from wuye.billing.models import Bill, BillLine
+from wuye.core import sql
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.models import Allocation
@@ -18,14 +17,14 @@ def allocations_write(
     back and the line opens again), record the allocation of ``record``, then refresh the bills' states.
 
     The caller holds the lines' locks and posts ``record``, whose credit to receivable equals Σ fen."""
-    for line, amount in plan:
-        BillLine.objects.filter(pk=line.pk).update(paid_fen=F("paid_fen") + amount)
-    Allocation.objects.bulk_create(
+    for line, amount in plan:  # plain SQL (wuye.core.sql): every payment writes here
+        sql.execute("UPDATE billing_billline SET paid_fen = paid_fen + %s WHERE id = %s", [amount, line.pk])
+    sql.insert(
         [
             Allocation(
                 community_id=household.community_id,
                 transaction=record,
-                line=line,
+                line_id=line.pk,
                 household_id=household.pk,
                 amount_fen=amount,
             )

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wuye.core import sql
 from wuye.payments.channels import (
     ChannelError,
     ChannelRefused,
@@ -188,21 +189,34 @@ class Answer:
 def _inbox_store(*, community_id: int | None, method: str, headers, body: bytes) -> ChannelEvent:
     kept = {key.lower(): value for key, value in headers.items() if key.lower() in KEPT_HEADERS}
     # One INSERT: outside a transaction it commits by itself (no BEGIN and COMMIT round trips).
-    return ChannelEvent.objects.create(
+    event = ChannelEvent(
         community_id=community_id, method=method, headers=kept, body=body.decode("utf-8", "replace")
     )
+    sql.insert([event])
+    return event
 
 
 def _close_event(event: ChannelEvent, outcome: str, reason: str = "", **fields) -> None:
     event.outcome, event.reason = outcome, reason[:200]
     for name, value in fields.items():
         setattr(event, name, value)
-    event.save(update_fields=["outcome", "reason", *fields])
+    sql.update(event, ["outcome", "reason", *fields])
+
+
+# The notification path's reads, in plain SQL (see wuye.core.sql): it runs hundreds of times a second.
+_ACCOUNT_SQL = (
+    f"SELECT {sql.columns(ChannelAccount)} FROM payments_channelaccount"
+    " WHERE community_id = %s AND method = %s ORDER BY id LIMIT 1"
+)
+_ATTEMPT_SQL = (
+    f"SELECT {sql.columns(PaymentAttempt)} FROM payments_paymentattempt"
+    " WHERE out_trade_no = %s AND community_id = %s"
+)
 
 
 def notification_receive(*, method: str, community_id: int, headers, body: bytes) -> Answer:
     """Handle one request to our notify address. See the module's docstring."""
-    account = ChannelAccount.objects.filter(community_id=community_id, method=method).first()
+    account = sql.instance(ChannelAccount, _ACCOUNT_SQL, [community_id, method])
     event = _inbox_store(
         community_id=community_id if account is not None else None, method=method, headers=headers, body=body
     )
@@ -226,9 +240,7 @@ def notification_receive(*, method: str, community_id: int, headers, body: bytes
         from wuye.payments.domain.refunds import refund_notification_apply
 
         return refund_notification_apply(event=event, notice=notice, answer=answer, claimed=claimed)
-    attempt = PaymentAttempt.objects.filter(
-        out_trade_no=result.out_trade_no, community_id=community_id
-    ).first()
+    attempt = sql.instance(PaymentAttempt, _ATTEMPT_SQL, [result.out_trade_no, community_id])
     if attempt is None or attempt.method != method:
         _close_event(
             event, EventOutcome.REJECTED, "unknown order", out_trade_no=result.out_trade_no[:64], **claimed

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
+from wuye.core import sql
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
@@ -172,20 +173,24 @@ def attempt_transition(
     return True
 
 
+_ATTEMPT = f"SELECT {sql.columns(PaymentAttempt)} FROM payments_paymentattempt WHERE id = %s"
+
+
 def _attempt_lock(pk: int) -> PaymentAttempt:
-    queryset = PaymentAttempt.objects.select_related("order", "household")
-    if EXACTLY_ONCE_GUARDS:
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset.get(pk=pk)
+    """The attempt, locked until the transaction ends (plain SQL, wuye.core.sql: every payment and
+    every notification of a payment not yet applied takes it)."""
+    attempt = sql.instance(PaymentAttempt, _ATTEMPT + (sql.for_update() if EXACTLY_ONCE_GUARDS else ""), [pk])
+    if attempt is None:
+        raise PaymentAttempt.DoesNotExist(pk)
+    return attempt
 
 
-def _allocate(order: PaymentOrder, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
+def _allocate(order_id: int, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
     """Split ``amount`` over the order's lines oldest first, each up to min(what the order asked for
-    it, what it owes now). Lines are locked (all of the household's open lines, in pk order)."""
-    ordered = OrderLine.objects.filter(order=order)
-    locked = open_lines_lock(household_pk, line_ids=ordered.values("line_id"), asked=ordered)
+    it, what it owes now). The order's open lines are locked, in pk order."""
+    locked = open_lines_lock(household_pk, order_id=order_id)
     plan: list[tuple[BillLine, int]] = []
-    for line in sorted(locked, key=lambda line: (line.bill.period, line.pk)):
+    for line in sorted(locked, key=lambda line: (line.bill_period, line.pk)):
         if amount <= 0:
             break
         share = min(amount, line.asked_fen, line.outstanding_fen)
@@ -222,9 +227,8 @@ def payment_apply(
         attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor, save=False
     ):
         raise PaymentError(_("This attempt failed finally and cannot be paid."))
-    household = locked.household
-    household_lock(household.pk)
-    plan = _allocate(locked.order, amount_fen, household.pk)
+    household = household_lock(locked.household_id)
+    plan = _allocate(locked.order_id, amount_fen, household.pk)
     allocated = sum(share for _line, share in plan)
     excess = amount_fen - allocated
     community_id = locked.community_id
@@ -243,7 +247,9 @@ def payment_apply(
         key_seen="raise",  # the attempt's lock makes a second posting impossible; the key is the DB's proof
     )
     allocations_write(record=record, household=household, plan=plan)
-    PaymentOrder.objects.filter(pk=locked.order_id).update(state=OrderState.PAID)
+    sql.execute(
+        "UPDATE payments_paymentorder SET state = %s WHERE id = %s", [OrderState.PAID, locked.order_id]
+    )
     # The receipt comes last: its number locks the community's counter until commit, so the lock is
     # held for the few statements after it only (every payment of the community queues on it).
     receipt = receipt_issue(
@@ -260,16 +266,8 @@ def payment_apply(
     locked.excess_fen = excess
     locked.channel_trade_no = channel_trade_no[:64] or locked.channel_trade_no
     locked.paid_at = paid_at or timezone.now()
-    locked.save(
-        update_fields=[
-            "state",
-            "transaction",
-            "receipt",
-            "excess_fen",
-            "channel_trade_no",
-            "paid_at",
-            "updated_at",
-        ]
+    sql.update(
+        locked, ["state", "transaction", "receipt", "excess_fen", "channel_trade_no", "paid_at", "updated_at"]
     )
     log_action(
         "payments.payment.received",

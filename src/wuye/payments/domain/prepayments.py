@@ -150,7 +150,7 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
     if available <= 0:
         return 0
     plan: list[tuple[BillLine, int]] = []
-    oldest_first = sorted(open_lines_lock(household.pk), key=lambda line: (line.bill.period, line.pk))
+    oldest_first = sorted(open_lines_lock(household.pk), key=lambda line: (line.bill_period, line.pk))
     for line in oldest_first:
         if available <= 0:
             break

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from wuye.core import sql
 from wuye.core.audit import register_field_labels
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
@@ -38,13 +39,21 @@ def _next_number(community_id: int) -> int:
     """
     counter = receipt_counter_lock(community_id)
     counter.last_number += 1
-    counter.save(update_fields=["last_number"])
+    sql.update(counter, ["last_number"])
     return counter.last_number
 
 
+_ROOMS = (
+    "SELECT b.name, u.name, r.number FROM households_householdroom hr"
+    " JOIN estate_room r ON r.id = hr.room_id JOIN estate_building b ON b.id = r.building_id"
+    " JOIN estate_unit u ON u.id = r.unit_id WHERE hr.household_id = %s ORDER BY r.id"
+)
+
+
 def rooms_label(household: Household) -> str:
-    rooms = household.room_links.select_related("room__building", "room__unit").order_by("room__pk")
-    return "、".join(str(link.room) for link in rooms)[:200]
+    """The household's rooms as printed on its receipts (each as ``str(room)``: building-unit-number)."""
+    rooms = sql.rows(_ROOMS, [household.pk])  # plain SQL (wuye.core.sql): every receipt reads it
+    return "、".join(f"{building}-{unit}-{number}" for building, unit, number in rooms)[:200]
 
 
 def receipt_issue(
@@ -63,7 +72,7 @@ def receipt_issue(
     if amount_fen <= 0:
         raise ReceiptError("a receipt is for a positive amount")
     label = rooms_label(household)  # read before the counter is locked: the lock is held until commit
-    receipt = Receipt.objects.create(
+    receipt = Receipt(
         community_id=household.community_id,
         number=_next_number(household.community_id),
         household=household,
@@ -76,6 +85,7 @@ def receipt_issue(
         note=note[:200],
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    sql.insert([receipt])
     receipt_notify_on_commit(receipt=receipt)  # the owners hear of it once the money is committed
     return receipt
 
