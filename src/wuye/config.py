@@ -81,6 +81,12 @@ TABLE: tuple[Setting, ...] = (
         2,
         "PostgreSQL: database connections a billing run issues its chunks through at once",
     ),
+    Setting(
+        "WUYE_PREPARED_STATEMENTS",
+        _bool,
+        True,
+        "PostgreSQL: prepare the payment path's statements once per connection (0 behind PgBouncer in transaction mode)",
+    ),
 )
 
 

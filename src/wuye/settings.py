@@ -87,6 +87,13 @@ if CONFIG["DATABASE_URL"]:
     DATABASES = {
         "default": dj_database_url.parse(CONFIG["DATABASE_URL"], conn_max_age=600, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements, for the plain-SQL cursors of wuye.core.sql only (the ORM's cursors bind
+        # on the client and never prepare). Django turns them off by default, for poolers such as
+        # PgBouncer in transaction mode: behind one, set WUYE_PREPARED_STATEMENTS=0.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            5 if CONFIG["WUYE_PREPARED_STATEMENTS"] else None
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -9,9 +9,14 @@ transactions never wait for each other in a circle.
 
 from __future__ import annotations
 
+from functools import cache
+
 from wuye.billing.models import BillLine
+from wuye.billing.tagrules import ARREARS_RULE
 from wuye.core import sql
+from wuye.households.domain.tagrules import carries_rule_tag_sql
 from wuye.households.models import Household
+from wuye.notifications.domain.queries import anyone_bound_sql
 from wuye.payments.models import ReceiptCounter
 
 # Plain SQL (wuye.core.sql): these locks are taken by every payment.
@@ -28,12 +33,32 @@ _COUNTER = (
 )
 
 
-def household_lock(pk: int) -> Household:
+@cache
+def _household_with_news() -> str:
+    return (
+        f"SELECT {sql.columns(Household, 'h')}, {anyone_bound_sql('h.id')}, {carries_rule_tag_sql('h.id')}"
+        " FROM households_household h WHERE h.id = %s"
+    )
+
+
+def household_lock(pk: int, *, news: bool = False) -> Household:
     """Serialises everything that spends a household's prepayment balance: the balance read after
-    this lock cannot be spent by another transaction before this one ends. Returns the household."""
-    household = sql.instance(Household, _HOUSEHOLD + sql.for_update(), [pk])
+    this lock cannot be spent by another transaction before this one ends. Returns the household.
+
+    ``news``: the same statement also tells whether anyone is bound to the household
+    (``household.anyone_bound``) and whether it carries the 欠费 tag (``household.arrears_tagged``),
+    so that a payment queues no receipt notice and refreshes no tag, without a query of its own,
+    when neither can change anything (as for most households)."""
+    if news:
+        household = sql.instance(
+            Household, _household_with_news() + sql.for_update(of="h"), [ARREARS_RULE, pk]
+        )
+    else:
+        household = sql.instance(Household, _HOUSEHOLD + sql.for_update(), [pk])
     if household is None:
         raise Household.DoesNotExist(pk)
+    if news:
+        household.anyone_bound, household.arrears_tagged = (bool(flag) for flag in household.extra)
     return household
 
 

@@ -17,7 +17,6 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from wuye.core import sql
 from wuye.core.audit import log_bulk, register_actions
 from wuye.core.models import AuditLog, Community
 from wuye.estate.enums import RoomState
@@ -106,28 +105,25 @@ def tags_refresh(
     skipped without evaluating the rule; when none carries it (most payments), that one read is all,
     without a transaction."""
     keys = keys or list(RULES)
-    if (
-        removal_only
-        and household_ids is not None
-        and (not household_ids or not _carrying_any(community.pk, keys, household_ids))
-    ):
-        return dict.fromkeys(keys, (0, 0))
+    if removal_only and household_ids is not None:
+        carrying = HouseholdTag.objects.filter(
+            tag__community=community, tag__rule__in=keys, household_id__in=household_ids
+        )
+        if not carrying.exists():
+            return dict.fromkeys(keys, (0, 0))
     with transaction.atomic():
         return _rules_apply(
             community=community, keys=keys, household_ids=household_ids, removal_only=removal_only
         )
 
 
-def _carrying_any(community_id: int, keys: list[str], household_ids: list[int]) -> bool:
-    # Plain SQL (wuye.core.sql): every payment asks this after commit.
+def carries_rule_tag_sql(household_column: str) -> str:
+    """SQL that is true when the household whose id is in ``household_column`` carries the system tag
+    of the rule passed as the statement's next parameter: for a statement that reads the household
+    anyway (a payment's household lock), so that a payment of an untagged household asks nothing more."""
     return (
-        sql.row(
-            "SELECT 1 FROM households_householdtag ht JOIN households_tag t ON t.id = ht.tag_id"
-            f" WHERE t.community_id = %s AND t.rule IN ({', '.join(['%s'] * len(keys))})"
-            f" AND ht.household_id IN ({', '.join(['%s'] * len(household_ids))}) LIMIT 1",
-            [community_id, *keys, *household_ids],
-        )
-        is not None
+        "EXISTS (SELECT 1 FROM households_householdtag ht JOIN households_tag t ON t.id = ht.tag_id"
+        f" WHERE ht.household_id = {household_column} AND t.rule = %s)"
     )
 
 

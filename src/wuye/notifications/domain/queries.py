@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import QuerySet
 
-from wuye.core import sql
 from wuye.core.models import Community
 from wuye.notifications.enums import Channel
 from wuye.notifications.models import Message, NotificationPreference
@@ -60,19 +59,15 @@ def _active_bindings():
     )
 
 
-def anyone_bound(*, household_id: int) -> bool:
-    """Whether someone is bound to the household through an active owner account (``bound_people``
-    would find somebody). Plain SQL (wuye.core.sql): asked after every payment, of households that
-    mostly have nobody bound."""
+def anyone_bound_sql(household_column: str) -> str:
+    """SQL that is true when someone is bound to the household whose id is in ``household_column``
+    through an active owner account (``bound_people`` would find somebody): for a statement that
+    reads the household anyway (a payment's household lock) instead of a query of its own."""
     binding = apps.get_model("owners", "HouseholdBinding")._meta.db_table
     account = apps.get_model("owners", "OwnerAccount")._meta.db_table
     return (
-        sql.row(
-            f"SELECT 1 FROM {binding} b JOIN {account} a ON a.id = b.account_id"  # noqa: S608 (model tables)
-            " WHERE b.household_id = %s AND a.is_active AND b.person_id IS NOT NULL LIMIT 1",
-            [household_id],
-        )
-        is not None
+        f"EXISTS (SELECT 1 FROM {binding} nb JOIN {account} na ON na.id = nb.account_id"
+        f" WHERE nb.household_id = {household_column} AND na.is_active AND nb.person_id IS NOT NULL)"
     )
 
 

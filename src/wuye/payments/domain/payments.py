@@ -227,7 +227,7 @@ def payment_apply(
         attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor, save=False
     ):
         raise PaymentError(_("This attempt failed finally and cannot be paid."))
-    household = household_lock(locked.household_id)
+    household = household_lock(locked.household_id, news=True)
     plan = _allocate(locked.order_id, amount_fen, household.pk)
     allocated = sum(share for _line, share in plan)
     excess = amount_fen - allocated
@@ -260,6 +260,7 @@ def payment_apply(
         record=record,
         note=locked.out_trade_no,
         actor=actor,
+        notify=household.anyone_bound,
     )
     locked.transaction = record
     locked.receipt = receipt
@@ -282,7 +283,8 @@ def payment_apply(
             "excess_yuan": fen_to_yuan(excess),
         },
     )
-    arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
+    if household.arrears_tagged:  # paying in can only take a household out of 欠费
+        arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
     online = locked.method not in COUNTER_METHODS
     if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
         from wuye.payments.domain.refunds import refund_excess_on_commit

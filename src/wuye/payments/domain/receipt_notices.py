@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from wuye.core import sql
 from wuye.core.jobs import enqueue
 from wuye.core.money import fen_to_yuan
 from wuye.notifications.domain.outbox import notify
-from wuye.notifications.domain.queries import anyone_bound, bound_people
+from wuye.notifications.domain.queries import bound_people
 from wuye.payments.models import Receipt
 
 # Registered with its templates in wuye.notifications.domain.events.
@@ -36,10 +35,9 @@ def receipt_notify(*, receipt_pk: int) -> int:
     no transaction); queue one ``payments.receipt.issued`` message for them with the amount, the
     receipt number, its kind and method (shown in each recipient's language).
     """
-    found = sql.row("SELECT household_id FROM payments_receipt WHERE id = %s", [receipt_pk])
-    if found is None or not anyone_bound(household_id=found[0]):
+    receipt = Receipt.objects.filter(pk=receipt_pk).select_related("community", "household").first()
+    if receipt is None:
         return 0
-    receipt = Receipt.objects.select_related("community", "household").get(pk=receipt_pk)
     people = bound_people(household_ids=[receipt.household_id]).get(receipt.household_id, [])
     if not people:
         return 0

@@ -65,8 +65,10 @@ def receipt_issue(
     record: LedgerTransaction,
     note: str = "",
     actor=None,
+    notify: bool = True,
 ) -> Receipt:
-    """Number and store the receipt of a ledger transaction. Must run inside the transaction that posts it."""
+    """Number and store the receipt of a ledger transaction. Must run inside the transaction that posts it.
+    The household's bound owners are told after commit (``notify=False``: the caller knows nobody is bound)."""
     if not transaction.get_connection().in_atomic_block:
         raise ReceiptError("receipt_issue runs inside the transaction that posts the money")
     if amount_fen <= 0:
@@ -86,7 +88,8 @@ def receipt_issue(
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     sql.insert([receipt])
-    receipt_notify_on_commit(receipt=receipt)  # the owners hear of it once the money is committed
+    if notify:
+        receipt_notify_on_commit(receipt=receipt)  # the owners hear of it once the money is committed
     return receipt
 
 
