@@ -66,16 +66,26 @@ def _meet(parties: int):
     return meet
 
 
-def _slow_counter(monkeypatch, lock, parties=4):
-    """Hold the counter after reading it until every cashier has read it (or a lock made them wait)."""
+def _slow_counter(monkeypatch, take, parties=4):
+    """Replace the counter's raise by ``take(community_id, meet)``, where every cashier meets the others
+    before going on (or a lock made them wait)."""
     meet = _meet(parties)
+    monkeypatch.setattr(receipts, "receipt_counter_next", lambda community_id: take(community_id, meet))
 
-    def slow(community_id):
-        counter = lock(community_id)
-        meet()
-        return counter
 
-    monkeypatch.setattr(receipts, "receipt_counter_lock", slow)
+def _locked_take(community_id, meet):
+    """The one UPDATE, holding the counter's row until every cashier has tried to raise it."""
+    number = lock_objects.receipt_counter_next(community_id)
+    meet()
+    return number
+
+
+def _unlocked_take(community_id, meet):
+    """What the one UPDATE prevents: read the number, and write it back raised after the others read."""
+    number = ReceiptCounter.objects.get(community_id=community_id).last_number + 1
+    meet()
+    ReceiptCounter.objects.filter(community_id=community_id).update(last_number=number)
+    return number
 
 
 def _cashiers(count):
@@ -90,7 +100,7 @@ def _record(household):
 
 def test_concurrent_receipts_get_consecutive_numbers(monkeypatch):
     households = _cashiers(4)
-    _slow_counter(monkeypatch, lock_objects.receipt_counter_lock)
+    _slow_counter(monkeypatch, _locked_take)
 
     outcomes = _all_at_once(_record, households)
 
@@ -100,7 +110,7 @@ def test_concurrent_receipts_get_consecutive_numbers(monkeypatch):
 
 def test_control_without_the_counter_lock_cashiers_read_the_same_number(monkeypatch):
     households = _cashiers(4)
-    _slow_counter(monkeypatch, lambda community_id: ReceiptCounter.objects.get(community_id=community_id))
+    _slow_counter(monkeypatch, _unlocked_take)
 
     outcomes = _all_at_once(_record, households)
 

@@ -98,7 +98,7 @@ def _serve(workers: int, log) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     command = [
         sys.executable, "-m", "gunicorn", "wuye.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30",
         "--log-level", "warning", "--backlog", "2048",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603

@@ -27,9 +27,9 @@ _OPEN_LINES = (
     " WHERE l.household_id = %s AND NOT l.is_void"
     " AND l.amount_fen + l.adjusted_fen - l.waived_fen - l.paid_fen > 0 ORDER BY l.id"
 )
-_COUNTER = (
-    f"SELECT {sql.columns(ReceiptCounter)} FROM payments_receiptcounter WHERE community_id = %s"
-    " ORDER BY id LIMIT 1"
+_COUNTER_NEXT = (
+    "UPDATE payments_receiptcounter SET last_number = last_number + 1 WHERE community_id = %s"
+    " RETURNING last_number"
 )
 
 
@@ -82,11 +82,12 @@ def open_lines_lock(household_pk: int, *, order_id: int | None = None) -> list[B
     return lines
 
 
-def receipt_counter_lock(community_id: int) -> ReceiptCounter:
-    """The community's receipt counter, created on first use, locked until the transaction ends: a
-    second cashier waits here instead of reading the same number."""
-    counter = sql.instance(ReceiptCounter, _COUNTER + sql.for_update(), [community_id])
-    if counter is None:
+def receipt_counter_next(community_id: int) -> int:
+    """Raise the community's receipt counter and return the new number, in one statement (created on
+    first use). The row stays locked until the transaction ends: a second cashier's raise waits here
+    instead of taking the same number, and a rollback returns the number with everything else."""
+    found = sql.row(_COUNTER_NEXT, [community_id])
+    if found is None:
         ReceiptCounter.objects.get_or_create(community_id=community_id)
-        counter = ReceiptCounter.objects.select_for_update().get(community_id=community_id)
-    return counter
+        found = sql.row(_COUNTER_NEXT, [community_id])
+    return found[0]

@@ -44,7 +44,7 @@ def new_token() -> str:
 
 
 class ReceiptCounter(models.Model):
-    """The last receipt number of a community. Locked (select_for_update) by every receipt issue."""
+    """The last receipt number of a community. Raised and locked by every receipt issue (lock_objects)."""
 
     community = models.OneToOneField(Community, on_delete=models.PROTECT, related_name="+")
     last_number = models.PositiveIntegerField(default=0)

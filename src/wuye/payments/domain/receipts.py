@@ -13,7 +13,7 @@ from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import PaymentMethod
-from wuye.payments.lock_objects import receipt_counter_lock
+from wuye.payments.lock_objects import receipt_counter_next
 from wuye.payments.models import Receipt
 
 register_field_labels(
@@ -37,10 +37,7 @@ def _next_number(community_id: int) -> int:
     instead of reading the same number, and a rollback returns the number with everything else, so
     the numbers of a community have no gaps. (SQLite takes its write lock at BEGIN IMMEDIATE.)
     """
-    counter = receipt_counter_lock(community_id)
-    counter.last_number += 1
-    sql.update(counter, ["last_number"])
-    return counter.last_number
+    return receipt_counter_next(community_id)
 
 
 _ROOMS = (
