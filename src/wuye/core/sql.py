@@ -6,7 +6,7 @@ are written here instead: fixed SQL text, values converted by the model's own fi
 JSON, encrypted and date fields read and write exactly as through the ORM), and model instances
 built without a query. Everything else uses the ORM.
 
-Statements go through ``connection.cursor()``, so ``execute_wrapper`` (the crash tests) sees them.
+Statements go through the connection's cursor wrapper, so ``execute_wrapper`` (the crash tests) sees them.
 """
 
 from __future__ import annotations
@@ -15,21 +15,27 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
 
-def _cursor():
-    """A cursor of the default connection. On PostgreSQL its statements are prepared once per
-    connection and then only bound and run (the ORM's cursors send each statement as text, to be
-    parsed and planned every time); it is wrapped like the ORM's (``execute_wrapper``, query log)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+def _db():
+    # The connection wrapper itself, looked up once per statement: ``django.db.connection`` is a proxy
+    # that finds it again (in a context-local store) on every attribute read.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _cursor(db):
+    """A cursor of ``db``. On PostgreSQL its statements are prepared once per connection and then only
+    bound and run (the ORM's cursors send each statement as text, to be parsed and planned every
+    time); it is wrapped like the ORM's (``execute_wrapper``, query log)."""
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return db._prepare_cursor(_prepared_cursor_class()(db.connection))
 
 
 @cache
@@ -44,20 +50,20 @@ def _prepared_cursor_class():
 
 
 def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    with _cursor() as cursor:
+    with _cursor(_db()) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def row(sql: str, params: Sequence[Any] = ()) -> tuple | None:
-    with _cursor() as cursor:
+    with _cursor(_db()) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
     """Run a write; the number of rows it touched."""
-    with _cursor() as cursor:
+    with _cursor(_db()) as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -65,9 +71,10 @@ def execute(sql: str, params: Sequence[Any] = ()) -> int:
 def for_update(of: str = "") -> str:
     """`` FOR UPDATE [OF table]`` where the database locks rows (SQLite locks the whole database at
     BEGIN IMMEDIATE instead)."""
-    if not connection.features.has_select_for_update:
+    features = _db().features
+    if not features.has_select_for_update:
         return ""
-    if of and connection.features.has_select_for_update_of:
+    if of and features.has_select_for_update_of:
         return f" FOR UPDATE OF {of}"
     return " FOR UPDATE"
 
@@ -83,40 +90,40 @@ def columns(model: type[models.Model], alias: str = "") -> str:
     return ", ".join(prefix + field.column for field in _fields(model))
 
 
-def _converters(model: type[models.Model]) -> list[tuple[int, list]]:
-    found = []
+@cache
+def _reading(vendor: str, model: type[models.Model]) -> tuple[list[str], list[tuple[int, Any, list]]]:
+    """The model's attribute names, and per column that needs it the converters the ORM applies."""
+    db = _db()
+    converters = []
     for index, field in enumerate(_fields(model)):
         expression = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        functions = db.ops.get_db_converters(expression) + expression.get_db_converters(db)
         if functions:
-            found.append((index, expression, functions))
-    return found
-
-
-_CONVERTERS: dict[tuple[str, type[models.Model]], list] = {}
+            converters.append((index, expression, functions))
+    return [field.attname for field in _fields(model)], converters
 
 
 def instances(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     """Model instances from ``sql``, whose select list starts with ``columns(model)`` (more columns
     after them come back as the instance's ``extra`` tuple)."""
-    key = (connection.vendor, model)
-    converters = _CONVERTERS.get(key)
-    if converters is None:
-        converters = _CONVERTERS[key] = _converters(model)
-    width = len(_fields(model))
-    names = [field.attname for field in _fields(model)]
-    found = []
-    for values in rows(sql, params):
+    db = _db()
+    names, converters = _reading(db.vendor, model)
+    width = len(names)
+    with _cursor(db) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    made = []
+    for values in found:
         values = list(values)
         for index, expression, functions in converters:
             value = values[index]
             for function in functions:
-                value = function(value, expression, connection)
+                value = function(value, expression, db)
             values[index] = value
-        instance = model.from_db(connection.alias, names, values[:width])
+        instance = model.from_db(db.alias, names, values[:width])
         instance.extra = tuple(values[width:])
-        found.append(instance)
-    return found
+        made.append(instance)
+    return made
 
 
 def instance(model: type[M], sql: str, params: Sequence[Any] = ()) -> M | None:
@@ -124,8 +131,18 @@ def instance(model: type[M], sql: str, params: Sequence[Any] = ()) -> M | None:
     return found[0] if found else None
 
 
-def _prepared(instance: models.Model, fields: Iterable[models.Field], add: bool) -> list[Any]:
-    return [field.get_db_prep_save(field.pre_save(instance, add), connection) for field in fields]
+def _prepared(db, instance: models.Model, fields: Iterable[models.Field], add: bool) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(instance, add), db) for field in fields]
+
+
+@cache
+def _insert_sql(model: type[models.Model], count: int) -> tuple[list[models.Field], str]:
+    fields = [field for field in _fields(model) if not field.primary_key]
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return fields, (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(field.column for field in fields)}) "
+        f"VALUES {', '.join([placeholders] * count)} RETURNING {model._meta.pk.column}"
+    )
 
 
 def insert(objects: Sequence[M]) -> Sequence[M]:
@@ -133,34 +150,36 @@ def insert(objects: Sequence[M]) -> Sequence[M]:
     Defaults and ``auto_now`` fields are filled as ``save()`` fills them; no signals are sent."""
     if not objects:
         return objects
-    model = type(objects[0])
-    fields = [field for field in _fields(model) if not field.primary_key]
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    db = _db()
+    fields, sql = _insert_sql(type(objects[0]), len(objects))
     params: list[Any] = []
     for obj in objects:
-        params.extend(_prepared(obj, fields, add=True))
-    pk = model._meta.pk.column
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(field.column for field in fields)}) "
-        f"VALUES {', '.join([placeholders] * len(objects))} RETURNING {pk}"
-    )
-    with _cursor() as cursor:
+        params.extend(_prepared(db, obj, fields, add=True))
+    with _cursor(db) as cursor:
         cursor.execute(sql, params)
         pks = sorted(found[0] for found in cursor.fetchall())  # RETURNING's order is not promised
     for obj, value in zip(objects, pks, strict=True):
         obj.pk = value
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
     return objects
+
+
+@cache
+def _update_sql(model: type[models.Model], fields: tuple[str, ...]) -> tuple[list[models.Field], str]:
+    meta = model._meta
+    chosen = [meta.get_field(name) for name in fields]
+    return chosen, (
+        f"UPDATE {meta.db_table} SET {', '.join(f'{field.column} = %s' for field in chosen)} "
+        f"WHERE {meta.pk.column} = %s"
+    )
 
 
 def update(instance: models.Model, fields: Sequence[str]) -> int:
     """``instance.save(update_fields=fields)`` in one plain UPDATE (``auto_now`` fields are set when
     named). The number of rows written."""
-    meta = instance._meta
-    chosen = [meta.get_field(name) for name in fields]
-    sql = (
-        f"UPDATE {meta.db_table} SET {', '.join(f'{field.column} = %s' for field in chosen)} "
-        f"WHERE {meta.pk.column} = %s"
-    )
-    return execute(sql, [*_prepared(instance, chosen, add=False), instance.pk])
+    db = _db()
+    chosen, sql = _update_sql(type(instance), tuple(fields))
+    with _cursor(db) as cursor:
+        cursor.execute(sql, [*_prepared(db, instance, chosen, add=False), instance.pk])
+        return cursor.rowcount

@@ -5,7 +5,10 @@ Not timed: a synthetic community of N households with one fee item, billed by a 
 one order and one pending WeChat attempt per household (bulk-inserted, as if the owners had scanned);
 N notifications signed by paysim with its test keys, plus K re-signed redeliveries of randomly
 chosen ones (same event id, new timestamp, nonce and signature, as WeChat's retries), shuffled
-together; a gunicorn server with ``--workers`` processes serving ``wuye.wsgi`` on a free port.
+together; a gunicorn server with ``--workers`` processes serving ``wuye.wsgi`` on a free port (gthread
+workers of one thread each, keeping connections open as a proxy in front of them does; one worker per
+core by default: the database server runs on the same cores, and more processes than cores only
+switch between each other).
 
 Timed: from the first request to the last answer. Then the bench counts the attempts applied and
 runs the ledger check of the community. The last line printed is one JSON object.

@@ -25,7 +25,12 @@ class Command(BaseCommand):
         callbacks.add_argument("--notifications", type=int, required=True)
         callbacks.add_argument("--duplicates", type=int, default=0)
         callbacks.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-        callbacks.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+        callbacks.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 2,
+            help="gunicorn worker processes (default: one per core; the database shares the cores)",
+        )
         callbacks.add_argument("--seed", type=int, default=1)
         callbacks.add_argument(
             "--database-url", default=None, help="run against this database (e.g. postgres://…)"
