@@ -295,6 +295,16 @@ class Bill(models.Model):
         return f"{self.household} {self.period:%Y-%m}"
 
 
+# What a line still owes (void lines aside), in the ORM and in plain SQL: the one definition besides
+# BillLine.outstanding_fen.
+LINE_OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
+
+
+def line_outstanding_sql(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}amount_fen + {prefix}adjusted_fen - {prefix}waived_fen - {prefix}paid_fen"
+
+
 class BillLine(models.Model):
     # A run inserts millions of lines, so this table has few indexes and no foreign-key triggers:
     # every reference is taken, in the same statement that inserts the line, from rows that exist

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from wuye.billing.models import BillLine
+from wuye.billing.models import BillLine, line_outstanding_sql
 from wuye.billing.tagrules import ARREARS_RULE
 from wuye.core import sql
 from wuye.households.domain.tagrules import carries_rule_tag_sql
@@ -25,7 +25,7 @@ _OPEN_LINES = (
     f"SELECT {sql.columns(BillLine, 'l')}, b.period{{asked}} FROM billing_billline l"
     " JOIN billing_bill b ON b.id = l.bill_id{join}"
     " WHERE l.household_id = %s AND NOT l.is_void"
-    " AND l.amount_fen + l.adjusted_fen - l.waived_fen - l.paid_fen > 0 ORDER BY l.id"
+    f" AND {line_outstanding_sql('l')} > 0 ORDER BY l.id"
 )
 _COUNTER_NEXT = (
     "UPDATE payments_receiptcounter SET last_number = last_number + 1 WHERE community_id = %s"

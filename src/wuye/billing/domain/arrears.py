@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from wuye.billing.domain.latefees import LateFeeTerms, late_fee_compute
 from wuye.billing.enums import BillState
-from wuye.billing.models import Bill, BillLine, FeeItem
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
 from wuye.core.enums import Permission
 from wuye.core.models import Community
 from wuye.estate.models import Building
@@ -33,7 +33,6 @@ from wuye.households.domain.queries import HouseholdFilter
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.households.sections import Section, register_section
 
-OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
 DUE = F("amount_fen") + F("adjusted_fen") - F("waived_fen")
 
 # (key, first day past due, last day past due or None): the aging buckets, as data.
@@ -64,7 +63,7 @@ def _bucket_sums(as_of: datetime.date) -> dict[str, Coalesce]:
         if last is not None:
             condition &= Q(bill__due_on__gte=as_of - datetime.timedelta(days=last))
         sums[key] = _sum(
-            Case(When(condition, then=OUTSTANDING), default=Value(0), output_field=BigIntegerField())
+            Case(When(condition, then=LINE_OUTSTANDING), default=Value(0), output_field=BigIntegerField())
         )
     return sums
 
@@ -118,7 +117,7 @@ class Aging:
 
 
 def _aggregates(as_of: datetime.date) -> dict:
-    return {"total_fen": _sum(OUTSTANDING), "lines": Count("pk"), **_bucket_sums(as_of)}
+    return {"total_fen": _sum(LINE_OUTSTANDING), "lines": Count("pk"), **_bucket_sums(as_of)}
 
 
 def _late_fees(lines: QuerySet[BillLine], as_of: datetime.date, key: str | None) -> dict:

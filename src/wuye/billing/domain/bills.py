@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from wuye.billing.domain import compute
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
-from wuye.billing.models import Adjustment, Bill, BillLine
+from wuye.billing.models import Adjustment, Bill, BillLine, line_outstanding_sql
 from wuye.core import sql
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
@@ -110,7 +110,7 @@ _BILL_LOCK = (
     " JOIN households_household h ON h.id = b.household_id WHERE b.id = %s"
 )
 _BILL_SUMS = (
-    "SELECT COALESCE(SUM(amount_fen + adjusted_fen - waived_fen - paid_fen), 0), COALESCE(SUM(paid_fen), 0),"
+    f"SELECT COALESCE(SUM({line_outstanding_sql()}), 0), COALESCE(SUM(paid_fen), 0),"
     " COALESCE(SUM(waived_fen), 0) FROM billing_billline WHERE bill_id = %s AND NOT is_void"
 )
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, Sum
 
-from wuye.billing.models import Bill, BillLine, FeeItem
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
 from wuye.core.models import Community
 from wuye.estate.models import Room
 from wuye.households.models import Household
@@ -102,9 +102,7 @@ def ledger_check(*, community: Community) -> list[Difference]:
 
     # 2. Receivable per household = what its lines still ask for.
     receivable = _sums(postings.filter(account=Account.RECEIVABLE), "household_id", "amount_fen")
-    outstanding = _sums(
-        lines, "household_id", F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
-    )
+    outstanding = _sums(lines, "household_id", LINE_OUTSTANDING)
     found = list(_compare("receivable", receivable, outstanding, str))
 
     # 3. Prepayment held per household = received − applied.

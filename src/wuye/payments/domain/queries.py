@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from wuye.billing.enums import BillState
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
 from wuye.core.models import Community
 from wuye.estate.domain.queries import room_by_label
 from wuye.households.domain.queries import HouseholdFilter, households_filtered, households_for_list
@@ -15,8 +15,6 @@ from wuye.households.models import Household
 from wuye.ledger.enums import Account
 from wuye.ledger.models import Posting
 from wuye.payments.models import Allocation, Receipt
-
-OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
 
 
 def counter_households(*, community: Community, text: str, limit: int = 50) -> list[Household]:
@@ -53,7 +51,7 @@ def open_lines(*, household: Household, line_ids=None) -> list[BillLine]:
     """The household's lines that still owe something, oldest month first (what a payer may choose)."""
     lines = (
         BillLine.objects.filter(household=household, is_void=False)
-        .alias(outstanding=OUTSTANDING)
+        .alias(outstanding=LINE_OUTSTANDING)
         .filter(outstanding__gt=0)
         .select_related("bill", "fee_item", "room__building", "room__unit")
         .order_by("bill__period", "pk")
@@ -75,7 +73,7 @@ def open_bills(*, household: Household) -> list[OpenBill]:
         BillLine.objects.filter(household=household, is_void=False)
         .exclude(bill__state=BillState.VOID)
         .values("bill_id")
-        .annotate(outstanding=Sum(OUTSTANDING))
+        .annotate(outstanding=Sum(LINE_OUTSTANDING))
         .filter(outstanding__gt=0)
     )
     outstanding = {row["bill_id"]: row["outstanding"] for row in rows}

@@ -7,19 +7,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F
 from django.urls import reverse
 
 from wuye.billing.enums import BillState
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
 from wuye.core.models import Community
 from wuye.estate.models import Building, Room, Unit
 from wuye.households.models import Household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import ChannelAccount
 from wuye.portal.models import PayPoster
-
-OUTSTANDING = F("amount_fen") + F("adjusted_fen") - F("waived_fen") - F("paid_fen")
 
 # The QR product each online method is paid with from the pay page (a phone scans, or opens, the code).
 PAY_CHANNELS = {PaymentMethod.WECHAT: Channel.WECHAT_NATIVE, PaymentMethod.ALIPAY: Channel.ALIPAY_QR}
@@ -128,7 +125,7 @@ def pay_bills(*, household: Household) -> list[PayBill]:
     lines = (
         BillLine.objects.filter(household=household, is_void=False)
         .exclude(bill__state=BillState.VOID)
-        .alias(owed=OUTSTANDING)
+        .alias(owed=LINE_OUTSTANDING)
         .filter(owed__gt=0)
         .select_related("bill", "fee_item", "room__building", "room__unit")
         .order_by("bill__period", "bill_id", "period", "pk")
