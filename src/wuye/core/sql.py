@@ -46,6 +46,12 @@ def _prepared_cursor_class():
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
+        def _maybe_prepare_gen(self, pgq, *, prepare=None, binary=None):
+            # Django's query log (DEBUG, CaptureQueriesContext) reads the last statement from
+            # ``_query``, which psycopg sets only for statements it does not prepare.
+            self._query = pgq
+            return (yield from super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary))
+
     return PreparedCursor
 
 
