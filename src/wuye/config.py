@@ -76,6 +76,12 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
     Setting(
+        "WUYE_BROKER_URL",
+        str,
+        "",
+        "Celery broker (redis://host:6379/0): jobs and periodic commands run on Celery workers",
+    ),
+    Setting(
         "WUYE_RUN_WORKERS",
         int,
         2,

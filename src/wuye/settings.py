@@ -145,6 +145,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PUBLIC_URL = CONFIG["WUYE_PUBLIC_URL"]
 WUYE_JOBS = CONFIG["WUYE_JOBS"]
 WUYE_RUN_WORKERS = max(1, CONFIG["WUYE_RUN_WORKERS"])
+WUYE_BROKER_URL = CONFIG["WUYE_BROKER_URL"]
+
+# Celery (wuye/celery.py), used when WUYE_BROKER_URL is set. A job is acknowledged when it starts
+# (Celery's default): a worker lost mid-job does not run it again; the periodic commands are safe to
+# repeat at their next tick.
+CELERY_BROKER_URL = WUYE_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": "wuye.command", "schedule": seconds, "args": (command, arguments)}
+    for name, seconds, command, arguments in (
+        ("payments-sweep", 60.0, "payments", ["sweep"]),  # lost notifications and refunds, expiries
+        ("notifications-send", 30.0, "notifications_send", []),
+        ("notices-publish", 60.0, "notices_publish", []),
+        ("service-sla", 300.0, "service_sla", []),
+        ("tags-refresh", 3600.0, "tags_refresh", []),
+    )
+}
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
 IMPORT_MAX_BYTES = CONFIG["WUYE_IMPORT_MAX_BYTES"]
 UPLOAD_MAX_BYTES = CONFIG["WUYE_UPLOAD_MAX_BYTES"]

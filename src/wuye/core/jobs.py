@@ -1,8 +1,10 @@
-"""Running background work: Celery when WUYE_BROKER_URL is set (later), threads in the process otherwise.
+"""Running background work: on Celery workers when ``WUYE_BROKER_URL`` is set, in threads of the
+process otherwise.
 
 ``settings.WUYE_JOBS``: "thread" (default: a small pool of daemon worker threads per process runs the
-jobs in order of arrival, each thread keeping its own database connection between jobs) or "inline"
-(run now, in the caller; the test suite uses it).
+jobs in order of arrival, each thread keeping its own database connection between jobs; with a broker,
+Celery's workers run them instead, see ``wuye.celery``) or "inline" (run now, in the caller; the test
+suite uses it, and so do Celery's workers for jobs their jobs queue).
 """
 
 from __future__ import annotations
@@ -29,16 +31,23 @@ def _resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
+def run(path: str, kwargs: dict) -> None:
+    """Run one job (in a thread of ours or on a Celery worker), with a usable database connection."""
+    close_old_connections()  # a connection past its age or broken is replaced; a good one is kept
+    try:
+        _resolve(path)(**kwargs)
+    except Exception:
+        logger.exception("job %s failed", path)
+    finally:
+        close_old_connections()
+
+
 def _work() -> None:
     while True:
         path, kwargs = _queue.get()
-        close_old_connections()  # a connection past its age or broken is replaced; a good one is kept
         try:
-            _resolve(path)(**kwargs)
-        except Exception:
-            logger.exception("job %s failed", path)
+            run(path, kwargs)
         finally:
-            close_old_connections()
             _queue.task_done()
 
 
@@ -57,6 +66,11 @@ def enqueue(path: str, **kwargs) -> None:
     mode = getattr(settings, "WUYE_JOBS", "thread")
     if mode == "inline":
         _resolve(path)(**kwargs)
+        return
+    if getattr(settings, "WUYE_BROKER_URL", ""):
+        from wuye.celery import run_job
+
+        run_job.delay(path, kwargs)
         return
     _ensure_workers()
     _queue.put((path, kwargs))
