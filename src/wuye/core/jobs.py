@@ -4,7 +4,7 @@ process otherwise.
 ``settings.WUYE_JOBS``: "thread" (default: a small pool of daemon worker threads per process runs the
 jobs in order of arrival, each thread keeping its own database connection between jobs; with a broker,
 Celery's workers run them instead, see ``wuye.celery``) or "inline" (run now, in the caller; the test
-suite uses it, and so do Celery's workers for jobs their jobs queue).
+suite uses it).
 """
 
 from __future__ import annotations
