@@ -76,6 +76,12 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
     Setting(
+        "WUYE_CACHE_URL",
+        str,
+        "",
+        "Redis cache shared by all web processes (redis://host:6379/1); empty: each process's memory",
+    ),
+    Setting(
         "WUYE_BROKER_URL",
         str,
         "",

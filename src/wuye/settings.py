@@ -146,6 +146,15 @@ PUBLIC_URL = CONFIG["WUYE_PUBLIC_URL"]
 WUYE_JOBS = CONFIG["WUYE_JOBS"]
 WUYE_RUN_WORKERS = max(1, CONFIG["WUYE_RUN_WORKERS"])
 WUYE_BROKER_URL = CONFIG["WUYE_BROKER_URL"]
+if CONFIG["WUYE_CACHE_URL"]:
+    # Shared by every web process: what is counted there (the pay page's failed identifications)
+    # counts once, not once per process. Without it each process keeps its own, in memory.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG["WUYE_CACHE_URL"],
+        }
+    }
 
 # Celery (wuye/celery.py), used when WUYE_BROKER_URL is set. A job is acknowledged when it starts
 # (Celery's default): a worker lost mid-job does not run it again; the periodic commands are safe to

@@ -4,17 +4,14 @@ against the test database. PostgreSQL only: the worker is another process and re
 
 import datetime
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 from django.db import connection
 
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, until
 from tests.owners.factories import HouseholdBindingFactory
 from tests.payments.factories import issue_bill
 from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
@@ -38,45 +35,6 @@ def _postgres_only():
         pytest.skip("the worker is another process: it needs PostgreSQL's test database (make test-postgres)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _until(check, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: make test installs it (scripts/system-deps.sh)"
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-
-    def answers():
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
-                probe.sendall(b"PING\r\n")
-                return probe.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    assert _until(answers, 10), "redis-server did not start"
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
-
-
 @pytest.fixture
 def worker(redis_url, settings, _postgres_only):
     """A Celery worker process on the test database; jobs enqueued here go to it."""
@@ -98,7 +56,7 @@ def worker(redis_url, settings, _postgres_only):
     command = [sys.executable, "-m", "celery", "-A", "wuye.celery", "worker", *options]
     process = subprocess.Popen(command, env=env)  # noqa: S603
     try:
-        assert _until(lambda: bool(app.control.ping(timeout=0.5)), 60), "the Celery worker did not start"
+        assert until(lambda: bool(app.control.ping(timeout=0.5)), 60), "the Celery worker did not start"
         yield process
     finally:
         process.terminate()
@@ -117,7 +75,7 @@ def test_a_receipt_notice_is_sent_by_the_worker(household, worker, monkeypatch):
         household=household, amount_fen=12345, method="cash", key=uuid.uuid4().hex, actor=None
     ).receipt  # committed: the notice job goes to Redis, and the worker writes the message
 
-    assert _until(lambda: Message.objects.filter(event=RECEIPT_ISSUED).exists())
+    assert until(lambda: Message.objects.filter(event=RECEIPT_ISSUED).exists())
     message = Message.objects.get(event=RECEIPT_ISSUED)
     assert (message.person, receipt.amount_fen) == (household.people.get(), 12345)
     assert Message.objects.count() == 1
@@ -139,7 +97,7 @@ def test_beat_s_sweep_command_settles_a_payment_whose_notification_was_lost(
 
     app.send_task(schedule["task"], args=("payments", ["sweep", "--minutes", "0"]))
 
-    assert _until(lambda: BillLine.objects.get().paid_fen == 5000)
+    assert until(lambda: BillLine.objects.get().paid_fen == 5000)
     attempt.refresh_from_db()
     assert attempt.state == "succeeded"
     assert ledger_check(community=household.community) == []

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, RoomFactory
@@ -14,7 +15,7 @@ from tests.portal.conftest import log_in
 from wuye.core.models import AuditLog
 from wuye.households.enums import PersonKind
 from wuye.payments.models import PaymentAttempt, PaymentOrder
-from wuye.portal.domain.pay import FAILS_PER_ROOM
+from wuye.portal.domain.pay import FAILS_PER_ROOM, _fail_keys
 from wuye.portal.domain.poster import payposter_ensure
 from wuye.portal.domain.queries import household_pay_token, household_pay_url, pay_bills
 from wuye.portal.views.pay import SESSION_PAY
@@ -253,3 +254,22 @@ def test_pay_mine_without_login_goes_to_login(client, home):
     response = client.get(reverse("portal:pay_mine"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("portal:login"))
+
+
+def test_the_try_counter_is_shared_by_every_web_process_through_redis(
+    english, home, poster, redis_url, settings
+):
+    location = redis_url.rsplit("/", 1)[0] + "/1"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    }
+    other_process = RedisCache(location, {})  # a client of its own, as another web process has
+    other_process.clear()
+    room = room_of(home)
+    for _try in range(FAILS_PER_ROOM):
+        identify(english, poster, room, "0000")
+
+    room_key, address_key = _fail_keys("127.0.0.1", room.pk)
+    assert (other_process.get(room_key), other_process.get(address_key)) == (FAILS_PER_ROOM, FAILS_PER_ROOM)
+    assert identify(english, poster, room, "5678").status_code == 429
+    other_process.clear()
