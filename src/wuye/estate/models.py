@@ -45,6 +45,11 @@ class Unit(models.Model):
         return f"{self.building.name}{self.name}"
 
 
+def room_label(building: str, unit: str, number: str) -> str:
+    """The way rooms are named everywhere: 1栋-1单元-101 (``estate.domain.queries.room_by_label`` reads it)."""
+    return f"{building}-{unit}-{number}"
+
+
 class Room(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="rooms")
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="rooms")
@@ -75,7 +80,7 @@ class Room(models.Model):
         indexes = [models.Index(fields=["community", "number"], name="room_community_number")]
 
     def __str__(self) -> str:
-        return f"{self.building.name}-{self.unit.name}-{self.number}"
+        return room_label(self.building.name, self.unit.name, self.number)
 
     @property
     def label(self) -> str:

@@ -31,6 +31,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from wuye.estate.enums import RoomState, RoomUse
+from wuye.estate.models import room_label
 from wuye.households.validators import normalise_phone, validate_phone
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -202,8 +203,8 @@ class RoomRow:
 
     @property
     def room_label(self) -> str:
-        """The way rooms are named everywhere: 1栋-1单元-101."""
-        return f"{self.building}-{self.unit}-{self.number}"
+        """The row's room as rooms are named everywhere (1栋-1单元-101)."""
+        return room_label(self.building, self.unit, self.number)
 
     @property
     def key(self) -> tuple[str, str, str]:

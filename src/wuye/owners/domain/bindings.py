@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import AuditLog, Community
-from wuye.estate.models import Room
+from wuye.estate.models import Room, room_label
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.notifications.domain.outbox import notify, notify_phone, register_event
 from wuye.owners.enums import BINDING_REQUEST_TRANSITIONS, BindingRequestState, BindingSource
@@ -227,7 +227,7 @@ def binding_request_submit(
             actor=None,
             obj=account,
             community_id=community.pk,
-            changes={"owner": _owner(account), "room": f"{building}-{unit}-{number}"[:60]},
+            changes={"owner": _owner(account), "room": room_label(building, unit, number)[:60]},
         )
         raise BindingError(
             _(

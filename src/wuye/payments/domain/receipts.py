@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core import sql
 from wuye.core.audit import register_field_labels
+from wuye.estate.models import room_label
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
@@ -30,16 +31,6 @@ class ReceiptError(Exception):
     """A refused receipt; the message is translated."""
 
 
-def _next_number(community_id: int) -> int:
-    """Take the community's next receipt number.
-
-    The counter row is locked until the surrounding transaction ends: a second cashier waits here
-    instead of reading the same number, and a rollback returns the number with everything else, so
-    the numbers of a community have no gaps. (SQLite takes its write lock at BEGIN IMMEDIATE.)
-    """
-    return receipt_counter_next(community_id)
-
-
 _ROOMS = (
     "SELECT b.name, u.name, r.number FROM households_householdroom hr"
     " JOIN estate_room r ON r.id = hr.room_id JOIN estate_building b ON b.id = r.building_id"
@@ -48,9 +39,9 @@ _ROOMS = (
 
 
 def rooms_label(household: Household) -> str:
-    """The household's rooms as printed on its receipts (each as ``str(room)``: building-unit-number)."""
+    """The household's rooms as printed on its receipts (each as ``str(room)`` names it)."""
     rooms = sql.rows(_ROOMS, [household.pk])  # plain SQL (wuye.core.sql): every receipt reads it
-    return "、".join(f"{building}-{unit}-{number}" for building, unit, number in rooms)[:200]
+    return "、".join(room_label(building, unit, number) for building, unit, number in rooms)[:200]
 
 
 def receipt_issue(
@@ -73,7 +64,10 @@ def receipt_issue(
     label = rooms_label(household)  # read before the counter is locked: the lock is held until commit
     receipt = Receipt(
         community_id=household.community_id,
-        number=_next_number(household.community_id),
+        # The counter's row stays locked until commit: a second cashier waits instead of taking the same
+        # number, and a rollback returns the number with everything else, so numbers have no gaps.
+        # (SQLite takes its write lock at BEGIN IMMEDIATE.)
+        number=receipt_counter_next(household.community_id),
         household=household,
         kind=kind,
         method=method,
