@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "wuye.ledger",
     "wuye.billing",
     "wuye.payments",
+    "wuye.debit",
     "wuye.paysim",
     "wuye.owners",
     "wuye.notifications",
