@@ -15,6 +15,7 @@ if [ "${1:-demo}" = test ]; then
   [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/initdb" ] || need+=(postgresql)
   have chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
   have redis-server || need+=(redis-server)
+  have pdftotext || need+=(poppler-utils)
   fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
   fc-list 2>/dev/null | grep -qi "wenquanyi" || need+=(fonts-wqy-microhei)
 fi

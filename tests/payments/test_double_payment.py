@@ -21,7 +21,8 @@ from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
 from wuye.billing.models import Bill, BillLine
 from wuye.ledger.models import LedgerTransaction, Posting
 from wuye.payments.domain.checks import ledger_check
-from wuye.payments.domain.online import attempt_start, notification_receive
+from wuye.payments.domain.inbox import notification_receive
+from wuye.payments.domain.online import attempt_start
 from wuye.payments.domain.payments import PaymentError, attempt_create, counter_payment_take, order_create
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.refunds import refunds_sweep

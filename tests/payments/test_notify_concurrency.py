@@ -13,9 +13,10 @@ from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
 from wuye.billing.models import BillLine
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.channels import ChannelResult
-from wuye.payments.domain import online, payments
+from wuye.payments.domain import attempts, online
 from wuye.payments.domain.checks import ledger_check
-from wuye.payments.domain.online import attempt_settle, notification_receive
+from wuye.payments.domain.inbox import notification_receive
+from wuye.payments.domain.online import attempt_settle
 from wuye.payments.domain.payments import attempt_create, order_create
 from wuye.payments.models import ChannelEvent, PaymentAttempt, Receipt
 from wuye.paysim.seed import paysim_accounts
@@ -37,15 +38,15 @@ def attempt(paysim):  # noqa: F811
 def _slow_reads(monkeypatch):
     """Every thread holds its read of the attempt until all have read it (or a lock made them wait)."""
     meet = _meet(THREADS)
-    original = payments._attempt_lock
+    original = attempts.attempt_lock
 
     def slow(pk):
         attempt = original(pk)
         meet()
         return attempt
 
-    monkeypatch.setattr(payments, "_attempt_lock", slow)
-    monkeypatch.setattr(online, "_attempt_lock", slow)
+    monkeypatch.setattr(attempts, "attempt_lock", slow)
+    monkeypatch.setattr(online, "attempt_lock", slow)
 
 
 def test_the_same_notification_from_many_threads_applies_once(paysim, attempt, monkeypatch):  # noqa: F811
@@ -71,7 +72,7 @@ def test_the_same_notification_from_many_threads_applies_once(paysim, attempt, m
 
 @pytest.mark.parametrize("guards", [True, False], ids=["guarded", "control-without-guards"])
 def test_a_success_settled_by_many_threads_at_once(attempt, monkeypatch, guards):
-    monkeypatch.setattr(payments, "EXACTLY_ONCE_GUARDS", guards)
+    monkeypatch.setattr(attempts, "EXACTLY_ONCE_GUARDS", guards)
     _slow_reads(monkeypatch)
     result = ChannelResult(out_trade_no=attempt.out_trade_no, state="succeeded", amount_fen=13000)
 

@@ -179,7 +179,7 @@ def bench_callbacks(
         wechat, _alipay = paysim_accounts(community, base_url=sim.base_url)
         wechat.notify_base_url = base
         wechat.save(update_fields=["notify_base_url"])
-        from wuye.payments.domain.online import notify_url
+        from wuye.payments.domain.accounts import notify_url
 
         url = notify_url(wechat)
         attempts = list(

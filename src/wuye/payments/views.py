@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from wuye.core.crypto import mask_name
-from wuye.payments.domain.online import notification_receive
+from wuye.payments.domain.inbox import notification_receive
 from wuye.payments.domain.queries import receipt_by_token
 from wuye.payments.enums import ONLINE_METHODS
 

@@ -42,12 +42,14 @@ from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
+from wuye.payments.domain import attempts
 from wuye.payments.domain.allocations import allocations_write
+from wuye.payments.domain.attempts import PaymentError, attempt_transition
 from wuye.payments.domain.queries import open_lines
 from wuye.payments.domain.receipts import receipt_issue
+from wuye.payments.domain.refunds import refund_excess_on_commit
 from wuye.payments.enums import (
     ATTEMPT_OPEN_STATES,
-    ATTEMPT_TRANSITIONS,
     CHANNEL_METHOD,
     COUNTER_METHODS,
     METHOD_ACCOUNT,
@@ -70,7 +72,6 @@ from wuye.payments.models import (
 register_actions(
     {
         "payments.payment.received": gettext_lazy("Payment received"),
-        "payments.attempt.changed": gettext_lazy("Payment attempt changed"),
     }
 )
 register_field_labels(
@@ -80,14 +81,6 @@ register_field_labels(
         "attempt_state": gettext_lazy("state"),
     }
 )
-
-# For the concurrency control test only: with False, ``payment_apply`` neither locks the attempt nor
-# gives the ledger an idempotency key, and the double application it otherwise prevents shows.
-EXACTLY_ONCE_GUARDS = True
-
-
-class PaymentError(Exception):
-    """A refused payment operation; the message is translated and nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -146,45 +139,6 @@ def attempt_create(*, order: PaymentOrder, channel: str, payer_ref: str = "", ac
         )
 
 
-def attempt_transition(
-    *, attempt: PaymentAttempt, to_state: str, reason: str = "", actor=None, save: bool = True
-) -> bool:
-    """Move a (locked) attempt to ``to_state`` if the move is allowed; False when it is not (nothing
-    written). Moving to the state it is in is a no-op. The one writer of ``attempt.state``; with
-    ``save=False`` the caller saves the attempt (with "state") in its own update."""
-    if attempt.state == to_state:
-        return False
-    if to_state not in ATTEMPT_TRANSITIONS[attempt.state]:
-        return False
-    before = attempt.state
-    attempt.state = to_state
-    if reason:
-        attempt.failure_reason = reason[:200]
-    if save:
-        attempt.save(update_fields=["state", "failure_reason", "updated_at"])
-    if to_state != AttemptState.SUCCEEDED:  # a success is logged with its money by payment_apply
-        log_action(
-            "payments.attempt.changed",
-            actor=actor,
-            obj=attempt,
-            household_id=attempt.household_id,
-            changes={"out_trade_no": attempt.out_trade_no, "attempt_state": [before, to_state]},
-        )
-    return True
-
-
-_ATTEMPT = f"SELECT {sql.columns(PaymentAttempt)} FROM payments_paymentattempt WHERE id = %s"
-
-
-def _attempt_lock(pk: int) -> PaymentAttempt:
-    """The attempt, locked until the transaction ends (plain SQL, wuye.core.sql: every payment and
-    every notification of a payment not yet applied takes it)."""
-    attempt = sql.instance(PaymentAttempt, _ATTEMPT + (sql.for_update() if EXACTLY_ONCE_GUARDS else ""), [pk])
-    if attempt is None:
-        raise PaymentAttempt.DoesNotExist(pk)
-    return attempt
-
-
 def _allocate(order_id: int, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
     """Split ``amount`` over the order's lines oldest first, each up to min(what the order asked for
     it, what it owes now). The order's open lines are locked, in pk order."""
@@ -215,7 +169,7 @@ def payment_apply(
     there, so the event and the money commit together).
 
     Raises PaymentError (nothing written) when the amount differs from what the attempt asked."""
-    locked = _attempt_lock(attempt.pk)
+    locked = attempts.attempt_lock(attempt.pk)
     if locked.is_applied:
         return Applied(attempt=locked, applied=False)
     if amount_fen != locked.amount_fen:
@@ -242,7 +196,7 @@ def payment_apply(
         ],
         memo=channel_trade_no,
         reference=f"payments.attempt:{locked.pk}",
-        key=f"payment:{locked.out_trade_no}" if EXACTLY_ONCE_GUARDS else None,
+        key=f"payment:{locked.out_trade_no}" if attempts.EXACTLY_ONCE_GUARDS else None,
         actor=actor,
         key_seen="raise",  # the attempt's lock makes a second posting impossible; the key is the DB's proof
     )
@@ -287,8 +241,6 @@ def payment_apply(
         arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
     online = locked.method not in COUNTER_METHODS
     if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
-        from wuye.payments.domain.refunds import refund_excess_on_commit
-
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
     applied = Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)
     if on_applied is not None:

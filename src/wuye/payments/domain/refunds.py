@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,19 +30,19 @@ from wuye.core.money import fen_to_yuan
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.channels import ChannelError, RefundResult, adapter_for
+from wuye.payments.domain.accounts import channel_account, notify_url
 from wuye.payments.domain.allocations import allocations_write
-from wuye.payments.domain.payments import PaymentError, _attempt_lock
+from wuye.payments.domain.attempts import PaymentError, attempt_lock
 from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
 from wuye.payments.enums import (
     COUNTER_METHODS,
     METHOD_ACCOUNT,
     REFUND_TRANSITIONS,
     AttemptState,
-    EventOutcome,
     RefundState,
 )
 from wuye.payments.lock_objects import household_lock
-from wuye.payments.models import Allocation, ChannelEvent, PaymentAttempt, Refund
+from wuye.payments.models import Allocation, PaymentAttempt, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _log(action: str, refund: Refund, actor=None, **changes) -> None:
 @transaction.atomic
 def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, actor=None) -> Refund:
     """Ask to refund ``amount_fen`` of an applied attempt; it waits for approval."""
-    locked = _attempt_lock(attempt.pk)
+    locked = attempt_lock(attempt.pk)
     reason = (reason or "").strip()
     if not reason:
         raise PaymentError(_("Give the reason for the refund."))
@@ -181,7 +181,7 @@ def _take_back_plan(attempt: PaymentAttempt, amount: int) -> list[tuple[BillLine
 def refund_approve(*, refund: Refund, actor=None) -> Refund:
     """Approve: move the money into refunds payable (see the module's docstring); the channel is asked
     after commit. A counter refund is paid out now."""
-    attempt = _attempt_lock(refund.attempt_id)
+    attempt = attempt_lock(refund.attempt_id)
     locked = _refund_lock(refund.pk)
     _transition(locked, RefundState.PENDING)
     household = locked.household
@@ -225,8 +225,6 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
 
 def refund_send(*, refund_pk: int) -> Refund:
     """Ask the channel to pay the (approved) refund out, and settle what it answers."""
-    from wuye.payments.domain.online import channel_account, notify_url
-
     refund = Refund.objects.select_related("attempt").get(pk=refund_pk)
     account = channel_account(community_id=refund.community_id, method=refund.attempt.method)
     try:
@@ -303,8 +301,6 @@ def refund_excess_on_commit(*, attempt: PaymentAttempt, amount_fen: int) -> None
 
 def refunds_sweep(*, older_than_minutes: int = 3, now: datetime.datetime | None = None) -> int:
     """Query refunds still pending or unknown after a few minutes and settle them."""
-    from wuye.payments.domain.online import channel_account
-
     now = now or timezone.now()
     settled = 0
     waiting = (
@@ -325,40 +321,3 @@ def refunds_sweep(*, older_than_minutes: int = 3, now: datetime.datetime | None 
         refund_settle(refund=refund, result=result)
         settled += 1
     return settled
-
-
-def refund_notification_apply(*, event: ChannelEvent, notice, answer, claimed: dict):
-    """A verified refund notification: settle the refund it names (once; redeliveries are noted)."""
-    from wuye.payments.domain.online import _close_event
-
-    result = notice.refund
-    refund = Refund.objects.filter(
-        out_refund_no=result.out_refund_no, community_id=event.community_id
-    ).first()
-    if refund is None:
-        _close_event(
-            event, EventOutcome.REJECTED, "unknown refund", out_trade_no=result.out_refund_no[:64], **claimed
-        )
-        return answer(False, "unknown refund")
-    final_before = refund.state in (RefundState.SUCCEEDED, RefundState.FAILED)
-    try:
-        settled = refund_settle(refund=refund, result=result)
-    except PaymentError as error:
-        _close_event(event, EventOutcome.REJECTED, str(error), refund=refund, **claimed)
-        return answer(False, str(error))
-    outcome = (
-        EventOutcome.DUPLICATE
-        if final_before
-        else EventOutcome.APPLIED
-        if settled.state != refund.state
-        else EventOutcome.NOTED
-    )
-    fields = {"refund": refund, **claimed}
-    if outcome == EventOutcome.APPLIED:
-        fields["event_id"] = claimed["claimed_id"]  # verified; unique per channel like a payment's
-    try:
-        _close_event(event, outcome, "", **fields)
-    except IntegrityError:
-        event.event_id = None
-        _close_event(event, EventOutcome.DUPLICATE, "event seen before", refund=refund, **claimed)
-    return answer(True)
