@@ -15,6 +15,7 @@ class Account(models.TextChoices):
     CLEARING = "clearing", _("Bank card and transfer clearing")
     WECHAT = "clearing_wechat", _("WeChat Pay clearing")
     ALIPAY = "clearing_alipay", _("Alipay clearing")
+    DEBIT = "clearing_debit", _("Bank direct debit clearing")
     REFUNDS = "refunds", _("Refunds payable")
     SUSPENSE = "suspense", _("Suspense")
     ADJUSTMENTS = "adjustments", _("Adjustments and waivers")
@@ -31,3 +32,4 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     REFUND_SETTLED = "refund_settled", _("Refund paid out")
     REFUND_FAILED = "refund_failed", _("Refund failed, returned to prepayment")
+    DEBIT_RETURN = "debit_return", _("Direct debit returned by the bank")

@@ -18,6 +18,7 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Bank transfer")
     WECHAT = "wechat", _("WeChat Pay")
     ALIPAY = "alipay", _("Alipay")
+    DEBIT = "debit", _("Bank direct debit")
 
 
 COUNTER_METHODS = (PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.TRANSFER)
@@ -31,6 +32,7 @@ METHOD_ACCOUNT = {
     PaymentMethod.TRANSFER: Account.CLEARING,
     PaymentMethod.WECHAT: Account.WECHAT,
     PaymentMethod.ALIPAY: Account.ALIPAY,
+    PaymentMethod.DEBIT: Account.DEBIT,
 }
 
 
@@ -41,6 +43,7 @@ class Channel(models.TextChoices):
     WECHAT_JSAPI = "wechat_jsapi", _("WeChat Pay (in WeChat)")
     ALIPAY_QR = "alipay_qr", _("Alipay (QR code)")
     COUNTER = "counter", _("Counter")
+    BANK_DEBIT = "bank_debit", _("Bank batch direct debit")
 
 
 CHANNEL_METHOD = {

@@ -45,7 +45,7 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain import attempts
 from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.attempts import PaymentError, attempt_transition
-from wuye.payments.domain.queries import open_lines
+from wuye.payments.domain.queries import debit_locked_line_ids, open_lines
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.domain.refunds import refund_excess_on_commit
 from wuye.payments.enums import (
@@ -53,6 +53,7 @@ from wuye.payments.enums import (
     CHANNEL_METHOD,
     COUNTER_METHODS,
     METHOD_ACCOUNT,
+    ONLINE_METHODS,
     AttemptState,
     Channel,
     ExcessPolicy,
@@ -98,6 +99,16 @@ def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentO
     if line_ids is not None and len(lines) != len(set(line_ids)):
         raise PaymentError(
             _("Some of the chosen bills are paid already or not this household's; reload the page.")
+        )
+    locked = debit_locked_line_ids(line_ids=[line.pk for line in lines])
+    if locked and line_ids is None:  # "everything owed": what the bank is collecting is not owed here
+        lines = [line for line in lines if line.pk not in locked]
+    elif locked:
+        raise PaymentError(
+            _(
+                "Some of these bills are being collected by bank direct debit: the debit file is with"
+                " the bank. Wait for the bank's result before paying them another way."
+            )
         )
     if not lines:
         raise PaymentError(_("Nothing is owed: there is nothing to pay."))
@@ -239,7 +250,7 @@ def payment_apply(
     )
     if household.arrears_tagged:  # paying in can only take a household out of 欠费
         arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
-    online = locked.method not in COUNTER_METHODS
+    online = locked.method in ONLINE_METHODS  # a channel that can refund by itself
     if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
     applied = Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)

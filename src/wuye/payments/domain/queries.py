@@ -14,7 +14,8 @@ from wuye.households.domain.queries import HouseholdFilter, households_filtered,
 from wuye.households.models import Household
 from wuye.ledger.enums import Account
 from wuye.ledger.models import Posting
-from wuye.payments.models import Allocation, Receipt
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel
+from wuye.payments.models import Allocation, OrderLine, Receipt
 
 
 def counter_households(*, community: Community, text: str, limit: int = 50) -> list[Household]:
@@ -59,6 +60,19 @@ def open_lines(*, household: Household, line_ids=None) -> list[BillLine]:
     if line_ids is not None:
         lines = lines.filter(pk__in=list(line_ids))
     return list(lines)
+
+
+def debit_locked_line_ids(*, line_ids) -> set[int]:
+    """Of ``line_ids``, the lines a bank debit is collecting: in the order of an attempt at the bank
+    debit channel that is not final yet (built into a batch, sent, or its result unknown). Such a
+    line is paid by the bank's result, not at the counter or by QR."""
+    return set(
+        OrderLine.objects.filter(
+            line_id__in=list(line_ids),
+            order__attempts__channel=Channel.BANK_DEBIT,
+            order__attempts__state__in=ATTEMPT_OPEN_STATES,
+        ).values_list("line_id", flat=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.attempts import PaymentError, attempt_lock
 from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
 from wuye.payments.enums import (
-    COUNTER_METHODS,
     METHOD_ACCOUNT,
+    ONLINE_METHODS,
     REFUND_TRANSITIONS,
     AttemptState,
     RefundState,
@@ -210,7 +210,7 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     )
     _log("payments.refund.approved", locked, actor)
     arrears_tag_refresh_on_commit(community_id=locked.community_id, household_ids=[household.pk])
-    if attempt.method in COUNTER_METHODS:
+    if attempt.method not in ONLINE_METHODS:  # the counter, or a bank debit: paid out by the cashier
         refund_settle(
             refund=locked,
             result=RefundResult(
