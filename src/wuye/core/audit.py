@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from wuye.core import sql
 from wuye.core.models import AuditLog
@@ -89,5 +91,41 @@ def log_action(
 
 
 def log_bulk(entries: list[AuditLog]) -> None:
-    """For set-based actions (a tag applied to a filter's results): one row per object, one INSERT."""
-    AuditLog.objects.bulk_create(entries, batch_size=1000)
+    """For set-based actions (a tag applied to a filter's results, a bank's result file): one row per
+    object, all written at once (``sql.copy_rows``), changes made plain as ``log_action`` makes them."""
+    if not entries:
+        return
+    now = timezone.now()
+    sql.copy_rows(
+        AuditLog._meta.db_table,
+        (
+            "community_id",
+            "actor_id",
+            "action",
+            "object_type",
+            "object_pk",
+            "object_repr",
+            "household_id",
+            "changes",
+            "created_at",
+        ),
+        (
+            (
+                entry.community_id,
+                entry.actor_id,
+                entry.action,
+                entry.object_type,
+                entry.object_pk,
+                entry.object_repr,
+                entry.household_id,
+                json.dumps(
+                    {
+                        key: [_plain(v) for v in value] if isinstance(value, list) else _plain(value)
+                        for key, value in (entry.changes or {}).items()
+                    }
+                ),
+                now,
+            )
+            for entry in entries
+        ),
+    )

@@ -11,6 +11,7 @@ Statements go through the connection's cursor wrapper, so ``execute_wrapper`` (t
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -189,3 +190,60 @@ def update(instance: models.Model, fields: Sequence[str]) -> int:
     with _cursor(db) as cursor:
         cursor.execute(sql, [*_prepared(db, instance, chosen, add=False), instance.pk])
         return cursor.rowcount
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` new primary keys of ``model``'s table, for a set-based writer that inserts rows with
+    their keys (so rows that point at each other can be written without reading keys back). Inside the
+    writer's transaction: on PostgreSQL from the table's sequence; on SQLite, whose one writer holds the
+    database's write lock from BEGIN IMMEDIATE, after the largest key used so far."""
+    if count <= 0:
+        return []
+    db = _db()
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return sorted(found[0] for found in cursor.fetchall())
+        cursor.execute(
+            f"SELECT MAX(n) FROM (SELECT MAX({pk}) AS n FROM {table}"
+            " UNION ALL SELECT seq FROM sqlite_sequence WHERE name = %s)",
+            [table],
+        )
+        start = (cursor.fetchone()[0] or 0) + 1
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [start + count - 1, table])
+        return list(range(start, start + count))
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write many rows of plain values (already in the database's form) into ``table``: ``COPY`` on
+    PostgreSQL, ``executemany`` of one INSERT on SQLite. For set-based writers only; values are not
+    converted by model fields, so callers pass ints, strings, dates and JSON text."""
+    db = _db()
+    names = ", ".join(columns)
+    if db.vendor == "postgresql":
+        db.ensure_connection()
+        with db.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for values in rows:
+                copy.write_row(values)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    adapt_datetime, adapt_date = db.ops.adapt_datetimefield_value, db.ops.adapt_datefield_value
+
+    def adapted(values):
+        return [
+            adapt_datetime(value)
+            if isinstance(value, datetime.datetime)
+            else adapt_date(value)
+            if isinstance(value, datetime.date)
+            else value
+            for value in values
+        ]
+
+    with db.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders})", [adapted(values) for values in rows]
+        )

@@ -32,4 +32,3 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     REFUND_SETTLED = "refund_settled", _("Refund paid out")
     REFUND_FAILED = "refund_failed", _("Refund failed, returned to prepayment")
-    DEBIT_RETURN = "debit_return", _("Direct debit returned by the bank")

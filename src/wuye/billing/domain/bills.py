@@ -26,9 +26,9 @@ from wuye.billing.domain import compute
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine, line_outstanding_sql
 from wuye.core import sql
-from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.core.audit import log_action, log_bulk, register_actions, register_field_labels
 from wuye.core.enums import Permission
-from wuye.core.models import user_can
+from wuye.core.models import AuditLog, user_can
 from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
@@ -115,6 +115,63 @@ _BILL_SUMS = (
 )
 
 
+def bill_state_of(*, outstanding_fen: int, paid_fen: int, waived_fen: int) -> str:
+    """A (non-void) bill's state from the sums of its lines (see ``bill_refresh_state``)."""
+    if outstanding_fen == 0 and paid_fen > 0:
+        return BillState.PAID
+    if outstanding_fen == 0 and waived_fen > 0:
+        return BillState.WAIVED
+    if paid_fen > 0:
+        return BillState.PARTIAL
+    return BillState.OPEN
+
+
+_BILLS_LOCK = "SELECT b.id, b.state, b.community_id, b.household_id, b.period, h.name FROM billing_bill b JOIN households_household h ON h.id = b.household_id WHERE b.id IN ({ids}) ORDER BY b.id"
+_BILLS_SUMS = (
+    f"SELECT bill_id, COALESCE(SUM({line_outstanding_sql()}), 0), COALESCE(SUM(paid_fen), 0),"
+    " COALESCE(SUM(waived_fen), 0) FROM billing_billline WHERE bill_id IN ({ids}) AND NOT is_void GROUP BY bill_id"
+)
+
+
+def bills_refresh_state(*, bill_pks: list[int], chunk: int = 5000) -> int:
+    """``bill_refresh_state`` for many bills at once (set-based writers: a debit result settles
+    thousands): lock them in pk order, sum their lines, write the states that changed and log each
+    change like the one-by-one path. The number of bills whose state changed."""
+    changed: list[tuple[str, int]] = []
+    entries: list[AuditLog] = []
+    bill_pks = sorted(set(bill_pks))
+    for start in range(0, len(bill_pks), chunk):
+        part = bill_pks[start : start + chunk]
+        ids = ", ".join(str(int(pk)) for pk in part)
+        locked = sql.rows(_BILLS_LOCK.format(ids=ids) + sql.for_update(of="b"))
+        sums = {found[0]: found[1:] for found in sql.rows(_BILLS_SUMS.format(ids=ids))}
+        for pk, before, community_id, household_id, period, name in locked:
+            if before == BillState.VOID:
+                continue
+            outstanding, paid, waived = sums.get(pk, (0, 0, 0))
+            state = bill_state_of(outstanding_fen=outstanding, paid_fen=paid, waived_fen=waived)
+            if state != before:
+                changed.append((state, pk))
+                entries.append(
+                    AuditLog(
+                        community_id=community_id,
+                        action="billing.bill.state_changed",
+                        object_type="billing.bill",
+                        object_pk=pk,
+                        object_repr=f"{name} {str(period)[:7]}"[:200],
+                        household_id=household_id,
+                        changes={"bill_state": [before, state]},
+                    )
+                )
+    for state in {state for state, _pk in changed}:
+        pks = [pk for new, pk in changed if new == state]
+        for start in range(0, len(pks), chunk):
+            ids = ", ".join(str(int(pk)) for pk in pks[start : start + chunk])
+            sql.execute(f"UPDATE billing_bill SET state = %s WHERE id IN ({ids})", [state])
+    log_bulk(entries)
+    return len(changed)
+
+
 @transaction.atomic(savepoint=False)  # callers write lines in their transaction: no savepoint of its own
 def bill_refresh_state(*, bill: Bill) -> str:
     """Recompute a bill's state from its (non-void) lines; the one place a bill's state is set.
@@ -139,14 +196,7 @@ def bill_refresh_state(*, bill: Bill) -> str:
         pk=locked.household_id, community_id=locked.community_id, name=locked.extra[0]
     )
     outstanding, paid, waived = sql.row(_BILL_SUMS, [locked.pk])
-    if outstanding == 0 and paid > 0:
-        state = BillState.PAID
-    elif outstanding == 0 and waived > 0:
-        state = BillState.WAIVED
-    elif paid > 0:
-        state = BillState.PARTIAL
-    else:
-        state = BillState.OPEN
+    state = bill_state_of(outstanding_fen=outstanding, paid_fen=paid, waived_fen=waived)
     if state != locked.state:
         sql.execute("UPDATE billing_bill SET state = %s WHERE id = %s", [state, locked.pk])
         log_action(
