@@ -44,7 +44,7 @@ _SPEC_KEYS = {
 
 
 def _pattern(text: str) -> re.Pattern[str]:
-    """"1???" → four characters starting with 1; "9*" → anything starting with 9."""
+    """ "1???" → four characters starting with 1; "9*" → anything starting with 9."""
     return re.compile("".join("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in text) + r"\Z")
 
 

@@ -40,6 +40,18 @@ class BankFileError(Exception):
         self.line = line
 
 
+# Files that are plainly something else: zip (xlsx, docx), OLE2 (xls, doc), PDF, gzip.
+BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b")
+
+
+def not_a_document_check(data: bytes) -> None:
+    """Refuse what is plainly not a bank file at all: nothing, or a spreadsheet, archive or PDF."""
+    if not data.strip(b" \t\r\n\x1a"):
+        raise BankFileError(_("The file is empty."))
+    if data.startswith(BINARY_MAGIC):
+        raise BankFileError(_("This is a spreadsheet, an archive or a PDF, not a bank file."))
+
+
 def control_character(text: str) -> str | None:
     """The first character of ``text`` that has no place in a one-line field (a control character,
     a line or paragraph separator, a lone surrogate), or None."""
@@ -50,7 +62,7 @@ def control_character(text: str) -> str | None:
 
 
 def codepoint(char: str) -> str:
-    """"𠮷" → "20BB7": how a message names a character that may not show."""
+    """ "𠮷" → "20BB7": how a message names a character that may not show."""
     return f"{ord(char):04X}"
 
 
@@ -142,19 +154,23 @@ class DebitFile:
                     % {"field": label, "codepoint": codepoint(char)}
                 )
         object.__setattr__(self, "lines", tuple(self.lines))
-        first_line: dict[int, int] = {}
+        line_numbers: set[int] = set()
         first_reference: dict[str, int] = {}
         for line in self.lines:
-            if line.line_no in first_line:
+            if line.line_no in line_numbers:
                 raise BankFileError(
                     _("Debit line number %(line)s appears twice in the batch.") % {"line": line.line_no},
                     line=line.line_no,
                 )
-            first_line[line.line_no] = line.line_no
+            line_numbers.add(line.line_no)
             if line.reference in first_reference:
                 raise BankFileError(
                     _("Debit line %(line)s repeats the reference %(value)s of debit line %(first)s.")
-                    % {"line": line.line_no, "value": line.reference, "first": first_reference[line.reference]},
+                    % {
+                        "line": line.line_no,
+                        "value": line.reference,
+                        "first": first_reference[line.reference],
+                    },
                     line=line.line_no,
                 )
             first_reference[line.reference] = line.line_no

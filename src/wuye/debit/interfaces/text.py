@@ -57,6 +57,7 @@ from wuye.debit.interfaces.files import (
     Return,
     codepoint,
     control_character,
+    not_a_document_check,
 )
 
 TEXT, INT, AMOUNT, DATE = "text", "int", "amount", "date"
@@ -107,7 +108,11 @@ VALUES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     ),
 }
 # What a file name pattern may use, per layout.
-NAME_VALUES = {DEBIT: ("batch_no", "part", "parts"), RESULT: ("batch_no", "part", "parts"), RETURNS: ("file_id",)}
+NAME_VALUES = {
+    DEBIT: ("batch_no", "part", "parts"),
+    RESULT: ("batch_no", "part", "parts"),
+    RETURNS: ("file_id",),
+}
 
 LABELS = {
     "batch_no": gettext_lazy("batch number"),
@@ -151,8 +156,6 @@ ENCODINGS = {"gbk": "GBK", "gb18030": "GB18030", "utf-8": "UTF-8"}
 LINE_ENDINGS = {"crlf": b"\r\n", "lf": b"\n"}
 BOMS = {"utf-8": b"\xef\xbb\xbf", "gb18030": b"\x84\x31\x95\x33"}
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# Files that are plainly something else: zip (xlsx, docx), OLE2 (xls, doc), PDF, gzip.
-BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _INT_TEXT = re.compile(r"^[0-9]+$")
@@ -295,7 +298,9 @@ def text_format_parse(spec: Any, *, origin: str = "format") -> TextFormat:
     elif delimiter or spec.get("trailing_delimiter"):
         raise FormatSpecError(f"{origin}: a fixed-width format has no delimiter")
     max_lines = spec.get("max_lines")
-    if max_lines is not None and (not isinstance(max_lines, int) or isinstance(max_lines, bool) or max_lines < 1):
+    if max_lines is not None and (
+        not isinstance(max_lines, int) or isinstance(max_lines, bool) or max_lines < 1
+    ):
         raise FormatSpecError(f"{origin}: 'max_lines' must be a positive whole number or null")
     unit = spec.get("amount_unit", "fen")
     date_format = spec.get("date_format", "%Y%m%d")
@@ -308,7 +313,9 @@ def text_format_parse(spec: Any, *, origin: str = "format") -> TextFormat:
     if spec.get("returns") is not None:
         returns = _layout_parse(spec["returns"], RETURNS, f"{origin}: returns", defaults)
     if max_lines is not None and (not debit.part_file_name or not result.part_file_name):
-        raise FormatSpecError(f"{origin}: a format with 'max_lines' needs 'part_file_name' for debit and result")
+        raise FormatSpecError(
+            f"{origin}: a format with 'max_lines' needs 'part_file_name' for debit and result"
+        )
     _require(debit, {"amount_fen"}, origin)
     _require_one(debit, ("line_no", "reference"), origin)
     _require(result, {"code"}, origin)
@@ -361,7 +368,7 @@ def _check_unit(unit: Any, where: str) -> None:
 
 
 def _date_regex(date_format: Any, where: str) -> re.Pattern[str]:
-    """"%Y%m%d" → a pattern that reads exactly that; only %Y, %m and %d (and literal signs) are allowed."""
+    """ "%Y%m%d" → a pattern that reads exactly that; only %Y, %m and %d (and literal signs) are allowed."""
     if not isinstance(date_format, str) or not date_format:
         raise FormatSpecError(f"{where}: must be a strftime pattern like '%Y%m%d'")
     parts, index = [], 0
@@ -442,7 +449,12 @@ def _record_parse(spec: Any, role: str, allowed: dict[str, str], where: str, def
 def _field_parse(spec: Any, allowed: dict[str, str], where: str, defaults: dict) -> FieldSpec:
     if not isinstance(spec, dict):
         raise FormatSpecError(f"{where}: a field must be an object")
-    _keys(spec, where, required=set(), optional={"value", "const", "skip", "label", "width", "align", "pad", "unit", "date_format"})
+    _keys(
+        spec,
+        where,
+        required=set(),
+        optional={"value", "const", "skip", "label", "width", "align", "pad", "unit", "date_format"},
+    )
     sources = [key for key in ("value", "const", "skip") if spec.get(key) not in (None, False)]
     if len(sources) != 1:
         raise FormatSpecError(f"{where}: give exactly one of 'value', 'const' or 'skip'")
@@ -539,7 +551,8 @@ def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], w
         )
     if fmt.delimiter and fmt.delimiter in text:
         raise BankFileError(
-            _("%(where)s: %(field)s contains the delimiter “%(delimiter)s”.") % {**params, "delimiter": fmt.delimiter}
+            _("%(where)s: %(field)s contains the delimiter “%(delimiter)s”.")
+            % {**params, "delimiter": fmt.delimiter}
         )
     try:
         data = text.encode(fmt.encoding)
@@ -551,7 +564,9 @@ def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], w
         ) from None
     if field.width is not None and len(data) > field.width:
         raise BankFileError(
-            _("%(where)s: %(field)s is %(length)s bytes in %(encoding)s, longer than the %(width)s bytes of its field.")
+            _(
+                "%(where)s: %(field)s is %(length)s bytes in %(encoding)s, longer than the %(width)s bytes of its field."
+            )
             % {**params, "length": len(data), "encoding": fmt.encoding_label, "width": field.width}
         )
     if field.pad_to_width and field.width is not None:
@@ -717,10 +732,7 @@ class _RecordShapeError(BankFileError):
 
 def _file_lines(fmt: TextFormat, data: bytes) -> list[bytes]:
     """The file's records as bytes, after the checks every text file passes (see the module docstring)."""
-    if not data.strip(b" \t\r\n\x1a"):
-        raise BankFileError(_("The file is empty."))
-    if data.startswith(BINARY_MAGIC):
-        raise BankFileError(_("This is a spreadsheet, an archive or a PDF, not a bank text file."))
+    not_a_document_check(data)
     for bom in UTF16_BOMS:
         if data.startswith(bom):
             raise BankFileError(
@@ -738,9 +750,26 @@ def _file_lines(fmt: TextFormat, data: bytes) -> list[bytes]:
                     line=1,
                 )
             data = data[len(bom) :]
+    if fmt.encoding != "utf-8" and not data.isascii():
+        # GBK or GB18030 bytes of Chinese text are, in practice, never valid UTF-8 that decodes to Chinese
+        # (their common lead bytes are UTF-8 continuation bytes), while UTF-8 read as GBK often decodes
+        # without an error into nonsense: so a file that reads as UTF-8 Chinese is UTF-8.
+        try:
+            as_utf8 = data.decode("utf-8")
+        except UnicodeDecodeError:
+            as_utf8 = ""
+        if any("\u4e00" <= char <= "\u9fff" for char in as_utf8):
+            raise BankFileError(
+                _(
+                    "The file is UTF-8 text, but this format is %(encoding)s: the file was saved in the wrong encoding."
+                )
+                % {"encoding": fmt.encoding_label}
+            )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise BankFileError(_("Line %(line)s contains a NUL byte: this is not a text file.") % {"line": line}, line=line)
+        raise BankFileError(
+            _("Line %(line)s contains a NUL byte: this is not a text file.") % {"line": line}, line=line
+        )
     if data.lstrip().startswith(b"<"):
         raise BankFileError(_("This is an XML or HTML file, not a bank text file."), line=1)
     pieces = data.split(b"\n")
@@ -811,7 +840,9 @@ def _record_texts(fmt: TextFormat, record: RecordSpec, raw: bytes, line: int) ->
                 texts.append(piece.decode(fmt.encoding))
             except UnicodeDecodeError:
                 raise BankFileError(
-                    _("Line %(line)s: %(field)s cuts a character in two: the field widths do not fit this file.")
+                    _(
+                        "Line %(line)s: %(field)s cuts a character in two: the field widths do not fit this file."
+                    )
                     % {"line": line, "field": field_label(field)},
                     line=line,
                 ) from None
@@ -836,7 +867,13 @@ def _record_texts(fmt: TextFormat, record: RecordSpec, raw: bytes, line: int) ->
         if field.const is not None and _unpad(field, text) != field.const:
             raise _RecordShapeError(
                 _("Line %(line)s: %(field)s is “%(found)s”, but a %(record)s has “%(expected)s”.")
-                % {"line": line, "field": field_label(field), "found": text, "record": name, "expected": field.const},
+                % {
+                    "line": line,
+                    "field": field_label(field),
+                    "found": text,
+                    "record": name,
+                    "expected": field.const,
+                },
                 line=line,
             )
     return texts
@@ -863,14 +900,16 @@ def _value_parse(field: FieldSpec, text: str, line: int) -> Any:
         if field.unit == "fen":
             if not _FEN_TEXT.match(text):
                 raise BankFileError(
-                    _("Line %(line)s: %(field)s must be an amount in fen, like 12345, not “%(value)s”.") % params,
+                    _("Line %(line)s: %(field)s must be an amount in fen, like 12345, not “%(value)s”.")
+                    % params,
                     line=line,
                 )
             return int(text)
         match = _YUAN_TEXT.match(text)
         if not match:
             raise BankFileError(
-                _("Line %(line)s: %(field)s must be an amount in yuan, like 123.45, not “%(value)s”.") % params,
+                _("Line %(line)s: %(field)s must be an amount in yuan, like 123.45, not “%(value)s”.")
+                % params,
                 line=line,
             )
         return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
@@ -945,11 +984,8 @@ def _layout_read(fmt: TextFormat, kind: str, data: bytes) -> _Read:
         else:
             try:
                 trailer_values = _record_values(fmt, layout.trailer, lines[-1], count)
-            except _RecordShapeError as trailer_error:
-                try:
-                    _record_texts(fmt, layout.detail, lines[-1], count)
-                except _RecordShapeError:
-                    raise trailer_error from None
+            except _RecordShapeError:
+                # The last line is a detail, or a line cut short: either way the trailer is missing.
                 raise BankFileError(
                     _("The file ends after line %(line)s without a trailer record: it may be cut short.")
                     % {"line": count},
@@ -1034,7 +1070,9 @@ def _totals_check(read: _Read, count: int, sum_fen: int) -> None:
     if declared_count is not None and declared_count != count:
         line = read.file_value_lines["count"]
         raise BankFileError(
-            _("Line %(line)s says the file has %(declared)s lines, but it has %(found)s: it may be cut short or padded.")
+            _(
+                "Line %(line)s says the file has %(declared)s lines, but it has %(found)s: it may be cut short or padded."
+            )
             % {"line": line, "declared": declared_count, "found": count},
             line=line,
         )
@@ -1073,30 +1111,33 @@ def _name_values(pattern: str, file_name: str) -> dict[str, str] | None:
     for literal, name, _spec, _conv in string.Formatter().parse(pattern):
         regex.append(re.escape(literal))
         if name is not None:
-            regex.append(f"(?P<{name}>[0-9]+)" if name in ("part", "parts") else f"(?P<{name}>[A-Za-z0-9_-]+?)")
+            regex.append(
+                f"(?P<{name}>[0-9]+)" if name in ("part", "parts") else f"(?P<{name}>[A-Za-z0-9_-]+?)"
+            )
     match = re.fullmatch("".join(regex), file_name)
     return match.groupdict() if match else None
 
 
 def _batch_no(fmt: TextFormat, read: _Read, file_name: str | None) -> str:
+    """The batch number from the file, checked against the file name (the part pattern is tried first:
+    "D1_02_RET.txt" is part 2 of D1, though "{batch_no}_RET.txt" would also read it as batch "D1_02")."""
     batch_no = read.file_values.get("batch_no")
-    name_batch = None
+    candidates = []
     if file_name:
-        for pattern in (fmt.result.file_name, fmt.result.part_file_name):
+        for pattern in (fmt.result.part_file_name, fmt.result.file_name):
             found = _name_values(pattern, file_name) if pattern else None
             if found and found.get("batch_no"):
-                name_batch = found["batch_no"]
-                break
-    if batch_no and name_batch and batch_no != name_batch:
+                candidates.append(found["batch_no"])
+    if batch_no and candidates and batch_no not in candidates:
         raise BankFileError(
             _("The file name %(name)s is for batch %(name_batch)s, but the file says batch %(batch)s.")
-            % {"name": file_name, "name_batch": name_batch, "batch": batch_no}
+            % {"name": file_name, "name_batch": candidates[0], "batch": batch_no}
         )
-    if not (batch_no or name_batch):
+    if not (batch_no or candidates):
         raise BankFileError(
             _("The file does not say its batch number; read it with its file name as the bank named it.")
         )
-    return batch_no or name_batch
+    return batch_no or candidates[0]
 
 
 def text_result_file_read(fmt: TextFormat, data: bytes, *, file_name: str | None = None) -> ResultFile:
@@ -1126,12 +1167,19 @@ def text_result_file_read(fmt: TextFormat, data: bytes, *, file_name: str | None
                     _(
                         "Line %(first)s has code %(code)s, which rejects the whole file, but line %(line)s has code %(other)s."
                     )
-                    % {"first": first_line, "code": first_values["code"], "line": line, "other": values.get("code", "")},
+                    % {
+                        "first": first_line,
+                        "code": first_values["code"],
+                        "line": line,
+                        "other": values.get("code", ""),
+                    },
                     line=line,
                 )
         if file_code and fmt.codes.bucket(file_code) == Bucket.SUCCESS:
             raise BankFileError(
-                _("Line %(line)s has code %(code)s, which rejects the whole file, but the file's code %(file_code)s accepts it.")
+                _(
+                    "Line %(line)s has code %(code)s, which rejects the whole file, but the file's code %(file_code)s accepts it."
+                )
                 % {"line": first_line, "code": first_values["code"], "file_code": file_code},
                 line=first_line,
             )
@@ -1144,7 +1192,9 @@ def text_result_file_read(fmt: TextFormat, data: bytes, *, file_name: str | None
         if file_rejected:
             outcome, retryable = Outcome.FAILED, True  # nothing was debited: the line may go again
         else:
-            outcome = {Bucket.SUCCESS: Outcome.SUCCESS, Bucket.UNKNOWN: Outcome.UNKNOWN}.get(bucket, Outcome.FAILED)
+            outcome = {Bucket.SUCCESS: Outcome.SUCCESS, Bucket.UNKNOWN: Outcome.UNKNOWN}.get(
+                bucket, Outcome.FAILED
+            )
             retryable = bucket == Bucket.FAILED_RETRYABLE
         lines.append(
             ResultLine(
@@ -1161,7 +1211,10 @@ def text_result_file_read(fmt: TextFormat, data: bytes, *, file_name: str | None
     if not file_rejected:
         _totals_check(read, count, sum_fen)
         successes = [line for line in lines if line.outcome == Outcome.SUCCESS]
-        for name, found in (("success_count", len(successes)), ("success_sum_fen", sum(s.amount_fen for s in successes))):
+        for name, found in (
+            ("success_count", len(successes)),
+            ("success_sum_fen", sum(s.amount_fen for s in successes)),
+        ):
             declared = read.file_values.get(name)
             if declared is not None and declared != found:
                 line = read.file_value_lines[name]
