@@ -8,7 +8,7 @@ import json
 
 from wuye.debit.interfaces.bankfiles import FORMATS_DIR
 from wuye.debit.interfaces.files import DebitFile, DebitLine, Outcome, ResultFile, ResultLine
-from wuye.debit.interfaces.text import TextFormat, text_format_parse
+from wuye.debit.interfaces.textformat import TextFormat, text_format_parse
 
 NAMES = ["张三", "李四", "王五", "赵六", "欧阳娜娜", "司马相如", "钱七"]
 CREATED_ON = datetime.date(2026, 12, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import io
 
@@ -18,18 +17,17 @@ from tests.debit.samples import (
     result_for,
 )
 from wuye.debit.interfaces.bankfiles import bank_format_get
-from wuye.debit.interfaces.codes import FormatSpecError
 from wuye.debit.interfaces.files import BankFileError, Outcome, ResultFile, ResultLine, Return
 from wuye.debit.interfaces.text import (
     text_debit_file_read,
     text_debit_files_write,
-    text_format_parse,
     text_result_file_name,
     text_result_file_read,
     text_result_file_write,
     text_returns_read,
     text_returns_write,
 )
+from wuye.debit.interfaces.textformat import text_format_parse
 
 GENERIC = bank_format_get("generic_cn")
 FIXED = bank_format_get("fixed_cn")
@@ -164,7 +162,7 @@ def test_character_gbk_cannot_carry_is_refused(name, char, codepoint):
         text_debit_files_write(GENERIC, batch)
 
     assert refused.value.message == (
-        f"debit line 2: 户名 contains “{char}” (U+{codepoint}), which GBK cannot carry."
+        f"Debit line 2: 户名 contains “{char}” (U+{codepoint}), which GBK cannot carry."
     )
 
 
@@ -177,7 +175,7 @@ def test_gb18030_carries_what_gbk_cannot():
 
 
 def test_creditor_name_gbk_cannot_carry_is_refused_in_the_header():
-    with pytest.raises(BankFileError, match=r"^the file header: 收款单位 contains “𠮷”"):
+    with pytest.raises(BankFileError, match=r"^The file header: 收款单位 contains “𠮷”"):
         text_debit_files_write(GENERIC, debit_file(creditor_name="𠮷祥物业"))
 
 
@@ -189,7 +187,7 @@ def test_value_too_long_for_its_fixed_width_is_refused_not_cut():
         text_debit_files_write(FIXED, batch)
 
     assert refused.value.message == (
-        "debit line 3: 户名 is 42 bytes in GB18030, longer than the 40 bytes of its field."
+        "Debit line 3: 户名 is 42 bytes in GB18030, longer than the 40 bytes of its field."
     )
 
 
@@ -197,7 +195,7 @@ def test_value_longer_than_a_delimited_field_maximum_is_refused():
     batch = debit_file(lines=[debit_line(1, memo="物业费" * 11)])  # 66 bytes in GBK; at most 60
 
     with pytest.raises(
-        BankFileError, match="debit line 1: 摘要 is 66 bytes in GBK, longer than the 60 bytes"
+        BankFileError, match="Debit line 1: 摘要 is 66 bytes in GBK, longer than the 60 bytes"
     ):
         text_debit_files_write(GENERIC, batch)
 
@@ -205,7 +203,7 @@ def test_value_longer_than_a_delimited_field_maximum_is_refused():
 def test_delimiter_inside_a_value_is_refused():
     batch = debit_file(lines=[debit_line(1, memo="物业费|2026-11")])
 
-    with pytest.raises(BankFileError, match=r"debit line 1: 摘要 contains the delimiter “\|”"):
+    with pytest.raises(BankFileError, match=r"Debit line 1: 摘要 contains the delimiter “\|”"):
         text_debit_files_write(GENERIC, batch)
 
 
@@ -650,43 +648,6 @@ def test_fixed_width_field_that_cuts_a_character_is_refused():
     assert error.message == ("Line 2: 返回码 cuts a character in two: the field widths do not fit this file.")
 
 
-# Format descriptions ---------------------------------------------------------------------------------
-
-
-def _spec_with(change) -> dict:
-    spec = copy.deepcopy(format_spec("generic_cn"))
-    change(spec)
-    return spec
-
-
-@pytest.mark.parametrize(
-    ("change", "words"),
-    [
-        (lambda s: s.update(encoding="BIG5"), "'encoding' must be one of"),
-        (lambda s: s.update(colour="red"), "unknown keys ['colour']"),
-        (lambda s: s.update(layout="fixed", delimiter=""), "needs 'width'"),
-        (
-            lambda s: s["debit"]["header"].append({"value": "holder_name"}),
-            "'value' 'holder_name' is not one of",
-        ),
-        (lambda s: s["debit"]["detail"].append({"value": "memo"}), "'memo' appears twice"),
-        (lambda s: s["debit"].pop("part_file_name"), "needs 'part_file_name'"),
-        (lambda s: s["debit"].update(file_name="{part}.txt"), "must contain {batch_no}"),
-        (lambda s: s["debit"].update(file_name="{batch_no.__class__}.txt"), "is not one of"),
-        (lambda s: s.update(date_format="%Y%m%d%H"), "only %Y, %m and %d"),
-        (lambda s: s["codes"].update(retryable=["51", "0000"]), "code '0000' is in two buckets"),
-        (lambda s: s["result"]["detail"].pop(4), "must carry ['code']"),
-        (lambda s: s["debit"]["detail"].append({"value": "card_number", "const": "x"}), "exactly one of"),
-    ],
-)
-def test_format_description_mistakes_are_named(change, words):
-    with pytest.raises(FormatSpecError, match=None) as refused:
-        text_format_parse(_spec_with(change), origin="bank.json")
-
-    assert str(refused.value).startswith("bank.json")
-    assert words in str(refused.value)
-
-
 def test_result_line_written_with_a_newline_is_refused():
     result = ResultFile(
         batch_no="D1",
@@ -699,7 +660,7 @@ def test_result_line_written_with_a_newline_is_refused():
     )
 
     with pytest.raises(
-        BankFileError, match=r"result line 1: 返回信息 contains a control character \(U\+000A\)"
+        BankFileError, match=r"Result line 1: 返回信息 contains a control character \(U\+000A\)"
     ):
         text_result_file_write(GENERIC, result)
 

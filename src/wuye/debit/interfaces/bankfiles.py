@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from wuye.debit.interfaces.codes import Bucket, iso_reason_retryable
+from wuye.debit.interfaces.codes import Bucket, FormatSpecError, iso_reason_retryable
 from wuye.debit.interfaces.files import BankFileError, DebitFile, ResultFile, Return
 from wuye.debit.interfaces.iso20022 import (
     ISO20022,
@@ -37,11 +37,9 @@ from wuye.debit.interfaces.iso20022 import (
     pain008_write,
 )
 from wuye.debit.interfaces.text import (
-    TextFormat,
     file_name_make,
     text_debit_file_read,
     text_debit_files_write,
-    text_format_load,
     text_result_file_name,
     text_result_file_read,
     text_result_file_write,
@@ -49,6 +47,7 @@ from wuye.debit.interfaces.text import (
     text_returns_read,
     text_returns_write,
 )
+from wuye.debit.interfaces.textformat import TextFormat, text_format_load
 
 BankFormat = TextFormat | Iso20022Format
 
@@ -62,7 +61,7 @@ def bank_formats() -> dict[str, BankFormat]:
     for path in sorted(FORMATS_DIR.glob("*.json")):
         fmt = text_format_load(path)
         if fmt.code != path.stem:
-            raise ValueError(f"{path.name}: its code is {fmt.code!r}; name the file {fmt.code}.json")
+            raise FormatSpecError(f"{path.name}: its code is {fmt.code!r}; name the file {fmt.code}.json")
         formats[fmt.code] = fmt
     return formats
 

@@ -35,6 +35,7 @@ class BankFileError(Exception):
     number, or None when the problem is the file as a whole."""
 
     def __init__(self, message: str, *, line: int | None = None):
+        message = message[:1].upper() + message[1:]  # "debit line 2: ..." starts a sentence
         super().__init__(message)
         self.message = message
         self.line = line

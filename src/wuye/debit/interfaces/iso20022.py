@@ -342,6 +342,12 @@ def _xml_root(data: bytes, *, message: str, element: str) -> tuple[ET.Element, _
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BankFileError(_("The XML file is UTF-16; ISO 20022 files are UTF-8."))
     data = data.removeprefix(b"\xef\xbb\xbf")
+    declared = _ENCODING_DECLARATION.match(data[:200].decode("ascii", errors="replace"))
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise BankFileError(
+            _("The XML file declares the encoding %(encoding)s; ISO 20022 files are UTF-8.")
+            % {"encoding": declared.group(1)}
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -350,12 +356,6 @@ def _xml_root(data: bytes, *, message: str, element: str) -> tuple[ET.Element, _
         ) from None
     if not text.lstrip().startswith("<"):
         raise BankFileError(_("This is not an XML file."))
-    declared = _ENCODING_DECLARATION.match(text)
-    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise BankFileError(
-            _("The XML file declares the encoding %(encoding)s; ISO 20022 files are UTF-8.")
-            % {"encoding": declared.group(1)}
-        )
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise BankFileError(
             _("The XML file declares a document type (DTD); bank messages never do, so it is refused.")
