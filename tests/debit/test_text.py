@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from tests.debit.samples import (
     TEXT_CODES,
@@ -164,6 +165,25 @@ def test_character_gbk_cannot_carry_is_refused(name, char, codepoint):
     assert refused.value.message == (
         f"Debit line 2: 户名 contains “{char}” (U+{codepoint}), which GBK cannot carry."
     )
+
+
+def test_unencodable_character_refusal_in_chinese():
+    batch = debit_file(lines=[debit_line(1), debit_line(2, holder_name="吉田𠮷")])
+
+    with translation.override("zh-hans"), pytest.raises(BankFileError) as refused:
+        text_debit_files_write(GENERIC, batch)
+
+    assert refused.value.message == "代扣明细第 2 笔：户名中的“𠮷”（U+20BB7）无法用 GBK 编码表示。"
+
+
+def test_reading_refusal_in_chinese():
+    lines = RESULT_LINES.copy()
+    del lines[3]
+
+    with translation.override("zh-hans"), pytest.raises(BankFileError) as refused:
+        text_result_file_read(GENERIC, _result_bytes(lines))
+
+    assert refused.value.message == "第 1 行称文件有 3 笔明细，实际有 2 笔：文件可能不完整或被添加了内容。"
 
 
 def test_gb18030_carries_what_gbk_cannot():
