@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from tests.debit.samples import format_spec
+from tests.debit.samples import debit_file, debit_line, format_spec
 from wuye.debit.interfaces.bankfiles import FORMATS_DIR, bank_format_get
 from wuye.debit.interfaces.codes import Bucket, FormatSpecError
+from wuye.debit.interfaces.files import BankFileError, Outcome
+from wuye.debit.interfaces.text import text_debit_files_write, text_result_file_read
 from wuye.debit.interfaces.textformat import text_format_load, text_format_parse
 
 
@@ -77,3 +82,35 @@ def test_format_description_mistakes_are_named(change, words):
 
     assert str(refused.value).startswith("bank.json")
     assert words in str(refused.value)
+
+
+def test_the_documented_example_works():
+    """docs/bank-formats.md shows a bank's format described from its specification: it loads, writes
+    what the specification says, and reads a result named as the bank names it."""
+    docs = (Path(settings.BASE_DIR).parent.parent / "docs" / "bank-formats.md").read_text(encoding="utf-8")
+    example = docs.split("### Example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    fmt = text_format_parse(json.loads(example), origin="docs example")
+    batch = debit_file(lines=[debit_line(1, amount_fen=12345), debit_line(2, amount_fen=6789, memo="")])
+
+    [(name, data)] = text_debit_files_write(fmt, batch)
+
+    assert name == "DK_D20261202000123.csv"
+    assert data.decode("gbk").split("\r\n")[:3] == [
+        "D20261202000123,2,19134,20261205",
+        "1,AG202600000001,6222000000000001,张三,12345,物业费 2026-11",
+        "2,AG202600000002,6222000000000002,李四,6789,",
+    ]
+    result = text_result_file_read(
+        fmt,
+        "1,12345,00,成功\r\n2,6789,51,余额不足\r\nTOTAL,2,19134\r\n".encode("gbk"),
+        file_name="DK_D20261202000123_RESULT.csv",
+    )
+    assert result.batch_no == "D20261202000123"
+    assert [(line.line_no, line.outcome, line.retryable) for line in result.lines] == [
+        (1, Outcome.SUCCESS, False),
+        (2, Outcome.FAILED, True),
+    ]
+    with pytest.raises(BankFileError, match="without a trailer record"):
+        text_result_file_read(
+            fmt, "1,12345,00,成功\r\n".encode("gbk"), file_name="DK_D20261202000123_RESULT.csv"
+        )

@@ -1,12 +1,6 @@
-"""Banks' own text files (送盘, 回盘, 退票), described as data: one JSON file per format.
-
-A :class:`TextFormat` is loaded from a JSON description (``src/wuye/debit/formats/<code>.json``; see
-``docs/bank-formats.md`` for every key) and drives one generic writer and reader, so a new bank's
-format is a new JSON file, not new code. A format has up to three layouts, each a header, detail and
-trailer record (header and trailer may be absent): the debit file we send, the result file the bank
-returns, and optionally a returns file of late reversals. A record is delimited (one character between
-fields) or fixed width (every field a fixed number of bytes); each field is a named value, a constant,
-or a column we skip.
+"""Banks' own text files (送盘, 回盘, 退票): one writer and one reader, driven by a :class:`TextFormat`
+(the format's JSON description, :mod:`wuye.debit.interfaces.textformat`), so a new bank's format is a
+new JSON file, not new code. ``docs/bank-formats.md`` explains every key and how to add a format.
 
 Decisions, the same for every format:
 
@@ -25,6 +19,11 @@ Decisions, the same for every format:
   ending; blank lines at the very end are ignored, a blank line anywhere else is refused.
 - A byte order mark: a UTF-8 format strips a UTF-8 BOM (Windows tools add one); a GB18030 format strips
   GB18030's own; any other BOM is refused (a UTF-8 BOM on a GBK file means the file was saved as UTF-8).
+- Encoding: bytes the format's encoding cannot decode are refused with the line and byte. A GBK or
+  GB18030 file that is valid UTF-8 containing Chinese is refused as UTF-8: GBK decodes most UTF-8 without
+  an error, into nonsense, while real GBK Chinese is practically never valid UTF-8.
+- Fields are read without the spaces around them (fixed-width padding cannot be told from a value's
+  own spaces), so a value's leading and trailing spaces do not survive a round trip.
 - A result file is checked whole before anything is believed: every record's shape, numbers, dates and
   amounts; duplicate line numbers or references; the header's and trailer's counts and sums against the
   lines (a missing trailer or a short count is a truncated file). When the bank rejected the whole file
@@ -542,7 +541,9 @@ def _layout_read(fmt: TextFormat, kind: str, data: bytes) -> _Read:
         first = layout.detail
     try:
         first_values = _record_values(fmt, first, lines[0], 1)
-    except BankFileError as error:
+    except _RecordShapeError as error:
+        if first is layout.trailer and _parses(fmt, layout.detail, lines[0]):
+            raise _truncated(count) from None
         raise _not_this_kind(fmt, kind, lines[0], error) from None
     header_values: dict[str, Any] = first_values if layout.header is not None else {}
     start = 1 if layout.header is not None else 0
@@ -553,21 +554,13 @@ def _layout_read(fmt: TextFormat, kind: str, data: bytes) -> _Read:
         if first is layout.trailer:
             trailer_values = first_values
         elif count - start < 1:
-            raise BankFileError(
-                _("The file ends after line %(line)s without a trailer record: it may be cut short.")
-                % {"line": count},
-                line=count,
-            )
+            raise _truncated(count)
         else:
             try:
                 trailer_values = _record_values(fmt, layout.trailer, lines[-1], count)
             except _RecordShapeError:
                 # The last line is a detail, or a line cut short: either way the trailer is missing.
-                raise BankFileError(
-                    _("The file ends after line %(line)s without a trailer record: it may be cut short.")
-                    % {"line": count},
-                    line=count,
-                ) from None
+                raise _truncated(count) from None
         trailer_line, end = count, count - 1
     details = []
     for index in range(start, end):
@@ -613,6 +606,22 @@ def _layout_read(fmt: TextFormat, kind: str, data: bytes) -> _Read:
     )
 
 
+def _truncated(count: int) -> BankFileError:
+    return BankFileError(
+        _("The file ends after line %(line)s without a trailer record: it may be cut short.")
+        % {"line": count},
+        line=count,
+    )
+
+
+def _parses(fmt: TextFormat, record: RecordSpec, raw: bytes) -> bool:
+    try:
+        _record_values(fmt, record, raw, 1)
+    except BankFileError:
+        return False
+    return True
+
+
 def _shown(kind: str, value: Any) -> str:
     return fen_to_yuan(value) if kind == AMOUNT else str(value)
 
@@ -625,9 +634,7 @@ def _not_this_kind(fmt: TextFormat, kind: str, raw: bytes, error: BankFileError)
         layout = fmt.layout_of(other)
         if other == kind or layout is None:
             continue
-        try:
-            _record_texts(fmt, layout.header or layout.detail, raw, 1)
-        except BankFileError:
+        if not _parses(fmt, layout.header or layout.detail, raw):
             continue
         return BankFileError(
             _("This is a %(found)s of the format “%(format)s”, not a %(expected)s.")
