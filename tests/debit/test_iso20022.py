@@ -297,6 +297,37 @@ def test_pain002_amount_in_another_currency_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "<OrgnlNbOfTxs>5<",
+            "<OrgnlNbOfTxs>five<",
+            "The original group information: the number of transactions “five” is not a whole number.",
+        ),
+        (
+            ">104.44<",
+            ">104,44<",
+            "Transaction 2 (D000123-000004): “104,44” is not an amount in yuan with at most two decimals.",
+        ),
+        (
+            ">104.44<",
+            ">104.445<",
+            "Transaction 2 (D000123-000004): “104.445” is not an amount in yuan with at most two decimals.",
+        ),
+        (
+            ">104.44<",
+            ">-104.44<",
+            "Transaction 2 (D000123-000004): “-104.44” is not an amount in yuan with at most two decimals.",
+        ),
+    ],
+)
+def test_pain002_values_that_are_not_numbers_are_refused(old, new, message):
+    data = PARTIAL.format(group_status="PART").replace(old, new).encode()
+
+    assert _pain002_refused(data) == message
+
+
 def test_pain002_foreign_instruction_id_is_refused():
     data = PARTIAL.format(group_status="PART").replace("<OrgnlInstrId>2<", "<OrgnlInstrId>B-2<").encode()
 

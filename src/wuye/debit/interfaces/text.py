@@ -101,7 +101,7 @@ _SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Writing -------------------------------------------------------------------------------------------
 
 
-def _value_text(fmt: TextFormat, field: FieldSpec, value: Any) -> str:
+def _value_text(field: FieldSpec, value: Any) -> str:
     if field.kind == AMOUNT:
         return fen_to_yuan(value, grouping=False) if field.unit == "yuan" else str(int(value))
     if field.kind == INT:
@@ -115,7 +115,7 @@ def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], w
     if field.const is not None:
         text = field.const
     elif field.value is not None:
-        text = _value_text(fmt, field, values[field.value])
+        text = _value_text(field, values[field.value])
     else:
         text = ""
     params = {"where": where, "field": field_label(field)}
