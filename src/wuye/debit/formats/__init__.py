@@ -1,0 +1,1 @@
+"""The banks' text formats, one JSON description per format (see docs/bank-formats.md)."""
