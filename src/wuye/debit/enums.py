@@ -68,7 +68,7 @@ class BatchState(models.TextChoices):
 BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     BatchState.BUILT: frozenset({BatchState.SENT, BatchState.CANCELLED}),
     BatchState.SENT: frozenset({BatchState.SETTLED, BatchState.PARTIAL, BatchState.REJECTED}),
-    BatchState.PARTIAL: frozenset({BatchState.SETTLED}),
+    BatchState.PARTIAL: frozenset({BatchState.SETTLED, BatchState.PARTIAL}),
     BatchState.SETTLED: frozenset(),
     BatchState.REJECTED: frozenset(),
     BatchState.CANCELLED: frozenset(),

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from wuye.paysim import alipay, wechat
+from wuye.paysim import alipay, bank, wechat
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.state import (
     CLOSED,
@@ -422,6 +422,8 @@ class PaySim:
             return 200, "application/zip", found[0], {}
         if path.startswith("/phone/"):
             return self._phone(method, path.removeprefix("/phone/"))
+        if path == "/bank" or path.startswith("/bank/"):
+            return bank.handle(method, path, headers, raw)
         if path.startswith("/_sim/") or path == "/":
             return self._control(method, path, raw)
         return _text(404, f"{method} {path} is not simulated")

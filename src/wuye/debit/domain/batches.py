@@ -14,7 +14,6 @@ them. The files are written from the stored lines, so the same batch always give
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -358,13 +357,6 @@ def batch_cancel(*, batch: DebitBatch, actor=None) -> DebitBatch:
     DebitLine.objects.filter(batch=locked).update(state=LineState.CANCELLED, settled_at=now)
     log_action("debit.batch.cancelled", actor=actor, obj=locked, community_id=batch_community_id(locked))
     return locked
-
-
-def files_digest(files: list[tuple[str, bytes]]) -> str:
-    digest = hashlib.sha256()
-    for name, content in files:
-        digest.update(name.encode() + b"\0" + content)
-    return digest.hexdigest()
 
 
 def batch_summary(batch: DebitBatch) -> dict:

@@ -68,9 +68,11 @@ def _check(batch: DebitBatch, result, lines: dict[int, DebitLine]) -> list[tuple
             % {"batch": batch.number, "state": batch.get_state_display()}
         )
     if result.file_rejected:
-        if batch.state != BatchState.SENT or any(line.state != LineState.PENDING for line in lines.values()):
-            raise ResultError(_("The bank cannot reject a batch whole after settling some of its lines."))
-        return []
+        # A whole file rejected: the lines it lists (one part of a split batch), or the whole batch.
+        listed = [lines.get(line.line_no) for line in result.lines] or list(lines.values())
+        if any(ours is None or ours.state != LineState.PENDING for ours in listed):
+            raise ResultError(_("The bank cannot reject a file whole after settling some of its lines."))
+        return [(ours, None, FAILED) for ours in listed]
     matched, seen = [], set()
     for line in result.lines:
         ours = lines.get(line.line_no)
@@ -120,21 +122,29 @@ def result_settle(
     if result.file_rejected:
         reason = f"{result.reject_code}: {result.reject_message}"[:200]
         attempts_finish_many(
-            outcomes=[(line.attempt_id, AttemptState.FAILED, reason) for line in lines.values()], actor=actor
+            outcomes=[(ours.attempt_id, AttemptState.FAILED, reason) for ours, _line, _outcome in matched],
+            actor=actor,
         )
-        DebitLine.objects.filter(batch=locked).update(
+        DebitLine.objects.filter(pk__in=[ours.pk for ours, _line, _outcome in matched]).update(
             state=LineState.FAILED,
             result_code=result.reject_code[:20],
             result_message=result.reject_message[:200],
             retryable=True,
             settled_at=now,
         )
-        locked.state, locked.reject_code, locked.reject_message = (
-            BatchState.REJECTED,
-            result.reject_code[:20],
-            result.reject_message[:200],
+        locked.reject_code, locked.reject_message = result.reject_code[:20], result.reject_message[:200]
+        record.failed = len(matched)
+        rejected_whole = len(matched) == len(lines)
+        still_open = DebitLine.objects.filter(
+            batch=locked, state__in=(LineState.PENDING, LineState.UNKNOWN)
+        ).exists()
+        locked.state = (
+            BatchState.REJECTED
+            if rejected_whole
+            else BatchState.PARTIAL
+            if still_open
+            else BatchState.SETTLED
         )
-        record.failed = len(lines)
     else:
         fresh = [
             (ours, line, outcome)

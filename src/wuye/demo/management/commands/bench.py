@@ -1,4 +1,4 @@
-"""`wuye bench billing --households N [--fee-items K] [--database-url URL]`: see wuye.billing.bench."""
+"""`wuye bench billing|callbacks|debit …`: see wuye.billing.bench, wuye.payments.bench, wuye.debit.bench."""
 
 import os
 import sys
@@ -16,6 +16,13 @@ class Command(BaseCommand):
         billing.add_argument("--fee-items", type=int, default=4)
         billing.add_argument("--chunk-rooms", type=int, default=None)
         billing.add_argument(
+            "--database-url", default=None, help="run against this database (e.g. postgres://…)"
+        )
+
+        debit = sub.add_parser("debit", help="a bank batch debit cycle: files out, results in, settled")
+        debit.add_argument("--lines", type=int, required=True)
+        debit.add_argument("--out", default=None, help="leave the files written here (pain.008 included)")
+        debit.add_argument(
             "--database-url", default=None, help="run against this database (e.g. postgres://…)"
         )
 
@@ -42,6 +49,20 @@ class Command(BaseCommand):
             # Settings are read once at start-up: run again with the database URL in the environment.
             os.environ["DATABASE_URL"] = url
             os.execv(sys.executable, [sys.executable, "-m", "wuye", *sys.argv[1:]])  # noqa: S606
+        if which == "debit":
+            from pathlib import Path
+
+            from wuye.debit import bench as debit_bench
+
+            if options["lines"] < 1:
+                raise CommandError("--lines must be at least 1")
+            result = debit_bench.bench_debit(
+                lines=options["lines"],
+                out=Path(options["out"]) if options["out"] else None,
+                log=lambda line: self.stderr.write(line),
+            )
+            debit_bench.print_result(result, write=self.stdout.write)
+            return
         if which == "callbacks":
             from wuye.payments import bench as payments_bench
 

@@ -1,0 +1,80 @@
+"""The files of a batch (送盘) and the bank's files read back (回盘, returns), in the batch's format.
+
+The files are written from the stored lines every time they are asked for, so the same batch always
+gives the same bytes (the digest stored when it was sent proves it); nothing of a card number is
+kept outside the encrypted mandate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.utils.translation import gettext as _
+
+from wuye.debit.domain.batches import batch_community_id
+from wuye.debit.interfaces import bankfiles
+from wuye.debit.interfaces.files import DebitFile
+from wuye.debit.interfaces.files import DebitLine as FileLine
+from wuye.debit.models import DebitBatch, DebitLine, DebitSettings
+
+
+def batch_debit_file(batch: DebitBatch) -> DebitFile:
+    """The batch as its debit file describes it: creditor, dates and every line in line order."""
+    creditor = DebitSettings.of(batch_community_id(batch))
+    memo = _("Property fees by %(date)s") % {"date": f"{batch.cutoff_on:%Y-%m-%d}"}
+    lines = (
+        DebitLine.objects.filter(batch=batch)
+        .select_related("mandate")
+        .only(
+            "line_no",
+            "reference",
+            "amount_fen",
+            "mandate__agreement_no",
+            "mandate__card_number",
+            "mandate__holder_name",
+        )
+        .order_by("line_no")
+    )
+    return DebitFile(
+        batch_no=batch.number,
+        created_on=batch.created_at.date(),
+        collection_date=batch.collection_on,
+        creditor_name=creditor.creditor_name or creditor.bank_name or "-",
+        creditor_account=creditor.creditor_account or "0",
+        creditor_id=creditor.creditor_id or "0",
+        lines=tuple(
+            FileLine(
+                line_no=line.line_no,
+                reference=line.reference,
+                agreement_no=line.mandate.agreement_no,
+                card_number=line.mandate.card_number,
+                holder_name=line.mandate.holder_name,
+                amount_fen=line.amount_fen,
+                memo=memo,
+            )
+            for line in lines.iterator(chunk_size=5000)
+        ),
+    )
+
+
+def batch_files(batch: DebitBatch) -> list[tuple[str, bytes]]:
+    """[(file name, bytes)] to send the bank; BankFileError (naming the line and the character or
+    field) when a line cannot be written in the bank's format."""
+    return bankfiles.debit_files_write(bankfiles.bank_format_get(batch.file_format), batch_debit_file(batch))
+
+
+def files_digest(files: list[tuple[str, bytes]]) -> str:
+    """One digest of a batch's files, names included (stored when the batch is sent)."""
+    digest = hashlib.sha256()
+    for name, content in files:
+        digest.update(name.encode() + b"\0" + content)
+    return digest.hexdigest()
+
+
+def result_read(batch: DebitBatch, data: bytes, *, file_name: str | None = None):
+    """The bank's result file for ``batch`` read in its format (BankFileError when it is not one)."""
+    return bankfiles.result_file_read(bankfiles.bank_format_get(batch.file_format), data, file_name=file_name)
+
+
+def returns_read(batch: DebitBatch, data: bytes, *, file_name: str | None = None):
+    return bankfiles.returns_read(bankfiles.bank_format_get(batch.file_format), data, file_name=file_name)
