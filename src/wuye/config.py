@@ -88,6 +88,25 @@ TABLE: tuple[Setting, ...] = (
         "Celery broker (redis://host:6379/0): jobs and periodic commands run on Celery workers",
     ),
     Setting(
+        "WUYE_LOGIN_ACCOUNT_FAILURES",
+        int,
+        5,
+        "failed staff logins of one username within the window that lock it",
+    ),
+    Setting(
+        "WUYE_LOGIN_ADDRESS_FAILURES",
+        int,
+        20,
+        "failed staff logins from one network address (IPv6: its /64) within the window that lock it",
+    ),
+    Setting("WUYE_LOGIN_WINDOW_MINUTES", int, 15, "the window in which failed staff logins are counted"),
+    Setting(
+        "WUYE_LOGIN_LOCKOUT_MINUTES",
+        int,
+        15,
+        "length of a first login lock; each further lock within a day lasts twice as long, at most a day",
+    ),
+    Setting(
         "WUYE_RUN_WORKERS",
         int,
         2,

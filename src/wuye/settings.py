@@ -116,6 +116,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["wuye.core.auth.ThrottledModelBackend"]
+LOGIN_ACCOUNT_FAILURES = max(1, CONFIG["WUYE_LOGIN_ACCOUNT_FAILURES"])
+LOGIN_ADDRESS_FAILURES = max(1, CONFIG["WUYE_LOGIN_ADDRESS_FAILURES"])
+LOGIN_WINDOW_MINUTES = max(1, CONFIG["WUYE_LOGIN_WINDOW_MINUTES"])
+LOGIN_LOCKOUT_MINUTES = max(1, CONFIG["WUYE_LOGIN_LOCKOUT_MINUTES"])
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 
