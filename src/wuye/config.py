@@ -107,6 +107,16 @@ TABLE: tuple[Setting, ...] = (
         "length of a first login lock; each further lock within a day lasts twice as long, at most a day",
     ),
     Setting(
+        "WUYE_API_TOKEN_DAYS", int, 90, "how long a new staff API token is valid unless chosen otherwise"
+    ),
+    Setting("WUYE_API_TOKEN_MAX_DAYS", int, 365, "the longest validity a staff API token may be given"),
+    Setting(
+        "WUYE_PAY_LINK_DAYS",
+        int,
+        180,
+        "how long a household's pay link (QR code on a notice) opens its bills after it was issued",
+    ),
+    Setting(
         "WUYE_RUN_WORKERS",
         int,
         2,

@@ -52,7 +52,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("prefix", "key_hash")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -119,13 +121,18 @@ class AuditLog(models.Model):
 
 
 class ApiToken(models.Model):
-    """A staff user's bearer token for /api/v1. Only a hash is stored; the key is shown once."""
+    """A staff user's bearer token for /api/v1. Only a hash is stored; the key is shown once.
+
+    Every token expires (``expires_at``, chosen when it is created, at most
+    ``settings.API_TOKEN_MAX_DAYS`` away): a key copied into a forgotten script or a leaked
+    configuration stops working by itself. Revoking deletes the token."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=60)
     prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -139,10 +146,19 @@ class ApiToken(models.Model):
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
     @classmethod
-    def issue(cls, *, user, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, *, user, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+        """A new token (by default valid ``settings.API_TOKEN_DAYS``) and its key, returned once."""
+        if expires_at is None:
+            expires_at = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
         key = "wy_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key))
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key), expires_at=expires_at
+        )
         return token, key
 
 
