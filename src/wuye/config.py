@@ -88,6 +88,35 @@ TABLE: tuple[Setting, ...] = (
         "Celery broker (redis://host:6379/0): jobs and periodic commands run on Celery workers",
     ),
     Setting(
+        "WUYE_LOGIN_ACCOUNT_FAILURES",
+        int,
+        5,
+        "failed staff logins of one username within the window that lock it",
+    ),
+    Setting(
+        "WUYE_LOGIN_ADDRESS_FAILURES",
+        int,
+        20,
+        "failed staff logins from one network address (IPv6: its /64) within the window that lock it",
+    ),
+    Setting("WUYE_LOGIN_WINDOW_MINUTES", int, 15, "the window in which failed staff logins are counted"),
+    Setting(
+        "WUYE_LOGIN_LOCKOUT_MINUTES",
+        int,
+        15,
+        "length of a first login lock; each further lock within a day lasts twice as long, at most a day",
+    ),
+    Setting(
+        "WUYE_API_TOKEN_DAYS", int, 90, "how long a new staff API token is valid unless chosen otherwise"
+    ),
+    Setting("WUYE_API_TOKEN_MAX_DAYS", int, 365, "the longest validity a staff API token may be given"),
+    Setting(
+        "WUYE_PAY_LINK_DAYS",
+        int,
+        180,
+        "how long a household's pay link (QR code on a notice) opens its bills after it was issued",
+    ),
+    Setting(
         "WUYE_RUN_WORKERS",
         int,
         2,

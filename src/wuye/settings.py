@@ -116,6 +116,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["wuye.core.auth.ThrottledModelBackend"]
+LOGIN_ACCOUNT_FAILURES = max(1, CONFIG["WUYE_LOGIN_ACCOUNT_FAILURES"])
+LOGIN_ADDRESS_FAILURES = max(1, CONFIG["WUYE_LOGIN_ADDRESS_FAILURES"])
+LOGIN_WINDOW_MINUTES = max(1, CONFIG["WUYE_LOGIN_WINDOW_MINUTES"])
+LOGIN_LOCKOUT_MINUTES = max(1, CONFIG["WUYE_LOGIN_LOCKOUT_MINUTES"])
+API_TOKEN_MAX_DAYS = max(1, CONFIG["WUYE_API_TOKEN_MAX_DAYS"])
+API_TOKEN_DAYS = min(max(1, CONFIG["WUYE_API_TOKEN_DAYS"]), API_TOKEN_MAX_DAYS)
+PAY_LINK_DAYS = max(1, CONFIG["WUYE_PAY_LINK_DAYS"])
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 

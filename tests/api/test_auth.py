@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def _assert_refused(response):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
-    assert response.json() == {"detail": "Missing, unknown or revoked API token."}
+    assert response.json() == {"detail": "Missing, unknown, expired or revoked API token."}
 
 
 def test_request_without_token_refused(api_as):
@@ -41,6 +41,27 @@ def test_request_with_revoked_token_refused(api_as, community):
     assert api.get("/households").status_code == 200
     ApiToken.objects.all().delete()
     _assert_refused(api.get("/households"))
+
+
+def test_request_with_expired_token_refused_and_not_touched(client, community):
+    expired, key = ApiToken.issue(
+        user=staff(community), name="t", expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    response = client.get(
+        "/api/v1/households", headers={"Authorization": f"Bearer {key}", "Accept-Language": "en"}
+    )
+
+    _assert_refused(response)
+    expired.refresh_from_db()
+    assert expired.last_used_at is None
+
+
+def test_request_with_token_before_its_expiry_answers(client, community):
+    _token, key = ApiToken.issue(
+        user=staff(community), name="t", expires_at=timezone.now() + timedelta(hours=1)
+    )
+    assert client.get("/api/v1/households", headers={"Authorization": f"Bearer {key}"}).status_code == 200
 
 
 def test_request_of_inactive_user_refused(api_as, community):

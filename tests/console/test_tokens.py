@@ -1,11 +1,14 @@
 """The console's API token page: create (key shown once), list own tokens, revoke."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory, staff
+from wuye.core.domain.tokens import TokenError, token_issue
 from wuye.core.enums import Role
 from wuye.core.models import ApiToken, AuditLog
 
@@ -36,7 +39,7 @@ def test_token_list_shows_only_own_tokens(bank_client, community):
 
 
 def test_token_create_shows_the_key_once_and_stores_only_its_hash(bank_client):
-    response = bank_client.post(reverse("console:tokens"), {"name": "  对账系统  "})
+    response = bank_client.post(reverse("console:tokens"), {"name": "  对账系统  ", "days": 90})
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -46,12 +49,13 @@ def test_token_create_shows_the_key_once_and_stores_only_its_hash(bank_client):
     assert token.key_hash == ApiToken.hash_key(key) != key
     log = AuditLog.objects.get()
     assert (log.action, log.object_pk, log.actor) == ("core.apitoken.created", token.pk, bank_client.user)
+    assert round((token.expires_at - token.created_at) / timedelta(days=1)) == 90
     assert key not in str(log.changes)
     assert key not in bank_client.get(reverse("console:tokens")).content.decode()
 
 
 def test_token_created_on_the_page_opens_the_api(bank_client, community):
-    response = bank_client.post(reverse("console:tokens"), {"name": "app"})
+    response = bank_client.post(reverse("console:tokens"), {"name": "app", "days": 30})
     key = KEY.search(response.content.decode()).group()
     bank_client.logout()
 
@@ -62,7 +66,7 @@ def test_token_created_on_the_page_opens_the_api(bank_client, community):
 
 
 def test_token_create_without_a_name_is_refused(bank_client):
-    response = bank_client.post(reverse("console:tokens"), {"name": "   "})
+    response = bank_client.post(reverse("console:tokens"), {"name": "   ", "days": 30})
 
     assert response.status_code == 200
     assert "name" in response.context["form"].errors
@@ -112,5 +116,40 @@ def test_token_pages_need_a_login(client, db):
 def test_token_pages_need_a_staff_role(client, db):
     client.force_login(UserFactory())
     assert client.get(reverse("console:tokens")).status_code == 404
-    assert client.post(reverse("console:tokens"), {"name": "x"}).status_code == 404
+    assert client.post(reverse("console:tokens"), {"name": "x", "days": 30}).status_code == 404
     assert ApiToken.objects.count() == 0
+
+
+def test_token_issue_expires_after_the_days_chosen(bank_client):
+    now = timezone.now()
+    token, _key = token_issue(user=bank_client.user, name="app", days=30, now=now)
+    assert token.expires_at == now + timedelta(days=30)
+    assert AuditLog.objects.get().changes == {"name": "app", "expires_at": str(now + timedelta(days=30))}
+
+
+@pytest.mark.parametrize("days", [0, 366])
+def test_token_issue_outside_the_allowed_days_is_refused(bank_client, days):
+    with pytest.raises(TokenError):
+        token_issue(user=bank_client.user, name="app", days=days)
+    assert (ApiToken.objects.count(), AuditLog.objects.count()) == (0, 0)
+
+
+def test_token_create_longer_than_the_maximum_is_refused(bank_client, settings):
+    settings.API_TOKEN_MAX_DAYS = 60
+
+    response = bank_client.post(reverse("console:tokens"), {"name": "app", "days": 61})
+
+    assert response.status_code == 200
+    assert "days" in response.context["form"].errors
+    assert (ApiToken.objects.count(), AuditLog.objects.count()) == (0, 0)
+    assert not KEY.search(response.content.decode())
+
+
+def test_token_list_shows_expiry_and_marks_expired_tokens(bank_client):
+    ApiToken.issue(user=bank_client.user, name="旧系统", expires_at=timezone.now() - timedelta(days=1))
+    ApiToken.issue(user=bank_client.user, name="新系统")
+
+    body = bank_client.get(reverse("console:tokens")).content.decode()
+
+    assert body.count('class="tag tag-red"') == 1
+    assert body.index("tag-red") > body.index("旧系统")

@@ -40,7 +40,7 @@ api.add_router("/owner", "wuye.api.owner.router")
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     response = api.create_response(
-        request, {"detail": _("Missing, unknown or revoked API token.")}, status=401
+        request, {"detail": _("Missing, unknown, expired or revoked API token.")}, status=401
     )
     response["WWW-Authenticate"] = "Bearer"
     return response

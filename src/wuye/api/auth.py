@@ -32,7 +32,8 @@ def token_touch(token: ApiToken) -> None:
 
 
 class TokenAuth(HttpBearer):
-    """Resolve the bearer key to its staff user; ``None`` (→ 401) for unknown keys and inactive users.
+    """Resolve the bearer key to its staff user; ``None`` (→ 401) for unknown, expired or revoked
+    (deleted) keys and for inactive users. A refused key is not touched: nothing is written.
 
     The user becomes ``request.user`` so that every scoped read (``for_user``) sees the token's owner,
     never a browser session that happens to ride along.
@@ -44,7 +45,7 @@ class TokenAuth(HttpBearer):
             return None
         api_token = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
+            .filter(key_hash=ApiToken.hash_key(key), expires_at__gt=timezone.now(), user__is_active=True)
             .first()
         )
         if api_token is None:

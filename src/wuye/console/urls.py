@@ -14,10 +14,15 @@ from wuye.console import (
     urls_service,
 )
 from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
+from wuye.core.auth import StaffLoginForm
 
 app_name = "console"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="console/login.html", authentication_form=StaffLoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
     path("community/", home.community_switch, name="community_switch"),
@@ -69,6 +74,8 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff"),
     path("staff/grant/", staff.role_grant, name="role_grant"),
     path("staff/roles/<int:staffrole_pk>/revoke/", staff.role_revoke, name="role_revoke"),
+    path("staff/lockouts/", staff.lockout_list, name="lockouts"),
+    path("staff/lockouts/<int:loginthrottle_pk>/unlock/", staff.lockout_lift, name="lockout_lift"),
     # Audit log and API tokens
     path("audit/", audit.audit_list, name="audit"),
     path("tokens/", tokens.token_list, name="tokens"),

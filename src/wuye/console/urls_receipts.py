@@ -18,6 +18,11 @@ urlpatterns = [
         payments.household_pay_link,
         name="household_pay_link",
     ),
+    path(
+        "counter/households/<int:household_pk>/pay-link/revoke/",
+        payments.household_pay_links_revoke,
+        name="household_pay_links_revoke",
+    ),
     path("counter/pay-poster.pdf", payments.pay_poster, name="pay_poster"),
     path("payments/", payments.payment_list, name="payments"),
     path("payments/<int:paymentattempt_pk>/", payments.payment_detail, name="payment"),

@@ -2,7 +2,12 @@
 
 from django.contrib import admin
 
-from wuye.core.models import ApiToken, AuditLog, Community, Company, StaffRole
+from wuye.core.auth import AdminLoginForm
+from wuye.core.models import ApiToken, AuditLog, Community, Company, LoginThrottle, StaffRole
+
+# /admin/login/ goes through the same throttled backend as the console; this form says why a
+# locked login is refused.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Company)
@@ -47,7 +52,26 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("prefix", "key_hash")
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Read-only: a lock is lifted in the console (Staff → Login locks) or with ``wuye logins unlock``,
+    both audited."""
+
+    list_display = ("kind", "key", "failures", "locked_until", "lockouts", "refused", "last_failure_at")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

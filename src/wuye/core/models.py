@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.core.enums import Role
 from wuye.core.rules import roles_granting
@@ -118,13 +121,18 @@ class AuditLog(models.Model):
 
 
 class ApiToken(models.Model):
-    """A staff user's bearer token for /api/v1. Only a hash is stored; the key is shown once."""
+    """A staff user's bearer token for /api/v1. Only a hash is stored; the key is shown once.
+
+    Every token expires (``expires_at``, chosen when it is created, at most
+    ``settings.API_TOKEN_MAX_DAYS`` away): a key copied into a forgotten script or a leaked
+    configuration stops working by itself. Revoking deletes the token."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=60)
     prefix = models.CharField(max_length=8, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -138,8 +146,55 @@ class ApiToken(models.Model):
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
     @classmethod
-    def issue(cls, *, user, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, *, user, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+        """A new token (by default valid ``settings.API_TOKEN_DAYS``) and its key, returned once."""
+        if expires_at is None:
+            expires_at = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
         key = "wy_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key))
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key), expires_at=expires_at
+        )
         return token, key
+
+
+class LoginThrottle(models.Model):
+    """Failed password logins, counted per account (the username typed) and per network address.
+
+    Kept in the database, not the cache, so every web process counts the same failures. After too
+    many failures within the window the account or address is locked: every login through it is
+    refused, even with the right password, until ``locked_until`` or until an administrator lifts the
+    lock. ``lockouts`` counts the locks in a row (each lasts twice the one before); ``refused`` counts
+    the logins refused during the current lock. A row of an unknown username is kept like any other,
+    so a refusal never tells whether an account exists.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", pgettext_lazy("login lock", "account")
+        ADDRESS = "address", _("network address")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("username or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
+    lockouts = models.PositiveIntegerField(_("lockouts in a row"), default=0)
+    refused = models.PositiveIntegerField(_("refused while locked"), default=0)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="loginthrottle_unique_key"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["account", "address"]), name="loginthrottle_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"

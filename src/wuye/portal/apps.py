@@ -9,4 +9,4 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from wuye.portal import sections  # noqa: F401  (placeholder home sections for billing and debit)
-        from wuye.portal.domain import poster  # noqa: F401  (audit labels of the pay poster)
+        from wuye.portal.domain import paylinks, poster  # noqa: F401  (audit labels of the pay poster, links)

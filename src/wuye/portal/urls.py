@@ -38,7 +38,11 @@ urlpatterns = [
     # is tests/portal/test_pay_isolation.py (foreign attempts and bad tokens answer 404).
     path("pay/", pay.pay_bills_view, name="pay_bills"),
     path("pay/mine/", pay.pay_mine, name="pay_mine"),
-    re_path(r"^pay/h/(?P<token>[0-9]+-[0-9]+:[-\w]{20,60})/$", pay.pay_household, name="pay_household"),
+    re_path(
+        r"^pay/h/(?P<token>[0-9]+-[0-9]+-[0-9]+-[0-9A-Za-z]+:[-\w]{20,60})/$",
+        pay.pay_household,
+        name="pay_household",
+    ),
     re_path(r"^pay/attempts/(?P<attempt_pk>[0-9]{1,18})/$", pay.pay_attempt, name="pay_attempt"),
     re_path(
         r"^pay/attempts/(?P<attempt_pk>[0-9]{1,18})/status/$",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -230,15 +230,36 @@ def pay_poster(request):
 
 @staff_view(VIEW)
 def household_pay_link(request, household_pk: int):
-    """The household's own pay link and its QR code, to print on a notice or send to the owner."""
-    from wuye.portal.domain.queries import household_pay_url
+    """A new pay link of the household and its QR code, to print on a notice or send to the owner,
+    with the date it stops working and a button that withdraws every earlier link."""
+    from wuye.portal.domain.queries import household_pay_link as pay_link
 
     household = scoped_get(Household.objects, request, VIEW, pk=household_pk)
-    url = household_pay_url(household)
-    qr_svg = segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=False, title=_("Pay link"))
-    return render(
-        request, "console/payments/pay_link.html", {"household": household, "url": url, "qr_svg": qr_svg}
+    link = pay_link(household)
+    qr_svg = segno.make(link.url, error="m").svg_inline(
+        scale=6, border=2, omitsize=False, title=_("Pay link")
     )
+    return render(
+        request,
+        "console/payments/pay_link.html",
+        {"household": household, "url": link.url, "expires_at": link.expires_at, "qr_svg": qr_svg},
+    )
+
+
+@staff_view(VIEW)
+def household_pay_links_revoke(request, household_pk: int):
+    """Withdraw every pay link of the household issued so far (a notice went astray), then show a new
+    one. Whoever may hand out the link may withdraw it: revoking only takes access away."""
+    from wuye.portal.domain.paylinks import household_pay_links_revoke as revoke
+
+    household = scoped_get(Household.objects, request, VIEW, pk=household_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    revoke(household=household, actor=request.user)
+    messages.success(
+        request, _("Every earlier pay link of this household stopped working. This is the new one.")
+    )
+    return redirect("console:household_pay_link", household_pk=household.pk)
 
 
 CONFIGURE = Permission.PAYMENTS_CONFIGURE

@@ -6,13 +6,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
+from wuye.core.audit import action_label
 from wuye.core.domain import staff as staff_domain
+from wuye.core.domain.logins import login_unlock
+from wuye.core.domain.queries import login_events, login_locks, staff_usernames
 from wuye.core.enums import Permission, Role
 from wuye.core.models import StaffRole
 from wuye.core.tenancy import scoped_get
@@ -86,3 +91,40 @@ def role_revoke(request, staffrole_pk: int):
     except staff_domain.StaffError as error:
         messages.error(request, str(error))
     return redirect("console:staff")
+
+
+def _lock_scope(request):
+    """Whose locks the user may see and lift: a superuser every account's and address's; an
+    administrator the accounts of the current community's staff (``None`` means no limit)."""
+    if request.user.is_superuser:
+        return None
+    return list(staff_usernames(community=request.community))
+
+
+@staff_view(MANAGE)
+def lockout_list(request):
+    """Logins locked after failed attempts (with what was refused meanwhile) and the latest events."""
+    usernames = _lock_scope(request)
+    events = login_events(usernames=usernames)
+    for event in events:
+        event.label = action_label(event.action)
+    return render(
+        request,
+        "console/staff/lockouts.html",
+        {"locks": login_locks(now=timezone.now(), usernames=usernames), "events": events},
+    )
+
+
+@staff_view(MANAGE)
+def lockout_lift(request, loginthrottle_pk: int):
+    """Lift a lock (POST). A lock outside the user's scope answers 404, before the method is checked."""
+    throttle = (
+        login_locks(now=timezone.now(), usernames=_lock_scope(request)).filter(pk=loginthrottle_pk).first()
+    )
+    if throttle is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    login_unlock(throttle=throttle, actor=request.user, community_id=request.community.pk)
+    messages.success(request, _("Lock on %(name)s lifted.") % {"name": throttle.key})
+    return redirect("console:lockouts")

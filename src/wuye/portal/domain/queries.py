@@ -4,10 +4,12 @@ channels a community offers, and the addresses printed on posters and notices.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
@@ -16,12 +18,13 @@ from wuye.estate.models import Building, Room, Unit
 from wuye.households.models import Household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import ChannelAccount
-from wuye.portal.models import PayPoster
+from wuye.portal.models import HouseholdPayLink, PayPoster
 
 # The QR product each online method is paid with from the pay page (a phone scans, or opens, the code).
 PAY_CHANNELS = {PaymentMethod.WECHAT: Channel.WECHAT_NATIVE, PaymentMethod.ALIPAY: Channel.ALIPAY_QR}
 
-_HOUSEHOLD_SALT = "wuye.portal.pay.household"
+# ".2": links carry a version and their issue time; links of the first kind (neither) no longer open.
+_HOUSEHOLD_SALT = "wuye.portal.pay.household.2"
 
 
 def public_url(path: str) -> str:
@@ -75,35 +78,77 @@ def household_rooms(*, household: Household) -> list[Room]:
 # --- the household's link (printable on notices) ------------------------------------------------------
 
 
-def household_pay_token(household: Household) -> str:
-    """A per-household token, signed with the secret key (no column): ``<community>-<household>:<mac>``.
-
-    It is the proof of the household on its pay link, so it carries the community too: a token of
-    one community's household names nothing in another, and changing a number breaks the signature."""
-    return signing.Signer(salt=_HOUSEHOLD_SALT).sign(f"{household.community_id}-{household.pk}")
+class PayLinkEndedError(Exception):
+    """A genuine household pay link that no longer opens: it expired, or it was revoked."""
 
 
-def household_by_pay_token(*, token: str) -> Household | None:
+@dataclass(frozen=True)
+class PayLink:
+    url: str
+    expires_at: datetime
+
+
+def household_pay_version(household: Household) -> int:
+    """The version the household's links are issued with now (0 until a link is first revoked)."""
+    version = HouseholdPayLink.objects.filter(household=household).values_list("version", flat=True).first()
+    return version or 0
+
+
+def household_pay_token(household: Household, *, now: datetime | None = None) -> str:
+    """A household's token, signed with the secret key: ``<community>-<household>-<version>-<issued>:<mac>``
+    (``issued``: seconds since the epoch, base 62).
+
+    It is the proof of the household on its pay link, so it carries the community too: a token of one
+    community's household names nothing in another, and changing a number breaks the signature. The
+    version makes it revocable, the issue time makes it expire (``settings.PAY_LINK_DAYS``)."""
+    issued = signing.b62_encode(int((now or timezone.now()).timestamp()))
+    value = f"{household.community_id}-{household.pk}-{household_pay_version(household)}-{issued}"
+    return signing.Signer(salt=_HOUSEHOLD_SALT).sign(value)
+
+
+def household_by_pay_token(*, token: str, now: datetime | None = None) -> Household | None:
+    """The household a pay link opens; ``None`` for a token that is not one of ours (answer 404).
+
+    Raises ``PayLinkEndedError`` for a genuine link that expired or was revoked: then the page can
+    say so, and ask for a new one."""
     if not token or len(token) > 120:
         return None
     try:
         value = signing.Signer(salt=_HOUSEHOLD_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    community_pk, _sep, household_pk = value.partition("-")
-    if not (community_pk.isdigit() and household_pk.isdigit()):
+    parts = value.split("-")
+    if len(parts) != 4 or not all(part.isdigit() for part in parts[:3]):
         return None
-    return (
+    community_pk, household_pk, version = (int(part) for part in parts[:3])
+    try:
+        issued = datetime.fromtimestamp(signing.b62_decode(parts[3]), tz=UTC)
+    except ValueError:
+        return None
+    if issued + timedelta(days=settings.PAY_LINK_DAYS) <= (now or timezone.now()):
+        raise PayLinkEndedError
+    household = (
         Household.objects.select_related("community")
-        .filter(pk=int(household_pk), community_id=int(community_pk))
+        .filter(pk=household_pk, community_id=community_pk)
         .first()
     )
+    if household is not None and version != household_pay_version(household):
+        raise PayLinkEndedError
+    return household
+
+
+def household_pay_link(household: Household, *, now: datetime | None = None) -> PayLink:
+    """A new pay link of the household: the absolute address (``settings.PUBLIC_URL`` based) for a QR
+    code on a bill notice, which opens the household's bills with no questions asked, and when it
+    stops working."""
+    now = now or timezone.now()
+    path = reverse("portal:pay_household", kwargs={"token": household_pay_token(household, now=now)})
+    return PayLink(url=public_url(path), expires_at=now + timedelta(days=settings.PAY_LINK_DAYS))
 
 
 def household_pay_url(household: Household) -> str:
-    """The absolute address of the household's pay page (``settings.PUBLIC_URL`` based), for a QR code
-    on a bill notice: it opens the household's bills with no questions asked."""
-    return public_url(reverse("portal:pay_household", kwargs={"token": household_pay_token(household)}))
+    """The address of a new pay link of the household (see ``household_pay_link``)."""
+    return household_pay_link(household).url
 
 
 # --- bills and channels ------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Three ways in, all ending on one bill page for one household:
 
 - the community's poster: ``/m/pay/<poster token>/``, where the owner picks building, unit and room and
   confirms with an owner's name or the last four digits of a registered phone;
-- the household's own link (on a bill notice): ``/m/pay/h/<signed token>/``, the token is the proof;
+- the household's own link (on a bill notice): ``/m/pay/h/<signed token>/``, the token is the proof
+  (until it expires, ``settings.PAY_LINK_DAYS`` after it was issued, or is revoked in the console);
 - a logged-in owner's "pay" button: their current household.
 
 The household is remembered in the session for ``PAY_SESSION_SECONDS`` (only that one household), and
@@ -37,6 +38,7 @@ from wuye.payments.pdf import pdf_response, receipt_pdf
 from wuye.portal.auth import owner_required
 from wuye.portal.domain.pay import PayError, TooManyTriesError, household_identify, pay_start
 from wuye.portal.domain.queries import (
+    PayLinkEndedError,
     household_by_pay_token,
     household_rooms,
     pay_bills,
@@ -163,8 +165,13 @@ def pay_entry(request, token: str):
 @never_cache
 @require_safe
 def pay_household(request, token: str):
-    """The household's own pay link: the signed token is the proof, no questions asked."""
-    household = household_by_pay_token(token=token)
+    """The household's own pay link: the signed token is the proof, no questions asked, until the link
+    expires or is revoked."""
+    try:
+        household = household_by_pay_token(token=token)
+    except PayLinkEndedError:
+        # A genuine link that expired or was revoked: say so (nothing is remembered in the session).
+        return _pay_render(request, "portal/pay/link_ended.html", {}, status=410)
     if household is None:
         raise Http404
     _remember_household(request, household)
