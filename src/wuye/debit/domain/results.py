@@ -18,6 +18,8 @@ reopens the lines (``returns_settle``).
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,7 +117,12 @@ def result_settle(
     seen = ResultFile.objects.filter(batch=locked, sha256=sha256).first()
     if seen is not None:
         return seen
-    lines = {line.line_no: line for line in DebitLine.objects.filter(batch=locked).select_related("attempt")}
+    lines = DebitLine.objects.filter(batch=locked).only(
+        "pk", "line_no", "reference", "amount_fen", "state", "attempt_id", "household_id"
+    )
+    if not set_based:
+        lines = lines.select_related("attempt")
+    lines = {line.line_no: line for line in lines}
     matched = _check(locked, result, lines)
     now = timezone.now()
     record = ResultFile(batch=locked, file_name=file_name[:200], sha256=sha256, imported_by=_user(actor))
@@ -218,17 +225,19 @@ def _apply(successes, *, actor, set_based: bool, paid_at) -> None:
 
 
 def _lines_update(items, state: str, now) -> None:
+    """Write the lines' outcomes: one UPDATE per distinct (code, message, retryable), few per file."""
+    groups: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
     for ours, line in items:
-        ours.state = state
-        ours.result_code = (line.code if line is not None else "")[:20]
-        ours.result_message = (line.message if line is not None else "")[:200]
-        ours.retryable = bool(line is not None and state == LineState.FAILED and line.retryable)
-        ours.settled_at = now
-    DebitLine.objects.bulk_update(
-        [ours for ours, _line in items],
-        ["state", "result_code", "result_message", "retryable", "settled_at"],
-        batch_size=2000,
-    )
+        code = (line.code if line is not None else "")[:20]
+        message = (line.message if line is not None else "")[:200]
+        retryable = bool(line is not None and state == LineState.FAILED and line.retryable)
+        groups[code, message, retryable].append(ours.pk)
+        ours.state, ours.result_code, ours.result_message, ours.retryable = state, code, message, retryable
+    for (code, message, retryable), pks in groups.items():
+        for start in range(0, len(pks), 5000):
+            DebitLine.objects.filter(pk__in=pks[start : start + 5000]).update(
+                state=state, result_code=code, result_message=message, retryable=retryable, settled_at=now
+            )
 
 
 @transaction.atomic
