@@ -25,7 +25,7 @@ from wuye.billing import bench as billing_bench
 from wuye.billing.domain import runs
 from wuye.billing.models import FeeItem
 from wuye.debit.domain.batches import batch_build, batch_send
-from wuye.debit.domain.files import batch_debit_file, batch_files, files_digest, result_read
+from wuye.debit.domain.files import batch_debit_file, batch_files, batch_format, files_digest, result_read
 from wuye.debit.domain.results import result_settle
 from wuye.debit.enums import LineState, MandateState, SignedVia
 from wuye.debit.interfaces import bankfiles
@@ -103,7 +103,7 @@ def bench_debit(*, lines: int, out: Path | None, log) -> dict:
     generate_seconds = time.perf_counter() - started
     log(f"  {len(files)} file(s) written")
 
-    answers = [bank_result(batch.file_format, data) for _name, data in files]
+    answers = [bank_result(batch_format(batch), data) for _name, data in files]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         for name, data in files:

@@ -50,7 +50,8 @@ class DebitSettings(models.Model):
     creditor_account = models.CharField(_("creditor account"), max_length=34, default="")
     creditor_id = models.CharField(_("creditor id at the bank"), max_length=35, default="")
     file_format = models.CharField(_("file format"), max_length=30, default="generic_cn")
-    lines_per_file = models.PositiveIntegerField(_("lines per file"), default=5000)
+    # 0: as many as the format allows (its own max_lines); banks differ in what they take.
+    lines_per_file = models.PositiveIntegerField(_("lines per file"), default=0)
     max_attempts = models.PositiveSmallIntegerField(_("attempts per bill line"), default=3)
 
     objects = TenantQuerySet.as_manager()

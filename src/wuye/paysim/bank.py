@@ -50,11 +50,12 @@ class Script:
 
 
 def bank_result(
-    format_code: str, data: bytes, *, script: Script | None = None
+    format_code: str | bankfiles.BankFormat, data: bytes, *, script: Script | None = None
 ) -> tuple[str, bytes, DebitFile]:
-    """The result file for one debit file (one part): (file name, bytes, the debit file as read)."""
+    """The result file for one debit file (one part): (file name, bytes, the debit file as read).
+    ``format_code``: a format's code, or the format itself (as the batch uses it)."""
     script = script or Script()
-    fmt = bankfiles.bank_format_get(format_code)
+    fmt = bankfiles.bank_format_get(format_code) if isinstance(format_code, str) else format_code
     debit = bankfiles.debit_file_read(fmt, data)
     iso = isinstance(fmt, Iso20022Format)
     lines = []

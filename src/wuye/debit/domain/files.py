@@ -7,6 +7,7 @@ kept outside the encrypted mandate.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.interfaces.files import DebitFile
 from wuye.debit.interfaces.files import DebitLine as FileLine
+from wuye.debit.interfaces.textformat import TextFormat
 from wuye.debit.models import DebitBatch, DebitLine, DebitSettings
 
 
@@ -57,10 +59,20 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
     )
 
 
+def batch_format(batch: DebitBatch):
+    """The batch's bank format, with the community's own lines per file where it set one (banks
+    differ in what they take; the format's own maximum otherwise)."""
+    fmt = bankfiles.bank_format_get(batch.file_format)
+    lines_per_file = DebitSettings.of(batch_community_id(batch)).lines_per_file
+    if lines_per_file and isinstance(fmt, TextFormat) and fmt.max_lines is not None:
+        fmt = dataclasses.replace(fmt, max_lines=lines_per_file)
+    return fmt
+
+
 def batch_files(batch: DebitBatch) -> list[tuple[str, bytes]]:
     """[(file name, bytes)] to send the bank; BankFileError (naming the line and the character or
     field) when a line cannot be written in the bank's format."""
-    return bankfiles.debit_files_write(bankfiles.bank_format_get(batch.file_format), batch_debit_file(batch))
+    return bankfiles.debit_files_write(batch_format(batch), batch_debit_file(batch))
 
 
 def files_digest(files: list[tuple[str, bytes]]) -> str:
@@ -73,8 +85,8 @@ def files_digest(files: list[tuple[str, bytes]]) -> str:
 
 def result_read(batch: DebitBatch, data: bytes, *, file_name: str | None = None):
     """The bank's result file for ``batch`` read in its format (BankFileError when it is not one)."""
-    return bankfiles.result_file_read(bankfiles.bank_format_get(batch.file_format), data, file_name=file_name)
+    return bankfiles.result_file_read(batch_format(batch), data, file_name=file_name)
 
 
 def returns_read(batch: DebitBatch, data: bytes, *, file_name: str | None = None):
-    return bankfiles.returns_read(bankfiles.bank_format_get(batch.file_format), data, file_name=file_name)
+    return bankfiles.returns_read(batch_format(batch), data, file_name=file_name)

@@ -107,6 +107,23 @@ def _check(batch: DebitBatch, result, lines: dict[int, DebitLine]) -> list[tuple
     return matched
 
 
+def _lines_named(batch: DebitBatch, result, *, with_attempts: bool) -> dict[int, DebitLine]:
+    """The batch's lines the file names, by line number (all of them for a report that lists only
+    rejects, or a rejection that lists none): a file of one part reads only that part's lines."""
+    lines = DebitLine.objects.filter(batch=batch).only(
+        "pk", "line_no", "reference", "amount_fen", "state", "attempt_id", "household_id"
+    )
+    if with_attempts:
+        lines = lines.select_related("attempt")
+    named = sorted({line.line_no for line in result.lines})
+    if not named or getattr(result, "partial", False):
+        return {line.line_no: line for line in lines}
+    found: dict[int, DebitLine] = {}
+    for start in range(0, len(named), 5000):
+        found.update((line.line_no, line) for line in lines.filter(line_no__in=named[start : start + 5000]))
+    return found
+
+
 @transaction.atomic
 def result_settle(
     *, batch: DebitBatch, result, file_name: str, sha256: str, actor=None, set_based: bool = True
@@ -117,12 +134,7 @@ def result_settle(
     seen = ResultFile.objects.filter(batch=locked, sha256=sha256).first()
     if seen is not None:
         return seen
-    lines = DebitLine.objects.filter(batch=locked).only(
-        "pk", "line_no", "reference", "amount_fen", "state", "attempt_id", "household_id"
-    )
-    if not set_based:
-        lines = lines.select_related("attempt")
-    lines = {line.line_no: line for line in lines}
+    lines = _lines_named(locked, result, with_attempts=not set_based)
     matched = _check(locked, result, lines)
     now = timezone.now()
     record = ResultFile(batch=locked, file_name=file_name[:200], sha256=sha256, imported_by=_user(actor))
@@ -141,7 +153,7 @@ def result_settle(
         )
         locked.reject_code, locked.reject_message = result.reject_code[:20], result.reject_message[:200]
         record.failed = len(matched)
-        rejected_whole = len(matched) == len(lines)
+        rejected_whole = len(matched) == locked.line_count
         still_open = DebitLine.objects.filter(
             batch=locked, state__in=(LineState.PENDING, LineState.UNKNOWN)
         ).exists()

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('creditor_account', models.CharField(default='', max_length=34, verbose_name='creditor account')),
                 ('creditor_id', models.CharField(default='', max_length=35, verbose_name='creditor id at the bank')),
                 ('file_format', models.CharField(default='generic_cn', max_length=30, verbose_name='file format')),
-                ('lines_per_file', models.PositiveIntegerField(default=5000, verbose_name='lines per file')),
+                ('lines_per_file', models.PositiveIntegerField(default=0, verbose_name='lines per file')),
                 ('max_attempts', models.PositiveSmallIntegerField(default=3, verbose_name='attempts per bill line')),
                 ('community', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.community')),
             ],

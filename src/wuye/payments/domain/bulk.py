@@ -36,6 +36,7 @@ from wuye.ledger.models import LedgerTransaction
 from wuye.notifications.domain.queries import anyone_bound_sql
 from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import ATTEMPT_TRANSITIONS, METHOD_ACCOUNT, AttemptState, OrderState, ReceiptKind
+from wuye.payments.lock_objects import row_lock
 from wuye.payments.models import Receipt, ReceiptCounter, new_token
 
 CHUNK = 5000
@@ -75,8 +76,7 @@ def _locked_households(pks: list[int]) -> dict[int, tuple]:
     for part in _chunks(sorted(pks)):
         for pk, name, bound, tagged in sql.rows(
             f"SELECT h.id, h.name, {anyone_bound_sql('h.id')}, {carries_rule_tag_sql('h.id')}"
-            f" FROM households_household h WHERE h.id IN ({_ids(part)}) ORDER BY h.id"
-            + sql.for_update(of="h"),
+            f" FROM households_household h WHERE h.id IN ({_ids(part)}) ORDER BY h.id" + row_lock(of="h"),
             [ARREARS_RULE],
         ):
             found[pk] = (name, bool(bound), bool(tagged))
@@ -93,7 +93,7 @@ def _locked_lines(order_pks: list[int]) -> dict[int, list[list]]:
             " FROM billing_billline l JOIN billing_bill b ON b.id = l.bill_id"
             " JOIN payments_orderline o ON o.line_id = l.id"
             f" WHERE o.order_id IN ({_ids(part)}) AND NOT l.is_void AND {line_outstanding_sql('l')} > 0"
-            " ORDER BY l.id" + sql.for_update(of="l")
+            " ORDER BY l.id" + row_lock(of="l")
         )
     for line_pk, bill_pk, period, asked, outstanding, order_pk in rows:
         by_order[order_pk].append([line_pk, bill_pk, str(period), asked, outstanding])
@@ -127,42 +127,29 @@ def _receipt_numbers(community_pk: int, count: int) -> range:
     return range(found[0] - count + 1, found[0] + 1)
 
 
-def _update_many(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """UPDATE ``table`` SET columns = values WHERE id = rows[i][0], for many rows in few statements."""
+def _update_many(table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+    """UPDATE ``table`` SET column = value WHERE id = row[0], for many rows in few statements.
+    ``columns`` are (name, PostgreSQL type); on PostgreSQL one UPDATE … FROM unnest(arrays) per
+    20,000 rows, on SQLite one executemany."""
     if not rows:
         return
+    names = [name for name, _type in columns]
     if connection.vendor == "postgresql":
-        types = {
-            "int": "bigint",
-            "str": "text",
-            "datetime": "timestamptz",
-            "NoneType": "bigint",
-            "bool": "boolean",
-        }
+        unnest = ", ".join(f"%s::{kind}[]" for kind in ["bigint", *(kind for _name, kind in columns)])
+        sets = ", ".join(f"{name} = v.{name}" for name in names)
         for part in _chunks(rows, 20000):
-            arrays = [list(values) for values in zip(*part, strict=True)]
-            casts = [
-                types[type(next((v for v in array if v is not None), None)).__name__] for array in arrays
-            ]
-            unnest = ", ".join(f"%s::{cast}[]" for cast in casts)
-            names = ", ".join(["id", *columns])
-            sets = ", ".join(f"{column} = v.{column}" for column in columns)
             sql.execute(
-                f"UPDATE {table} t SET {sets} FROM unnest({unnest}) AS v({names}) WHERE t.id = v.id", arrays
+                f"UPDATE {table} t SET {sets} FROM unnest({unnest}) AS v(id, {', '.join(names)})"
+                " WHERE t.id = v.id",
+                [list(values) for values in zip(*part, strict=True)],
             )
         return
-    sets = ", ".join(f"{column} = %s" for column in columns)
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE id = %s",
+            f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in names)} WHERE id = %s",
             [
-                (
-                    *[
-                        connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime.datetime) else v
-                        for v in values[1:]
-                    ],
-                    values[0],
-                )
+                (*(adapt(v) if isinstance(v, datetime.datetime) else v for v in values[1:]), values[0])
                 for values in rows
             ],
         )
@@ -350,7 +337,15 @@ def payments_apply_many(
     )
     _update_many(
         "payments_paymentattempt",
-        ["state", "transaction_id", "receipt_id", "excess_fen", "channel_trade_no", "paid_at", "updated_at"],
+        [
+            ("state", "text"),
+            ("transaction_id", "bigint"),
+            ("receipt_id", "bigint"),
+            ("excess_fen", "bigint"),
+            ("channel_trade_no", "text"),
+            ("paid_at", "timestamptz"),
+            ("updated_at", "timestamptz"),
+        ],
         attempt_rows,
     )
     log_bulk(audit)
@@ -411,7 +406,7 @@ def attempts_finish_many(*, outcomes: list[tuple[int, str, str]], actor=None) ->
         ]
         if state == to_state or to_state not in ATTEMPT_TRANSITIONS[state]:
             continue
-        rows.append((pk, to_state, reason[:200], now))
+        rows.append((pk, str(to_state), reason[:200], now))
         if to_state == AttemptState.FAILED:
             closed.append(order_pk)
         audit.append(
@@ -426,7 +421,11 @@ def attempts_finish_many(*, outcomes: list[tuple[int, str, str]], actor=None) ->
                 changes={"out_trade_no": out_trade_no, "attempt_state": [state, to_state]},
             )
         )
-    _update_many("payments_paymentattempt", ["state", "failure_reason", "updated_at"], rows)
+    _update_many(
+        "payments_paymentattempt",
+        [("state", "text"), ("failure_reason", "text"), ("updated_at", "timestamptz")],
+        rows,
+    )
     for part in _chunks(sorted(closed)):
         sql.execute(
             f"UPDATE payments_paymentorder SET state = %s WHERE id IN ({_ids(part)})", [OrderState.CLOSED]
