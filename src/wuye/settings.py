@@ -20,7 +20,25 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set WUYE_SECRET_KEY (or WUYE_DEBUG=1 for development).")
     SECRET_KEY = "wuye-development-only-not-secret"  # noqa: S105
-FIELD_KEY = CONFIG["WUYE_FIELD_KEY"] or hashlib.sha256(("field:" + SECRET_KEY).encode()).hexdigest()
+# The field key encrypts ID numbers at rest (wuye.core.crypto). It is its own setting, never derived
+# from the secret key: changing the secret key (as one does after a leak) must not make every stored
+# ID number unreadable. Development uses a fixed key, the one earlier versions derived from the
+# development secret key, so an existing demo database stays readable.
+DEVELOPMENT_FIELD_KEY = hashlib.sha256(b"field:wuye-development-only-not-secret").hexdigest()
+FIELD_KEY = CONFIG["WUYE_FIELD_KEY"]
+FIELD_KEYS_OLD = CONFIG["WUYE_FIELD_KEYS_OLD"]
+if not FIELD_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set WUYE_FIELD_KEY (or WUYE_FIELD_KEY_FILE), the key that encrypts ID numbers, e.g. "
+            "`openssl rand -hex 32`; keep it apart from WUYE_SECRET_KEY and never lose it."
+        )
+    FIELD_KEY = DEVELOPMENT_FIELD_KEY
+elif not DEBUG and (len(FIELD_KEY) < 32 or FIELD_KEY in {DEVELOPMENT_FIELD_KEY, SECRET_KEY}):
+    raise ImproperlyConfigured(
+        "WUYE_FIELD_KEY must be a key of its own of at least 32 characters (openssl rand -hex 32), "
+        "neither the development key nor WUYE_SECRET_KEY."
+    )
 ALLOWED_HOSTS = CONFIG["WUYE_ALLOWED_HOSTS"] + (["testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = CONFIG["WUYE_CSRF_TRUSTED_ORIGINS"]
 

@@ -1,0 +1,49 @@
+"""Start-up checks of ``wuye.settings``, each in a fresh interpreter with its own environment."""
+
+import subprocess
+import sys
+
+import pytest
+
+PRINT_FIELD_KEY = "from django.conf import settings; print(settings.FIELD_KEY, settings.FIELD_KEYS_OLD)"
+
+
+def start(tmp_path, code: str = PRINT_FIELD_KEY, **environ: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "wuye.settings", "WUYE_DATA_DIR": str(tmp_path)}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env={**env, **environ}, capture_output=True, text=True, check=False
+    )
+
+
+def test_production_refuses_to_start_without_a_field_key(tmp_path):
+    result = start(tmp_path, WUYE_SECRET_KEY="production-secret")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set WUYE_FIELD_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["short-key", "production-secret-0123456789abcdefghijkl"])
+def test_production_refuses_a_short_field_key_or_the_secret_key(tmp_path, key):
+    result = start(tmp_path, WUYE_SECRET_KEY="production-secret-0123456789abcdefghijkl", WUYE_FIELD_KEY=key)
+    assert result.returncode != 0
+    assert "WUYE_FIELD_KEY must be a key of its own" in result.stderr
+
+
+def test_production_reads_the_field_key_and_the_old_keys_from_files(tmp_path):
+    (tmp_path / "field.key").write_text("k" * 40 + "\n")
+    (tmp_path / "old.keys").write_text("old-one,old-two\n")
+    result = start(
+        tmp_path,
+        WUYE_SECRET_KEY="production-secret",
+        WUYE_FIELD_KEY_FILE=str(tmp_path / "field.key"),
+        WUYE_FIELD_KEYS_OLD_FILE=str(tmp_path / "old.keys"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "k" * 40 + " ['old-one', 'old-two']"
+
+
+def test_development_has_a_fixed_field_key_that_does_not_follow_the_secret_key(tmp_path):
+    first = start(tmp_path, WUYE_DEBUG="1")
+    second = start(tmp_path, WUYE_DEBUG="1", WUYE_SECRET_KEY="another-development-secret")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.split()[0]) == 64
