@@ -113,6 +113,9 @@ if CONFIG["DATABASE_URL"]:
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
             5 if CONFIG["WUYE_PREPARED_STATEMENTS"] else None
         )
+        # A server that does not answer fails the request in seconds (a 503, wuye.core.views), not
+        # after the operating system's TCP timeout; ?connect_timeout=N in DATABASE_URL overrides it.
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -121,10 +124,13 @@ else:
             "NAME": DATA_DIR / "wuye.sqlite3",
             "OPTIONS": {
                 # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock at the
-                # start of a transaction, so two writers queue instead of failing half-way.
+                # start of a transaction, so two writers queue instead of failing half-way. A writer
+                # waits up to `timeout` seconds for the lock (the busy timeout): long enough for any
+                # other request's transaction, short enough that a page held up by a long one (an
+                # import, a big billing chunk) answers 503 "try again" instead of hanging.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": 5,
             },
         }
     }
@@ -167,11 +173,13 @@ WUYE_RUN_WORKERS = max(1, CONFIG["WUYE_RUN_WORKERS"])
 WUYE_BROKER_URL = CONFIG["WUYE_BROKER_URL"]
 if CONFIG["WUYE_CACHE_URL"]:
     # Shared by every web process: what is counted there (the pay page's failed identifications)
-    # counts once, not once per process. Without it each process keeps its own, in memory.
+    # counts once, not once per process. Without it each process keeps its own, in memory; while
+    # Redis is down, too (wuye.core.cache), after a wait of at most the timeouts below.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wuye.core.cache.RedisCacheWithFallback",
             "LOCATION": CONFIG["WUYE_CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 

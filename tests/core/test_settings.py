@@ -47,3 +47,21 @@ def test_development_has_a_fixed_field_key_that_does_not_follow_the_secret_key(t
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert first.stdout == second.stdout
     assert len(first.stdout.split()[0]) == 64
+
+
+def test_timeouts_keep_a_page_from_waiting_long_for_a_database_or_redis(tmp_path):
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; c = settings.CACHES['default'];"
+        "print(d['ENGINE'], d['OPTIONS'].get('timeout'), d['OPTIONS'].get('connect_timeout'), c['BACKEND'],"
+        " c.get('OPTIONS'))"
+    )
+    keys = {"WUYE_SECRET_KEY": "production-secret", "WUYE_FIELD_KEY": "k" * 40}
+    redis = {"WUYE_CACHE_URL": "redis://127.0.0.1:6379/1"}
+    sqlite = start(tmp_path, code, **keys, **redis)
+    postgresql = start(tmp_path, code, **keys, DATABASE_URL="postgres://wuye@127.0.0.1:5432/wuye")
+    overridden = start(tmp_path, code, **keys, DATABASE_URL="postgres://wuye@db/wuye?connect_timeout=10")
+
+    fallback = "wuye.core.cache.RedisCacheWithFallback {'socket_connect_timeout': 2, 'socket_timeout': 2}"
+    assert sqlite.stdout.strip() == f"django.db.backends.sqlite3 5 None {fallback}"
+    assert postgresql.stdout.strip().startswith("django.db.backends.postgresql None 5 ")
+    assert overridden.stdout.strip().startswith("django.db.backends.postgresql None 10 ")
