@@ -15,6 +15,12 @@ BASE_DIR = config.BASE_DIR
 DATA_DIR = CONFIG["WUYE_DATA_DIR"]
 
 DEBUG = CONFIG["WUYE_DEBUG"]
+if DEBUG and (refusals := config.debug_refusals(CONFIG)):
+    raise ImproperlyConfigured(
+        "WUYE_DEBUG=1 is for a development machine (debug pages show settings and data); refused with "
+        + "; ".join(refusals)
+        + "."
+    )
 SECRET_KEY = CONFIG["WUYE_SECRET_KEY"]
 if not SECRET_KEY:
     if not DEBUG:
@@ -211,6 +217,9 @@ SECURE_HSTS_SECONDS = 31536000 if CONFIG["WUYE_SECURE_COOKIES"] else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_HSTS_PRELOAD = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Debug pages and `wuye diffsettings` hide DATABASE_URL and any password in a URL, not only
+# settings named like secrets (wuye.core.reporting).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "wuye.core.reporting.SecretsHidingFilter"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -65,3 +65,37 @@ def test_timeouts_keep_a_page_from_waiting_long_for_a_database_or_redis(tmp_path
     assert sqlite.stdout.strip() == f"django.db.backends.sqlite3 5 None {fallback}"
     assert postgresql.stdout.strip().startswith("django.db.backends.postgresql None 5 ")
     assert overridden.stdout.strip().startswith("django.db.backends.postgresql None 10 ")
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({"WUYE_SECURE_COOKIES": "1"}, "WUYE_SECURE_COOKIES=1"),
+        ({"DATABASE_URL": "postgres://wuye:pw@db.example.com/wuye"}, "a DATABASE_URL on another machine"),
+        ({"DATABASE_URL": "postgres://wuye:pw@10.0.0.5/wuye"}, "a DATABASE_URL on another machine"),
+        ({"WUYE_ALLOWED_HOSTS": "localhost,wuye.example.com"}, "not local (wuye.example.com)"),
+        ({"WUYE_ALLOWED_HOSTS": "*"}, "not local (*)"),
+    ],
+)
+def test_debug_mode_refuses_to_start_with_a_production_setting(tmp_path, environ, reason):
+    result = start(tmp_path, WUYE_DEBUG="1", **environ)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: WUYE_DEBUG=1 is for a development machine" in result.stderr
+    assert reason in result.stderr
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"DATABASE_URL": "postgres://wuye:pw@127.0.0.1:5432/wuye"},
+        {"DATABASE_URL": "postgres://wuye@%2Fvar%2Frun%2Fpostgresql/wuye"},
+        {
+            "DATABASE_URL": "postgres://wuye@localhost/wuye",
+            "WUYE_ALLOWED_HOSTS": "127.0.0.1,[::1],192.168.1.20",
+        },
+    ],
+)
+def test_debug_mode_starts_on_a_development_machine(tmp_path, environ):
+    result = start(tmp_path, WUYE_DEBUG="1", **environ)
+    assert result.returncode == 0, result.stderr
