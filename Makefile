@@ -35,10 +35,10 @@ test: setup ## set up and run every test: SQLite, then PostgreSQL, browser tests
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: ## the whole suite on SQLite
-	WUYE_SECRET_KEY=test-only WUYE_DATA_DIR=$$(mktemp -d) DATABASE_URL= WUYE_TEST_DATABASE=sqlite $(BIN)/pytest -q
+	WUYE_SECRET_KEY=test-only WUYE_FIELD_KEY=test-only-field-key-0123456789abcdef WUYE_DATA_DIR=$$(mktemp -d) DATABASE_URL= WUYE_TEST_DATABASE=sqlite $(BIN)/pytest -q
 
 test-postgres: ## the whole suite on a throwaway PostgreSQL cluster
-	WUYE_SECRET_KEY=test-only WUYE_DATA_DIR=$$(mktemp -d) WUYE_TEST_DATABASE=postgresql scripts/with-postgres.sh $(BIN)/pytest -q
+	WUYE_SECRET_KEY=test-only WUYE_FIELD_KEY=test-only-field-key-0123456789abcdef WUYE_DATA_DIR=$$(mktemp -d) WUYE_TEST_DATABASE=postgresql scripts/with-postgres.sh $(BIN)/pytest -q
 
 lint: ## ruff lint and format check
 	$(BIN)/ruff check src tests

@@ -1,7 +1,12 @@
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.db import connection
@@ -112,3 +117,46 @@ def redis_url():
     yield f"redis://127.0.0.1:{port}/0"
     server.terminate()
     server.wait(timeout=10)
+
+
+def fetch(base: str, path: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    """(status, headers, text) of a GET, whatever the status."""
+    request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+@contextlib.contextmanager
+def site(folder, **environ: str):
+    """The site served by gunicorn in a process of its own, with ``environ`` over the test run's
+    environment (WUYE_DEBUG off unless given); yields its base URL. The server's log is in ``folder``."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "WUYE_DEBUG"}
+    env.update(WUYE_ALLOWED_HOSTS="127.0.0.1", WUYE_CACHE_URL="", WUYE_BROKER_URL="")
+    env.update(environ)
+    log = folder / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gunicorn", "wuye.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1"],
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            fetch(base, "/static/none")
+        except OSError:
+            return False
+        return True
+
+    try:
+        assert until(answers, 30), log.read_text()
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -6,11 +6,13 @@ for. ``WUYE_FOO_FILE=/path`` reads the value of ``WUYE_FOO`` from a file (for se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 
 def _bool(raw: str) -> bool:
@@ -52,7 +54,13 @@ TABLE: tuple[Setting, ...] = (
         "WUYE_FIELD_KEY",
         str,
         "",
-        "key that encrypts ID numbers (defaults to one derived from the secret key)",
+        "key that encrypts ID numbers at rest (at least 32 characters); required unless WUYE_DEBUG is on",
+    ),
+    Setting(
+        "WUYE_FIELD_KEYS_OLD",
+        _list,
+        [],
+        "comma-separated former field keys, still read until `wuye fieldkeys rotate` has rewritten every value",
     ),
     Setting("WUYE_ALLOWED_HOSTS", _list, ["127.0.0.1", "localhost"], "comma-separated host names"),
     Setting("WUYE_CSRF_TRUSTED_ORIGINS", _list, [], "comma-separated origins, e.g. https://wuye.example.com"),
@@ -134,3 +142,45 @@ TABLE: tuple[Setting, ...] = (
 def load(environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = dict(os.environ if environ is None else environ)
     return {setting.name: setting.read(environ) for setting in TABLE}
+
+
+def is_local_host(host: str) -> bool:
+    """A name only this machine or its private network reaches: localhost, loopback and private
+    addresses (a phone on the office network may open the development site)."""
+    host = host.strip().strip("[]").lower()
+    if host in {"localhost", "testserver"} or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def is_local_database(url: str) -> bool:
+    """Empty (SQLite), a Unix socket or a loopback address: a database on this machine."""
+    if not url:
+        return True
+    host = unquote(urlsplit(url).hostname or "")
+    if not host or host.startswith("/"):
+        return True
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def debug_refusals(values: dict[str, Any]) -> list[str]:
+    """Why WUYE_DEBUG may not be on with these settings: debug pages show settings, requests and
+    local variables, so debug mode is for a development machine only."""
+    reasons = []
+    if values["WUYE_SECURE_COOKIES"]:
+        reasons.append("WUYE_SECURE_COOKIES=1 (a site served over HTTPS)")
+    if not is_local_database(values["DATABASE_URL"]):
+        reasons.append("a DATABASE_URL on another machine")
+    public = [host for host in values["WUYE_ALLOWED_HOSTS"] if not is_local_host(host)]
+    if public:
+        reasons.append(f"WUYE_ALLOWED_HOSTS names that are not local ({', '.join(public)})")
+    return reasons

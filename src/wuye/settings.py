@@ -15,12 +15,36 @@ BASE_DIR = config.BASE_DIR
 DATA_DIR = CONFIG["WUYE_DATA_DIR"]
 
 DEBUG = CONFIG["WUYE_DEBUG"]
+if DEBUG and (refusals := config.debug_refusals(CONFIG)):
+    raise ImproperlyConfigured(
+        "WUYE_DEBUG=1 is for a development machine (debug pages show settings and data); refused with "
+        + "; ".join(refusals)
+        + "."
+    )
 SECRET_KEY = CONFIG["WUYE_SECRET_KEY"]
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set WUYE_SECRET_KEY (or WUYE_DEBUG=1 for development).")
     SECRET_KEY = "wuye-development-only-not-secret"  # noqa: S105
-FIELD_KEY = CONFIG["WUYE_FIELD_KEY"] or hashlib.sha256(("field:" + SECRET_KEY).encode()).hexdigest()
+# The field key encrypts ID numbers at rest (wuye.core.crypto). It is its own setting, never derived
+# from the secret key: changing the secret key (as one does after a leak) must not make every stored
+# ID number unreadable. Development uses a fixed key, the one earlier versions derived from the
+# development secret key, so an existing demo database stays readable.
+DEVELOPMENT_FIELD_KEY = hashlib.sha256(b"field:wuye-development-only-not-secret").hexdigest()
+FIELD_KEY = CONFIG["WUYE_FIELD_KEY"]
+FIELD_KEYS_OLD = CONFIG["WUYE_FIELD_KEYS_OLD"]
+if not FIELD_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set WUYE_FIELD_KEY (or WUYE_FIELD_KEY_FILE), the key that encrypts ID numbers, e.g. "
+            "`openssl rand -hex 32`; keep it apart from WUYE_SECRET_KEY and never lose it."
+        )
+    FIELD_KEY = DEVELOPMENT_FIELD_KEY
+elif not DEBUG and (len(FIELD_KEY) < 32 or FIELD_KEY in {DEVELOPMENT_FIELD_KEY, SECRET_KEY}):
+    raise ImproperlyConfigured(
+        "WUYE_FIELD_KEY must be a key of its own of at least 32 characters (openssl rand -hex 32), "
+        "neither the development key nor WUYE_SECRET_KEY."
+    )
 ALLOWED_HOSTS = CONFIG["WUYE_ALLOWED_HOSTS"] + (["testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = CONFIG["WUYE_CSRF_TRUSTED_ORIGINS"]
 
@@ -95,6 +119,9 @@ if CONFIG["DATABASE_URL"]:
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
             5 if CONFIG["WUYE_PREPARED_STATEMENTS"] else None
         )
+        # A server that does not answer fails the request in seconds (a 503, wuye.core.views), not
+        # after the operating system's TCP timeout; ?connect_timeout=N in DATABASE_URL overrides it.
+        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -103,10 +130,13 @@ else:
             "NAME": DATA_DIR / "wuye.sqlite3",
             "OPTIONS": {
                 # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock at the
-                # start of a transaction, so two writers queue instead of failing half-way.
+                # start of a transaction, so two writers queue instead of failing half-way. A writer
+                # waits up to `timeout` seconds for the lock (the busy timeout): long enough for any
+                # other request's transaction, short enough that a page held up by a long one (an
+                # import, a big billing chunk) answers 503 "try again" instead of hanging.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": 5,
             },
         }
     }
@@ -157,11 +187,13 @@ WUYE_RUN_WORKERS = max(1, CONFIG["WUYE_RUN_WORKERS"])
 WUYE_BROKER_URL = CONFIG["WUYE_BROKER_URL"]
 if CONFIG["WUYE_CACHE_URL"]:
     # Shared by every web process: what is counted there (the pay page's failed identifications)
-    # counts once, not once per process. Without it each process keeps its own, in memory.
+    # counts once, not once per process. Without it each process keeps its own, in memory; while
+    # Redis is down, too (wuye.core.cache), after a wait of at most the timeouts below.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wuye.core.cache.RedisCacheWithFallback",
             "LOCATION": CONFIG["WUYE_CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 
@@ -193,6 +225,9 @@ SECURE_HSTS_SECONDS = 31536000 if CONFIG["WUYE_SECURE_COOKIES"] else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_HSTS_PRELOAD = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Debug pages and `wuye diffsettings` hide DATABASE_URL and any password in a URL, not only
+# settings named like secrets (wuye.core.reporting).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "wuye.core.reporting.SecretsHidingFilter"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

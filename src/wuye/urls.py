@@ -5,6 +5,9 @@ from django.views.generic import RedirectView
 
 from wuye.api.api import api
 
+# A database or Redis that is down answers 503 with Retry-After; any other error Django's 500.
+handler500 = "wuye.core.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include("wuye.console.urls")),

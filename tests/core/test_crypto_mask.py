@@ -1,6 +1,9 @@
 import pytest
+from django.db import connection
 
-from wuye.core.crypto import mask_name
+from tests.factories import PersonFactory
+from wuye.core.crypto import UndecryptableValue, decrypt, encrypt, mask_name
+from wuye.households.models import Person
 
 
 @pytest.mark.parametrize(
@@ -8,3 +11,42 @@ from wuye.core.crypto import mask_name
 )
 def test_mask_name_keeps_the_first_character(name, masked):
     assert mask_name(name) == masked
+
+
+KEY_A = "field-key-a-0123456789abcdef0123456789"
+KEY_B = "field-key-b-0123456789abcdef0123456789"
+
+
+def stored_id_number(person) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number FROM {Person._meta.db_table} WHERE id = %s", [person.pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def test_a_value_no_key_opens_raises_and_is_never_read_as_empty(db, settings):
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_A, []
+    person = PersonFactory(id_number="110105199001011234")
+    stored = stored_id_number(person)
+    settings.FIELD_KEY = KEY_B  # the key changed and the old one was not kept
+
+    with pytest.raises(UndecryptableValue, match=r"households\.Person\.id_number.*WUYE_FIELD_KEY"):
+        Person.objects.get(pk=person.pk)
+    with pytest.raises(UndecryptableValue):
+        list(Person.objects.values_list("id_number", flat=True))
+    assert stored_id_number(person) == stored  # nothing was written over the ciphertext
+
+    settings.FIELD_KEYS_OLD = [KEY_A]
+    assert Person.objects.get(pk=person.pk).id_number == "110105199001011234"
+
+
+def test_values_are_written_with_the_current_key_and_read_with_any(db, settings):
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_A, []
+    token_a = encrypt("A")
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_B, [KEY_A]
+    token_b = encrypt("B")
+
+    assert (decrypt(token_a), decrypt(token_b)) == ("A", "B")
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_B, []
+    assert decrypt(token_b) == "B"
+    with pytest.raises(UndecryptableValue):
+        decrypt(token_a)

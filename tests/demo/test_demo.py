@@ -51,7 +51,7 @@ MODELS = (
 
 def run_demo(*args) -> str:
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    call_command("demo", *args, "--i-know-this-is-not-production", stdout=out)  # tests run without debug
     return out.getvalue()
 
 
@@ -268,6 +268,23 @@ def test_full_scale_seed(db):
     assert Household.objects.count() >= 0.8 * Room.objects.count()
     assert Building.objects.filter(community__name="锦绣花园").count() >= 8
     assert "admin" in output
+
+
+def test_refused_outside_development_without_the_flag_and_nothing_is_written(db, settings):
+    settings.DEBUG = False
+    before = counts()
+    refusal = r"WUYE_DEBUG=1.*--i-know-this-is-not-production.*Nothing was written"
+    with pytest.raises(CommandError, match=refusal):
+        call_command("demo", "--scale", str(SMALL), stdout=StringIO())
+    assert counts() == before
+    assert before["Room"] == before["Household"] == 0
+    assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_runs_in_development_mode_without_the_flag(db, settings):
+    settings.DEBUG = True
+    call_command("demo", "--scale", str(SMALL), stdout=StringIO())
+    assert authenticate(username="admin", password=demo.DEMO_PASSWORD) is not None
 
 
 def test_scale_must_be_positive(db):

@@ -18,7 +18,7 @@ SMALL = 0.05
 
 def run_demo() -> str:
     out = StringIO()
-    call_command("demo", "--scale", str(SMALL), stdout=out)
+    call_command("demo", "--scale", str(SMALL), "--i-know-this-is-not-production", stdout=out)
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from wuye.demo.seed import seed
@@ -20,7 +21,8 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = (
         "Seed a deterministic demo (一家物业公司、两个小区、约 3,300 间房屋及住户档案) and print the "
-        "staff logins. Running it again adds nothing."
+        "staff logins. Running it again adds nothing. The logins share a published password: it runs "
+        "only in development (WUYE_DEBUG=1, as make demo sets) or with --i-know-this-is-not-production."
     )
 
     def add_arguments(self, parser):
@@ -30,8 +32,24 @@ class Command(BaseCommand):
             default=1.0,
             help="fraction of the floors to build, for quick trials (default 1 = the full demo)",
         )
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="seed even though WUYE_DEBUG is off (a staging copy, a benchmark machine); never in production",
+        )
 
-    def handle(self, *args, scale: float, **options):
+    def handle(self, *args, scale: float, not_production: bool = False, **options):
+        # The demo's staff logins (admin and the others) share a password printed in the README: in a
+        # production database they would be a way in for anyone.
+        if not (settings.DEBUG or not_production):
+            raise CommandError(
+                "拒绝运行：演示数据含公开密码的管理员账号，只能在开发模式（WUYE_DEBUG=1，make demo 即如此）下运行，"
+                "或明确加上 --i-know-this-is-not-production；未写入任何数据。"
+                " Refused: the demo seeds an administrator with a published password. It runs only in "
+                "development mode (WUYE_DEBUG=1, as make demo sets) or with --i-know-this-is-not-production. "
+                "Nothing was written."
+            )
         try:
             report = seed(scale=scale)
         except ValueError as error:
