@@ -102,3 +102,22 @@ def test_rotate_leaves_values_no_key_opens_and_fails(people, settings):
     settings.FIELD_KEYS_OLD = [KEY_C]  # every other value is under B now
     assert {pk: number for pk, number in plain().items() if pk != lost.pk} == people
     assert plain()[lost.pk] == "510105197001010033"
+
+
+def test_a_fernet_value_written_before_aes_gcm_is_read_and_rewritten(db, settings):
+    from wuye.core import crypto
+
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_A, []
+    person = PersonFactory(household=HouseholdFactory())
+    legacy = crypto.keys().encrypt(b"110105199001011234").decode()  # how values were written before
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE households_person SET id_number = %s WHERE id = %s", [legacy, person.pk])
+    assert Person.objects.get(pk=person.pk).id_number == "110105199001011234"
+
+    fieldkeys("rotate")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number FROM households_person WHERE id = %s", [person.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith(crypto.PREFIX)
+    assert Person.objects.get(pk=person.pk).id_number == "110105199001011234"

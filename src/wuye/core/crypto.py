@@ -1,8 +1,11 @@
 """Encryption of sensitive identifiers (ID numbers) at rest, and masking for display.
 
-Values are Fernet tokens under the field key (``settings.FIELD_KEY``). Keys rotate: a value is
-always written under the current key and read under any of the keys in ``settings.FIELD_KEYS_OLD``
-too, until ``wuye fieldkeys rotate`` has rewritten every value under the current key. A value that
+Values are AES-256-GCM under the field key (``settings.FIELD_KEY``): ``g1.`` + base64 of a random
+96-bit nonce and the ciphertext with its tag (about 5 µs to open, where a Fernet token took 60 µs: a
+debit file decrypts a card number per line). Values written before are Fernet tokens, still read.
+Keys rotate: a value is always written under the current key and read under any of the keys in
+``settings.FIELD_KEYS_OLD`` too, until ``wuye fieldkeys rotate`` has rewritten every value under the
+current key (Fernet tokens included). A value that
 no key opens raises :class:`UndecryptableValue`; it never reads as empty, because the next save
 would then write the empty value over the only copy of the number.
 """
@@ -11,9 +14,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import models
 
@@ -51,16 +57,43 @@ def keys() -> MultiFernet:
     return _keys(settings.FIELD_KEY, tuple(settings.FIELD_KEYS_OLD))
 
 
+PREFIX = "g1."
+
+
+@cache
+def _aead(key: str) -> AESGCM:
+    return AESGCM(hashlib.sha256(("aes-gcm:" + key).encode()).digest())
+
+
 def encrypt(text: str) -> str:
-    return keys().encrypt(text.encode()).decode()
+    nonce = os.urandom(12)
+    sealed = _aead(settings.FIELD_KEY).encrypt(nonce, text.encode(), None)
+    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def decrypt_state(token: str, *, field: str = "") -> tuple[str, bool]:
+    """(plain text, whether it is under the current key in the current form); raises
+    :class:`UndecryptableValue` when no key opens it."""
+    if token.startswith(PREFIX):
+        try:
+            raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
+        except ValueError:
+            raise UndecryptableValue(field) from None
+        for number, key in enumerate((settings.FIELD_KEY, *settings.FIELD_KEYS_OLD)):
+            try:
+                return _aead(key).decrypt(raw[:12], raw[12:], None).decode(), number == 0
+            except InvalidTag:
+                continue
+        raise UndecryptableValue(field)
+    try:  # a Fernet token written before AES-GCM: read, and rewritten by ``wuye fieldkeys rotate``
+        return keys().decrypt(token.encode()).decode(), False
+    except InvalidToken:
+        raise UndecryptableValue(field) from None
 
 
 def decrypt(token: str, *, field: str = "") -> str:
     """The plain text of ``token``; raises :class:`UndecryptableValue` when no key opens it."""
-    try:
-        return keys().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise UndecryptableValue(field) from None
+    return decrypt_state(token, field=field)[0]
 
 
 def mask(text: str, *, keep_start: int = 3, keep_end: int = 4) -> str:
@@ -81,7 +114,7 @@ def mask_name(name: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """Stores Fernet ciphertext; Python code sees plain text. Not searchable by design."""
+    """Stores ciphertext (see the module); Python code sees plain text. Not searchable by design."""
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):

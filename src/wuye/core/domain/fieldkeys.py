@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions
-from wuye.core.crypto import EncryptedTextField, current_key, keys
+from wuye.core.crypto import EncryptedTextField, UndecryptableValue, decrypt_state
 
 register_actions(
     {"core.fieldkeys.rotated": gettext_lazy("Encrypted values rewritten under the current field key")}
@@ -101,7 +100,6 @@ def _batch_rewrite(
 
     A row with a value that no key opens is not written at all, and its other values count as they
     are (current or not)."""
-    current, any_key = current_key(), keys()
     changed = []
     for pk, *stored in batch:
         plain: dict[str, str | None] = {}
@@ -110,15 +108,12 @@ def _batch_rewrite(
             plain[field.attname] = value
             if value in (None, ""):
                 continue
-            for state, fernet in (("current", current), ("old", any_key)):
-                try:
-                    plain[field.attname] = fernet.decrypt(value.encode()).decode()
-                except InvalidToken:
-                    continue
-                states.append((count, state))
-                break
-            else:
+            try:
+                plain[field.attname], current = decrypt_state(value)
+            except UndecryptableValue:
                 states.append((count, "unreadable"))
+            else:
+                states.append((count, "current" if current else "old"))
         rewrite = write and all(state != "unreadable" for _count, state in states)
         for count, state in states:
             name = "rewritten" if state == "old" and rewrite else state
