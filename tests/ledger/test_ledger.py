@@ -57,7 +57,7 @@ def test_ledger_rows_cannot_be_changed_or_deleted(community, statement):
 def test_postgres_refuses_an_unbalanced_transaction_at_commit(community):
     if connection.vendor != "postgresql":
         pytest.skip(
-            "the deferred balance trigger exists on PostgreSQL only; SQLite relies on transaction_post"
+            "the deferred balance trigger exists on PostgreSQL only; SQLite relies on the ledger's writers"
         )
 
     def unbalanced():

@@ -1,7 +1,9 @@
 """The double-entry ledger: transactions whose postings sum to zero, never updated or deleted.
 
 Postings name an account (``enums.Account``) and, for household accounts, the household; income
-postings also name the fee item. Corrections are new, reversing transactions. On both databases
+postings also name the fee item. Corrections are new, reversing transactions. Only
+``ledger.domain.ledger`` writes these tables: ``transaction_post`` and ``transactions_post_many``
+refuse a transaction whose postings do not sum to zero on both databases. On both databases
 triggers refuse UPDATE and DELETE (see the migrations); on PostgreSQL a deferred constraint trigger
 also refuses, at commit, a transaction whose postings do not sum to zero.
 """

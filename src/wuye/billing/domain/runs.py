@@ -5,11 +5,12 @@ and then works through the community's rooms in chunks (ranges of room ids), eac
 transaction: it reads the chunk's occupied rooms and their fee assignments once, computes every
 missing line into a temporary table with one INSERT … SELECT per piece (integer arithmetic only,
 see ``domain.compute``), sums them per household, creates the missing bills with those totals,
-inserts the lines, updates the bills that existed before, and posts one ledger transaction (Dr
-receivable per household, Cr income per fee item) built from exactly the lines it inserted. Every
-statement reads only the chunk's rows (through room, meter and household indexes), so a chunk
-costs the same however large the community, and no plan depends on statistics of the tables the run
-is filling.
+posts one ledger transaction (Dr receivable per household, Cr income per fee item) from the same
+computed lines through the ledger's set-based writer (``transactions_post_many``, which proves it
+balances), inserts the lines, all of them or the chunk rolls back, and updates the bills that
+existed before. Every statement reads only the chunk's rows (through room, meter and household
+indexes), so a chunk costs the same however large the community, and no plan depends on statistics
+of the tables the run is filling.
 
 Why this is safe to repeat: a chunk either commits whole or not at all, and every statement skips
 what already exists, so a run killed at any point and run again ends with exactly the lines of a
@@ -39,6 +40,7 @@ from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.estate.models import Building, Room
 from wuye.households.sections import TimelineEntry, register_timeline_source
+from wuye.ledger.domain.ledger import Draft, Select, transactions_post_many, transactions_reverse
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import LedgerTransaction
 
@@ -535,8 +537,8 @@ def _issue_chunk(
 
     The computed lines are summed once per household (``HOUSEHOLDS``): new bills are inserted with
     those totals, and the receivable postings are those totals. Only bills that existed before (a
-    household with rooms in an earlier chunk, or a re-run adding lines) are updated. Postings come
-    from the inserted lines instead if some computed line did not go in.
+    household with rooms in an earlier chunk, or a re-run adding lines) are updated. The ledger
+    transaction is written before the lines, which name it.
 
     ``shared``: this chunk runs beside other chunks of the same run (``run_issue``). Their room
     ranges do not overlap, so their lines never collide; a household with rooms in two chunks at
@@ -555,13 +557,6 @@ def _issue_chunk(
         if not computed:
             _drop_temp()
             return 0, 0, []
-        record = LedgerTransaction.objects.create(
-            community_id=community_id,
-            kind=TransactionKind.BILLING,
-            reference=f"billing.run:{run.pk}",
-            memo=f"{run.period:%Y-%m}",
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-        )
         period, due_on = sql.day(run.period), sql.day(_due_on(pieces, run.period))
         this_month = f"b.period = {period} AND NOT (b.state = 'void')"
         with connection.cursor() as cursor:
@@ -606,6 +601,21 @@ def _issue_chunk(
                     AND household_id NOT IN (SELECT household_id FROM {BILLS})""",
                 [mark, run.pk],
             )
+        # The chunk's ledger transaction, from the computed lines (the same rows the lines are below):
+        # Dr receivable per household, Cr income per fee item, written and proven balanced by the ledger.
+        record_id = transactions_post_many(
+            community_id=community_id,
+            kind=TransactionKind.BILLING,
+            transactions=[Draft(reference=f"billing.run:{run.pk}", memo=f"{run.period:%Y-%m}")],
+            postings=Select(
+                f"""SELECT 0, %s, household_id, NULL, total_fen FROM {HOUSEHOLDS}
+                    UNION ALL
+                    SELECT 0, %s, NULL, fee_item_id, -SUM(gross_fen - discount_fen) FROM {TEMP} GROUP BY fee_item_id""",
+                [Account.RECEIVABLE, Account.INCOME],
+            ),
+            actor=actor,
+        )[0]
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO billing_billline (community_id, bill_id, household_id, room_id, fee_item_id, period,
                         method, quantity, price, tiers, billable_days, period_days, rounding_unit, rounding_mode,
@@ -618,13 +628,15 @@ def _issue_chunk(
                     FROM {TEMP} t
                     JOIN {BILLS} b ON b.household_id = t.household_id
                     JOIN billing_feeitem f ON f.id = t.fee_item_id""",
-                [community_id, record.pk],
+                [community_id, record_id],
             )
             inserted = cursor.rowcount
-            complete = inserted == computed
-            if earlier or not complete:
-                # Totals and states of the bills that existed before this chunk (all of them if some
-                # computed lines are missing from the new bills' totals).
+            if inserted != computed:
+                # Every computed line has its household's bill and its fee item; bills and postings
+                # were made from the computed lines. Not reached: the chunk rolls back whole.
+                raise RunError(f"{inserted} of {computed} computed lines were inserted")
+            if earlier:
+                # Totals and states of the bills that existed before this chunk.
                 cursor.execute(
                     f"""UPDATE billing_bill SET
                            total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
@@ -632,33 +644,9 @@ def _issue_chunk(
                            state = CASE WHEN (SELECT COALESCE(SUM(l.paid_fen), 0) FROM billing_billline l
                                               WHERE l.bill_id = billing_bill.id AND NOT l.is_void) > 0
                                         THEN 'partial' ELSE 'open' END
-                       WHERE id IN (SELECT bill_id FROM {BILLS} WHERE is_new = 0 OR %s)""",
-                    [not complete],
+                       WHERE id IN (SELECT bill_id FROM {BILLS} WHERE is_new = 0)"""
                 )
-            if complete:
-                by_household = f"SELECT household_id, total_fen AS amount_fen FROM {HOUSEHOLDS}"
-                by_item = f"SELECT fee_item_id, SUM(gross_fen - discount_fen) AS amount_fen FROM {TEMP} GROUP BY fee_item_id"
-            else:
-                lines = f"FROM billing_billline WHERE transaction_id = {int(record.pk)}"
-                by_household = (
-                    f"SELECT household_id, SUM(amount_fen) AS amount_fen {lines} GROUP BY household_id"
-                )
-                by_item = f"SELECT fee_item_id, SUM(amount_fen) AS amount_fen {lines} GROUP BY fee_item_id"
-            cursor.execute(
-                f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
-                                                amount_fen)
-                    SELECT %s, %s, %s, household_id, NULL, amount_fen FROM ({by_household}) AS s
-                    WHERE amount_fen <> 0""",
-                [record.pk, community_id, Account.RECEIVABLE],
-            )
-            cursor.execute(
-                f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id,
-                                                amount_fen)
-                    SELECT %s, %s, %s, NULL, fee_item_id, -amount_fen FROM ({by_item}) AS s
-                    WHERE amount_fen <> 0""",
-                [record.pk, community_id, Account.INCOME],
-            )
-            cursor.execute(f"SELECT COALESCE(SUM(amount_fen), 0) FROM ({by_household}) AS s")
+            cursor.execute(f"SELECT COALESCE(SUM(total_fen), 0) FROM {HOUSEHOLDS}")
             total = cursor.fetchone()[0]
             cursor.execute(f"SELECT household_id FROM {HOUSEHOLDS}")
             households = [row[0] for row in cursor.fetchall()]
@@ -789,30 +777,23 @@ def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
         raise RunError(
             _("Bills of this run have payments, adjustments or waivers; it can no longer be voided.")
         )
-    reversal = LedgerTransaction.objects.create(
+    transactions_reverse(
         community_id=run.community_id,
-        kind=TransactionKind.VOID,
         reference=f"billing.run:{run.pk}",
+        kind=TransactionKind.BILLING,
+        reversal_kind=TransactionKind.VOID,
         memo=reason.strip()[:200],
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """INSERT INTO ledger_posting (transaction_id, community_id, account, household_id, fee_item_id, amount_fen)
-               SELECT %s, community_id, account, household_id, fee_item_id, -amount_fen FROM ledger_posting
-               WHERE transaction_id IN (SELECT id FROM ledger_ledgertransaction
-                                        WHERE reference = %s AND kind = %s AND community_id = %s)""",
-            [reversal.pk, f"billing.run:{run.pk}", TransactionKind.BILLING, run.community_id],
-        )
     bill_pks = list(lines.order_by().values_list("bill_id", flat=True).distinct())
     lines.update(is_void=True)
+    run_transactions = [int(pk) for pk in transactions.values_list("pk", flat=True)]  # one per chunk
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
-                                                   WHERE l.bill_id = billing_bill.id AND NOT l.is_void)
-               WHERE id IN (SELECT bill_id FROM billing_billline WHERE transaction_id IN
-                            (SELECT id FROM ledger_ledgertransaction WHERE reference = %s AND community_id = %s))""",
-            [f"billing.run:{run.pk}", run.community_id],
+            f"""UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
+                                                    WHERE l.bill_id = billing_bill.id AND NOT l.is_void)
+                WHERE id IN (SELECT bill_id FROM billing_billline
+                             WHERE transaction_id IN ({", ".join(map(str, run_transactions or [0]))}))"""
         )
     Bill.objects.filter(pk__in=bill_pks).exclude(lines__is_void=False).update(state="void")
     run.state, run.voided_at, run.voided_by, run.void_reason = (

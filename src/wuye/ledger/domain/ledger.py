@@ -1,12 +1,16 @@
-"""Writing the ledger. ``transaction_post`` is the only way postings are written one by one;
-set-based writers (the billing run) insert postings with SQL and call ``transaction_check``."""
+"""Writing the ledger: the only code that writes its tables. ``transaction_post`` writes one
+transaction (the hot path of payments); ``transactions_post_many`` writes many at once, set-based
+(billing runs, debit settlement), and proves on every database that each sums to zero."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core import sql
@@ -82,12 +86,215 @@ def transaction_post(
     return record
 
 
-def transaction_check(record: LedgerTransaction) -> None:
-    total = record.postings.aggregate(total=Sum("amount_fen"))["total"] or 0
-    if total != 0:
-        raise LedgerError(
-            _("Transaction %(pk)s does not balance: %(total)s fen.") % {"pk": record.pk, "total": total}
+@dataclass(frozen=True)
+class Draft:
+    """One transaction for ``transactions_post_many``, given in Python.
+
+    ``tag`` is the caller's number for it within the call (default: its position among the drafts),
+    e.g. the id of the debit line it settles; postings given as SQL name it, and the result maps it
+    to the transaction's id."""
+
+    entries: Sequence[Entry] = ()
+    reference: str = ""
+    key: str | None = None
+    memo: str = ""
+    tag: int | None = None
+
+
+@dataclass(frozen=True)
+class Select:
+    """Rows given as SQL: a SELECT (of our own text, values as ``%s`` parameters) and its parameters."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+# Temporary tables of one call of transactions_post_many (created and dropped inside it).
+NEW_TRANSACTIONS = "ledger_new_transactions"
+NEW_POSTINGS = "ledger_new_postings"
+
+
+def transactions_post_many(
+    *,
+    community_id: int,
+    kind: str,
+    transactions: Iterable[Draft] | Select,
+    postings: Select | None = None,
+    actor=None,
+    key_seen: str = "return",
+) -> dict[int, int]:
+    """Write many balanced transactions of one community and kind at once, set-based, and prove on
+    every database that each one written sums to zero. Returns ``{tag: transaction id}``.
+
+    ``transactions``: ``Draft`` objects, or a ``Select`` of the columns (tag, reference, key, memo),
+    one row per transaction, tags unique. ``postings``: a ``Select`` of the columns (tag, account,
+    household_id, fee_item_id, amount_fen), each row a posting of the transaction of its tag; they
+    are written beside the drafts' entries. Postings of 0 fen are left out (as ``transaction_post``
+    does); a posting whose tag names no transaction of the call raises IntegrityError.
+
+    Nothing is read back into Python but the tags and ids: the postings go from the SELECT into the
+    ledger in one INSERT … SELECT, then ONE aggregate over the postings just written (through the
+    transaction index) finds any transaction that does not sum to zero. One is enough to raise
+    LedgerError, and then nothing of the call is written (it runs in a savepoint of the caller's
+    transaction, which the error rolls back too unless caught).
+
+    ``key``: a key already posted in the community is not posted again; its tag maps to the first
+    transaction (``key_seen="return"``), or the call raises IntegrityError (``key_seen="raise"``).
+    A key posted by another process during the call raises IntegrityError: callers that may race
+    hold a lock (the batch being settled). Two transactions of one call with the same key, or the
+    same tag, raise IntegrityError.
+    """
+    if key_seen not in ("return", "raise"):
+        raise ValueError(f"key_seen={key_seen!r}")
+    if isinstance(transactions, Select):
+        drafts: list[Draft] = []
+    else:
+        drafts = [
+            draft if draft.tag is not None else replace(draft, tag=position)
+            for position, draft in enumerate(transactions)
+        ]
+        for draft in drafts:
+            if any(not isinstance(entry.amount_fen, int) for entry in draft.entries):
+                raise LedgerError(_("Amounts are whole fen."))
+    db = transaction.get_connection()
+    with transaction.atomic(), db.cursor() as cursor:
+        for name in (NEW_TRANSACTIONS, NEW_POSTINGS):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {NEW_TRANSACTIONS} (tag bigint PRIMARY KEY, id bigint, "
+            "reference varchar(80), key varchar(100), memo varchar(200), existing integer NOT NULL DEFAULT 0)"
         )
+        columns = f"{NEW_TRANSACTIONS} (tag, reference, key, memo)"
+        if isinstance(transactions, Select):
+            cursor.execute(
+                f"INSERT INTO {columns} WITH s (tag, reference, key, memo) AS ({transactions.sql}) "
+                "SELECT tag, reference, key, memo FROM s",
+                transactions.params,
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {columns} VALUES (%s, %s, %s, %s)",
+                [(draft.tag, draft.reference, draft.key, draft.memo[:200]) for draft in drafts],
+            )
+        sources = []
+        params: list[Any] = []
+        entries = [
+            (draft.tag, entry.account, entry.household_id, entry.fee_item_id, entry.amount_fen)
+            for draft in drafts
+            for entry in draft.entries
+        ]
+        if entries:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {NEW_POSTINGS} (tag bigint, account varchar(20), household_id bigint, "
+                "fee_item_id bigint, amount_fen bigint)"
+            )
+            cursor.executemany(f"INSERT INTO {NEW_POSTINGS} VALUES (%s, %s, %s, %s, %s)", entries)
+            sources.append(f"SELECT tag, account, household_id, fee_item_id, amount_fen FROM {NEW_POSTINGS}")
+        if postings is not None:
+            sources.append(postings.sql)
+            params += list(postings.params)
+        if key_seen == "return":
+            # Keys posted before: their tags map to the first transaction, and nothing is written for them.
+            cursor.execute(
+                f"""UPDATE {NEW_TRANSACTIONS} SET existing = 1, id = (
+                        SELECT t.id FROM ledger_ledgertransaction t WHERE t.community_id = %s
+                        AND t.key = {NEW_TRANSACTIONS}.key)
+                    WHERE key IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM ledger_ledgertransaction t WHERE t.community_id = %s
+                        AND t.key = {NEW_TRANSACTIONS}.key)""",
+                [community_id, community_id],
+            )
+        # Ids, in the order of the tags, taken before the insert so that postings can name them.
+        if db.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence('ledger_ledgertransaction', 'id')")
+            cursor.execute(
+                f"""UPDATE {NEW_TRANSACTIONS} SET id = n.id FROM (
+                        SELECT tag, nextval(%s::regclass) AS id FROM (
+                            SELECT tag FROM {NEW_TRANSACTIONS} WHERE id IS NULL ORDER BY tag) AS o) AS n
+                    WHERE {NEW_TRANSACTIONS}.tag = n.tag""",
+                [cursor.fetchone()[0]],
+            )
+        else:
+            # SQLite: the write lock is held (BEGIN IMMEDIATE); above every id ever given (AUTOINCREMENT).
+            cursor.execute(
+                f"""UPDATE {NEW_TRANSACTIONS} SET id = n.id FROM (
+                        SELECT tag, (SELECT MAX(last) FROM (
+                                SELECT COALESCE(MAX(id), 0) AS last FROM ledger_ledgertransaction
+                                UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'ledger_ledgertransaction'))
+                            + ROW_NUMBER() OVER (ORDER BY tag) AS id
+                        FROM {NEW_TRANSACTIONS} WHERE id IS NULL) AS n
+                    WHERE {NEW_TRANSACTIONS}.tag = n.tag"""
+            )
+        created_at = LedgerTransaction._meta.get_field("created_at").get_db_prep_save(timezone.now(), db)
+        cursor.execute(
+            f"""INSERT INTO ledger_ledgertransaction (id, community_id, kind, memo, reference, key, actor_id,
+                                                      created_at)
+                SELECT id, %s, %s, memo, reference, key, %s, %s FROM {NEW_TRANSACTIONS}
+                WHERE existing = 0 ORDER BY id""",
+            [community_id, kind, actor.pk if getattr(actor, "is_authenticated", False) else None, created_at],
+        )
+        if sources:
+            # Each source a named query of its own (a SELECT that starts with WITH cannot follow a
+            # UNION ALL), its ids cast (a column of NULLs in a caller's UNION is text to PostgreSQL).
+            names = "tag, account, household_id, fee_item_id, amount_fen"
+            named = ", ".join(f"s{n} ({names}) AS ({source})" for n, source in enumerate(sources))
+            union = " UNION ALL ".join(
+                f"SELECT CAST(tag AS bigint), account, CAST(household_id AS bigint), CAST(fee_item_id AS bigint), "
+                f"amount_fen FROM s{n}"
+                for n in range(len(sources))
+            )
+            # LEFT JOIN: a posting of an unknown tag has no transaction id, which the column refuses.
+            cursor.execute(
+                f"""INSERT INTO ledger_posting (transaction_id, community_id, account, household_id,
+                                                fee_item_id, amount_fen)
+                    WITH {named}, p ({names}) AS ({union})
+                    SELECT t.id, %s, p.account, p.household_id, p.fee_item_id, p.amount_fen
+                    FROM p LEFT JOIN {NEW_TRANSACTIONS} t ON t.tag = p.tag
+                    WHERE p.amount_fen <> 0 AND COALESCE(t.existing, 0) = 0""",
+                [*params, community_id],
+            )
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {NEW_TRANSACTIONS} WHERE existing = 0")
+        low, high = cursor.fetchone()
+        if low is not None:
+            # The proof: one aggregate over what was written, read through the transaction index.
+            cursor.execute(
+                f"""SELECT p.transaction_id, SUM(p.amount_fen) FROM ledger_posting p
+                    WHERE p.transaction_id BETWEEN %s AND %s
+                      AND p.transaction_id IN (SELECT id FROM {NEW_TRANSACTIONS} WHERE existing = 0)
+                    GROUP BY p.transaction_id HAVING SUM(p.amount_fen) <> 0
+                    ORDER BY p.transaction_id LIMIT 1""",
+                [low, high],
+            )
+            unbalanced = cursor.fetchone()
+            if unbalanced is not None:
+                raise LedgerError(
+                    _("Transaction %(pk)s does not balance: %(total)s fen.")
+                    % {"pk": unbalanced[0], "total": int(unbalanced[1])}
+                )
+        cursor.execute(f"SELECT tag, id FROM {NEW_TRANSACTIONS}")
+        written = dict(cursor.fetchall())
+        for name in (NEW_TRANSACTIONS, NEW_POSTINGS):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    return written
+
+
+def transactions_reverse(
+    *, community_id: int, reference: str, kind: str, reversal_kind: str, memo: str = "", actor=None
+) -> int:
+    """One transaction that reverses every posting of the community's transactions of ``kind`` and
+    ``reference`` (a voided billing run), set-based; returns its id."""
+    return transactions_post_many(
+        community_id=community_id,
+        kind=reversal_kind,
+        transactions=[Draft(reference=reference, memo=memo)],
+        postings=Select(
+            """SELECT 0, account, household_id, fee_item_id, -amount_fen FROM ledger_posting
+               WHERE transaction_id IN (SELECT id FROM ledger_ledgertransaction
+                                        WHERE community_id = %s AND reference = %s AND kind = %s)""",
+            [community_id, reference, kind],
+        ),
+        actor=actor,
+    )[0]
 
 
 def balance_fen(*, account: str, household_id: int | None = None, community_id: int | None = None) -> int:
