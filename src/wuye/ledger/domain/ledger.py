@@ -172,8 +172,9 @@ def transactions_post_many(
                 transactions.params,
             )
         else:
-            cursor.executemany(
-                f"INSERT INTO {columns} VALUES (%s, %s, %s, %s)",
+            sql.copy_rows(  # COPY on PostgreSQL: a debit file settles 100,000 transactions at once
+                NEW_TRANSACTIONS,
+                ("tag", "reference", "key", "memo"),
                 [(draft.tag, draft.reference, draft.key, draft.memo[:200]) for draft in drafts],
             )
         sources = []
@@ -188,7 +189,9 @@ def transactions_post_many(
                 f"CREATE TEMPORARY TABLE {NEW_POSTINGS} (tag bigint, account varchar(20), household_id bigint, "
                 "fee_item_id bigint, amount_fen bigint)"
             )
-            cursor.executemany(f"INSERT INTO {NEW_POSTINGS} VALUES (%s, %s, %s, %s, %s)", entries)
+            sql.copy_rows(
+                NEW_POSTINGS, ("tag", "account", "household_id", "fee_item_id", "amount_fen"), entries
+            )
             sources.append(f"SELECT tag, account, household_id, fee_item_id, amount_fen FROM {NEW_POSTINGS}")
         if postings is not None:
             sources.append(postings.sql)

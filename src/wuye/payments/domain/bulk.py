@@ -30,9 +30,8 @@ from wuye.core.models import AuditLog
 from wuye.core.money import fen_to_yuan
 from wuye.estate.models import room_label
 from wuye.households.domain.tagrules import carries_rule_tag_sql
-from wuye.ledger.domain.ledger import LedgerError
+from wuye.ledger.domain.ledger import Draft, Entry, LedgerError, transactions_post_many
 from wuye.ledger.enums import Account, TransactionKind
-from wuye.ledger.models import LedgerTransaction
 from wuye.notifications.domain.queries import anyone_bound_sql
 from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import ATTEMPT_TRANSITIONS, METHOD_ACCOUNT, AttemptState, OrderState, ReceiptKind
@@ -185,7 +184,48 @@ def payments_apply_many(
     households = _locked_households([row[2] for row in todo])
     lines = _locked_lines([row[3] for row in todo])
     labels = _rooms_labels(list(households))
-    transaction_pks = sql.reserve_ids(LedgerTransaction, len(todo))
+    # First the money: each success's split over its order's lines (as ``_allocate``), then one
+    # ledger transaction per success, written per community by the ledger's set-based writer.
+    plans: list[tuple[list[tuple[int, int, int]], int]] = []  # ([(line, bill, share)], excess)
+    drafts: dict[int, list[Draft]] = defaultdict(list)
+    for success, community_pk, household_pk, order_pk, method, out_trade_no, amount in todo:
+        remaining, plan = amount, []
+        for line_pk, bill_pk, _period, asked, outstanding in sorted(
+            lines.get(order_pk, ()), key=lambda line: (line[2], line[0])
+        ):
+            if remaining <= 0:
+                break
+            share = min(remaining, asked, outstanding)
+            if share > 0:
+                plan.append((line_pk, bill_pk, share))
+                remaining -= share
+        plans.append((plan, remaining))
+        drafts[community_pk].append(
+            Draft(
+                entries=(
+                    Entry(account=METHOD_ACCOUNT[method], amount_fen=amount),
+                    Entry(
+                        account=Account.RECEIVABLE, amount_fen=remaining - amount, household_id=household_pk
+                    ),
+                    Entry(account=Account.PREPAYMENT, amount_fen=-remaining, household_id=household_pk),
+                ),
+                reference=f"payments.attempt:{success.attempt_pk}",
+                key=f"payment:{out_trade_no}",
+                memo=success.channel_trade_no,
+                tag=success.attempt_pk,
+            )
+        )
+    transaction_of: dict[int, int] = {}
+    for community_pk, community_drafts in sorted(drafts.items()):
+        transaction_of.update(
+            transactions_post_many(
+                community_id=community_pk,
+                kind=TransactionKind.PAYMENT,
+                transactions=community_drafts,
+                actor=actor,
+                key_seen="raise",  # the attempts' locks make a second posting impossible
+            )
+        )
     receipt_pks = sql.reserve_ids(Receipt, len(todo))
     per_community: dict[int, int] = defaultdict(int)
     for row in todo:
@@ -194,60 +234,19 @@ def payments_apply_many(
         community_pk: iter(_receipt_numbers(community_pk, count))
         for community_pk, count in sorted(per_community.items())
     }
-    ledger_rows, posting_rows, allocation_rows, paid_rows, receipt_rows, attempt_rows, audit = (
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-    )
+    allocation_rows, paid_rows, receipt_rows, attempt_rows, audit = [], [], [], [], []
     bills: set[int] = set()
     tagged: dict[int, list[int]] = defaultdict(list)
     notices: list[Receipt] = []
-    for (
-        success,
-        community_pk,
-        household_pk,
-        order_pk,
-        method,
-        out_trade_no,
-        amount,
-    ), transaction_pk, receipt_pk in zip(todo, transaction_pks, receipt_pks, strict=True):
-        remaining = amount
-        for line_pk, bill_pk, _period, asked, outstanding in sorted(
-            lines.get(order_pk, ()), key=lambda line: (line[2], line[0])
-        ):
-            if remaining <= 0:
-                break
-            share = min(remaining, asked, outstanding)
-            if share > 0:
-                allocation_rows.append((community_pk, transaction_pk, line_pk, household_pk, share, now))
-                paid_rows.append((line_pk, share))
-                bills.add(bill_pk)
-                remaining -= share
-        allocated = amount - remaining
-        excess = remaining
-        ledger_rows.append(
-            (
-                transaction_pk,
-                community_pk,
-                TransactionKind.PAYMENT.value,
-                success.channel_trade_no[:200],
-                f"payments.attempt:{success.attempt_pk}",
-                f"payment:{out_trade_no}",
-                actor_pk,
-                now,
-            )
-        )
-        for account, value, household in (
-            (METHOD_ACCOUNT[method], amount, None),
-            (Account.RECEIVABLE, -allocated, household_pk),
-            (Account.PREPAYMENT, -excess, household_pk),
-        ):
-            if value:
-                posting_rows.append((transaction_pk, community_pk, str(account), household, None, value))
+    for (success, community_pk, household_pk, _order, method, out_trade_no, amount), (
+        plan,
+        excess,
+    ), receipt_pk in zip(todo, plans, receipt_pks, strict=True):
+        transaction_pk = transaction_of[success.attempt_pk]
+        for line_pk, bill_pk, share in plan:
+            allocation_rows.append((community_pk, transaction_pk, line_pk, household_pk, share, now))
+            paid_rows.append((line_pk, share))
+            bills.add(bill_pk)
         name, bound, is_tagged = households[household_pk]
         number = next(numbers[community_pk])
         receipt_rows.append(
@@ -302,7 +301,6 @@ def payments_apply_many(
             tagged[community_pk].append(household_pk)
         if bound:
             notices.append(Receipt(pk=receipt_pk))
-    _ledger_write(ledger_rows, posting_rows)
     sql.copy_rows(
         "payments_allocation",
         ("community_id", "transaction_id", "line_id", "household_id", "amount_fen", "created_at"),
@@ -354,24 +352,6 @@ def payments_apply_many(
     for receipt in notices:
         receipt_notify_on_commit(receipt=receipt)
     return len(todo)
-
-
-def _ledger_write(ledger_rows: list[tuple], posting_rows: list[tuple]) -> None:
-    totals: dict[int, int] = defaultdict(int)
-    for posting in posting_rows:
-        totals[posting[0]] += posting[5]
-    if any(totals.values()):
-        raise LedgerError("postings do not balance")
-    sql.copy_rows(
-        "ledger_ledgertransaction",
-        ("id", "community_id", "kind", "memo", "reference", "key", "actor_id", "created_at"),
-        ledger_rows,
-    )
-    sql.copy_rows(
-        "ledger_posting",
-        ("transaction_id", "community_id", "account", "household_id", "fee_item_id", "amount_fen"),
-        posting_rows,
-    )
 
 
 def _add_paid(rows: list[tuple[int, int]]) -> None:
