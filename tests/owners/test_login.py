@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,9 +16,22 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
+@pytest.fixture(autouse=True)
+def _gateway(sms):
+    global gateway  # the helpers below read what the test's SMS gateway received
+    gateway = sms
+    yield
+    gateway = None
+
+
+def send(**kwargs) -> LoginCode:
+    """login_code_send, then the delivery its commit starts."""
+    with gateway.delivered():
+        return login_code_send(**kwargs)
+
+
 def sent_code(phone=PHONE) -> str:
-    body = Message.objects.filter(address=phone, event="owners.login.code").latest("pk").body
-    return re.search(r"\d{6}", body).group()
+    return gateway.code(phone)
 
 
 def state():
@@ -32,8 +44,8 @@ def state():
     )
 
 
-def test_login_code_send_stores_a_hash_and_queues_an_sms(household):
-    code = login_code_send(phone="139 1234 5678", client_address="10.0.0.1")
+def test_login_code_send_stores_a_hash_and_sends_an_sms(household):
+    code = send(phone="139 1234 5678", client_address="10.0.0.1")
 
     message = Message.objects.get()
     plain = sent_code()
@@ -42,11 +54,23 @@ def test_login_code_send_stores_a_hash_and_queues_an_sms(household):
     assert plain not in code.code_hash
     assert code.expires_at - code.created_at < timedelta(minutes=5, seconds=1)
     assert (message.channel, message.address, message.community) == ("sms", PHONE, household.community)
-    assert "5" in message.body
+    assert (message.state, message.has_secret) == ("sent", True)
+    assert gateway.text(PHONE) == message.body.replace("******", plain)
+
+
+def test_login_code_is_never_stored_only_sent(household):
+    """The outbox row, which staff read in the console, holds the text with the code masked."""
+    send(phone=PHONE)
+
+    message = Message.objects.get()
+    plain = sent_code()
+    assert plain not in message.body
+    assert plain not in message.subject
+    assert message.body == "您的业主端验证码为 ******，5 分钟内有效。请勿泄露给他人。"
 
 
 def test_login_code_send_for_an_unknown_phone_has_no_community(db):
-    login_code_send(phone="13800000000")
+    send(phone="13800000000")
 
     assert Message.objects.get().community is None
 
@@ -54,11 +78,14 @@ def test_login_code_send_for_an_unknown_phone_has_no_community(db):
 def test_login_code_send_uses_the_accounts_language(db):
     OwnerAccountFactory(phone=PHONE, language="en")
 
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     message = Message.objects.get()
     assert message.language == "en"
-    assert message.body.startswith("Your owner portal code is ")
+    assert (
+        message.body == "Your owner portal code is ******. It expires in 5 minutes. Never tell it to anyone."
+    )
+    assert gateway.text(PHONE) == message.body.replace("******", sent_code())
 
 
 @pytest.mark.parametrize("phone", ["", "12345", "010-12345678", "2391234567a"])
@@ -69,14 +96,14 @@ def test_login_code_send_refuses_a_phone_that_is_not_a_mobile(db, phone):
 
 
 def test_login_code_send_refuses_a_second_code_within_a_minute(db):
-    first = login_code_send(phone=PHONE)
+    first = send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="less than a minute"):
         login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=59))
 
     assert state() == before
-    login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=61))
+    send(phone=PHONE, now=first.created_at + timedelta(seconds=61))
     assert LoginCode.objects.count() == 2
 
 
@@ -102,11 +129,11 @@ def test_login_code_send_allows_twenty_codes_an_hour_per_address(db):
         login_code_send(phone="13911112222", client_address="10.0.0.9")
 
     assert state() == before
-    login_code_send(phone="13911112222", client_address="10.0.0.10")
+    send(phone="13911112222", client_address="10.0.0.10")
 
 
 def test_account_login_creates_the_account_on_first_login(household):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     account = account_login(phone=PHONE, code=sent_code())
 
@@ -119,14 +146,14 @@ def test_account_login_creates_the_account_on_first_login(household):
 
 def test_account_login_returns_the_existing_account(db):
     existing = OwnerAccountFactory(phone=PHONE)
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     assert account_login(phone=PHONE, code=sent_code()) == existing
     assert OwnerAccount.objects.count() == 1
 
 
 def test_account_login_refuses_a_wrong_code_and_counts_it(db):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     wrong = "000000" if sent_code() != "000000" else "111111"
     accounts, messages = OwnerAccount.objects.count(), Message.objects.count()
 
@@ -139,7 +166,7 @@ def test_account_login_refuses_a_wrong_code_and_counts_it(db):
 
 
 def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     right = sent_code()
     wrong = "000000" if right != "000000" else "111111"
     for _ in range(5):
@@ -154,7 +181,7 @@ def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
 
 
 def test_account_login_refuses_an_expired_code(db):
-    code = login_code_send(phone=PHONE)
+    code = send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="expired"):
@@ -164,7 +191,7 @@ def test_account_login_refuses_an_expired_code(db):
 
 
 def test_account_login_refuses_a_used_code(db):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     account_login(phone=PHONE, code=sent_code())
     before = state()
 
@@ -175,9 +202,9 @@ def test_account_login_refuses_a_used_code(db):
 
 
 def test_account_login_accepts_only_the_latest_code(db):
-    first = login_code_send(phone=PHONE)
+    first = send(phone=PHONE)
     old = sent_code()
-    login_code_send(phone=PHONE, now=first.created_at + timedelta(minutes=2))
+    send(phone=PHONE, now=first.created_at + timedelta(minutes=2))
     new = sent_code()
     if old == new:
         pytest.skip("both random codes happen to be equal")
@@ -189,7 +216,7 @@ def test_account_login_accepts_only_the_latest_code(db):
 
 def test_account_login_refuses_a_disabled_account_without_using_the_code(db):
     OwnerAccountFactory(phone=PHONE, is_active=False)
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="disabled"):
@@ -199,7 +226,7 @@ def test_account_login_refuses_a_disabled_account_without_using_the_code(db):
 
 
 def test_account_login_refuses_a_malformed_code_without_counting(db):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="six digits"):

@@ -1,7 +1,9 @@
 """Owner login by phone and one-time code (also used to confirm a new phone number).
 
-A code is six random digits, sent by SMS through the notifications outbox (in the demo: the server
-log and the staff SMS outbox). Only a keyed hash is stored. A code expires after CODE_LIFETIME, is
+A code is six random digits, sent by SMS through the notifications outbox as a secret: the outbox
+keeps the text with the code masked, so nobody (staff included) can read it after it is sent; only
+in development mode (the demo) does the console SMS backend print it to the server log. Only a
+keyed hash is stored. A code expires after CODE_LIFETIME, is
 used once, and dies after MAX_WRONG_ATTEMPTS wrong guesses; only the latest code of a phone counts.
 Sending is rate-limited per phone and per client address, counted from the LoginCode rows
 themselves. Every refusal raises ``LoginError`` and changes nothing but a code's wrong-guess counter.
@@ -44,6 +46,7 @@ register_event(
         "Your owner portal code is %(code)s. It expires in %(minutes)s minutes. Never tell it to anyone."
     ),
     optional=False,
+    secrets=("code",),
 )
 register_actions(
     {
