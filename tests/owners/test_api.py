@@ -18,7 +18,7 @@ from tests.owners.factories import HouseholdBindingFactory
 from tests.portal.conftest import png_bytes
 from wuye.core.models import ApiToken, AuditLog
 from wuye.owners.domain.accounts import owner_token_issue
-from wuye.owners.models import OwnerToken
+from wuye.owners.models import LoginCode, OwnerToken
 
 service_factories = pytest.importorskip("tests.service.factories")
 ServiceCategoryFactory = service_factories.ServiceCategoryFactory
@@ -97,6 +97,22 @@ def test_login_code_rate_limit_answers_400(client, owner):
 
     assert response.status_code == 400
     assert "minute" in response.json()["detail"]
+
+
+def test_login_code_counts_the_client_behind_the_trusted_proxy(client, owner, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    response = client.post(
+        f"{API}/owner/login/code",
+        json.dumps({"phone": "13912345678"}),
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 2001:db8:1:2::7",
+    )
+
+    assert response.status_code == 200
+    code = LoginCode.objects.get()
+    assert (code.client_address, code.client_network) == ("2001:db8:1:2::7", "2001:db8:1:2::/64")
 
 
 def _owner_operations(client):

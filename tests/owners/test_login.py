@@ -69,10 +69,54 @@ def test_login_code_is_never_stored_only_sent(household):
     assert message.body == "您的业主端验证码为 ******，5 分钟内有效。请勿泄露给他人。"
 
 
-def test_login_code_send_for_an_unknown_phone_has_no_community(db):
+def test_login_code_send_for_a_phone_no_community_knows_has_no_community(db):
+    OwnerAccountFactory(phone="13800000000")  # an account that is bound to no household yet
+
     send(phone="13800000000")
 
     assert Message.objects.get().community is None
+    assert gateway.code("13800000000")
+
+
+def test_login_code_send_sends_nothing_to_a_phone_nobody_knows_and_says_the_same(household):
+    """No household and no account has the number: a code row (for the rate limits and the same
+    answers), but no SMS, so the page neither reveals which numbers exist nor texts strangers."""
+    first = send(phone="13800000000", client_address="10.0.0.1")
+
+    assert (first.phone, first.client_address) == ("13800000000", "10.0.0.1")
+    assert Message.objects.count() == 0
+    assert gateway.sent == []
+    with pytest.raises(LoginError, match="less than a minute"):
+        send(phone="13800000000", now=first.created_at + timedelta(seconds=59))
+    with pytest.raises(LoginError, match=r"Wrong code\. 4 attempts left\."):
+        account_login(phone="13800000000", code="000000")
+    assert OwnerAccount.objects.count() == 0
+
+
+def test_login_code_send_counts_an_ipv6_client_by_its_64(db):
+    for number in range(login.ADDRESS_PER_HOUR):
+        send(phone=f"1390000{number:04d}", client_address=f"2001:db8:1:2::{number + 1:x}")
+    before = state()
+
+    with pytest.raises(LoginError, match="network"):
+        send(phone="13911112222", client_address="2001:db8:1:2:ffff:ffff:ffff:ffff")
+
+    assert state() == before
+    assert send(phone="13911112222", client_address="2001:db8:1:3::1").client_network == "2001:db8:1:3::/64"
+
+
+def test_login_code_send_limits_phone_change_codes_per_account(db):
+    account = OwnerAccountFactory(phone=PHONE)
+    start = timezone.now()
+    for number in range(login.ACCOUNT_PER_HOUR):
+        send(phone=f"1370000{number:04d}", purpose="phone", account=account, now=start)
+    before = state()
+
+    with pytest.raises(LoginError, match="Too many codes for this account"):
+        send(phone="13799999999", purpose="phone", account=account, now=start)
+
+    assert state() == before
+    assert len(gateway.sent) == login.ACCOUNT_PER_HOUR  # every new number got its code
 
 
 def test_login_code_send_uses_the_accounts_language(db):
@@ -152,7 +196,7 @@ def test_account_login_returns_the_existing_account(db):
     assert OwnerAccount.objects.count() == 1
 
 
-def test_account_login_refuses_a_wrong_code_and_counts_it(db):
+def test_account_login_refuses_a_wrong_code_and_counts_it(household):
     send(phone=PHONE)
     wrong = "000000" if sent_code() != "000000" else "111111"
     accounts, messages = OwnerAccount.objects.count(), Message.objects.count()
@@ -165,7 +209,7 @@ def test_account_login_refuses_a_wrong_code_and_counts_it(db):
     assert (OwnerAccount.objects.count(), Message.objects.count()) == (accounts, messages)
 
 
-def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
+def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(household):
     send(phone=PHONE)
     right = sent_code()
     wrong = "000000" if right != "000000" else "111111"
@@ -180,7 +224,7 @@ def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
     assert OwnerAccount.objects.count() == 0
 
 
-def test_account_login_refuses_an_expired_code(db):
+def test_account_login_refuses_an_expired_code(household):
     code = send(phone=PHONE)
     before = state()
 
@@ -190,7 +234,7 @@ def test_account_login_refuses_an_expired_code(db):
     assert state() == before
 
 
-def test_account_login_refuses_a_used_code(db):
+def test_account_login_refuses_a_used_code(household):
     send(phone=PHONE)
     account_login(phone=PHONE, code=sent_code())
     before = state()
@@ -201,7 +245,7 @@ def test_account_login_refuses_a_used_code(db):
     assert state() == before
 
 
-def test_account_login_accepts_only_the_latest_code(db):
+def test_account_login_accepts_only_the_latest_code(household):
     first = send(phone=PHONE)
     old = sent_code()
     send(phone=PHONE, now=first.created_at + timedelta(minutes=2))

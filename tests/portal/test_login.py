@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import staff
+from tests.factories import PersonFactory, staff
 from tests.owners.factories import OwnerAccountFactory
 from tests.portal.conftest import log_in
 from wuye.owners.models import LoginCode, OwnerAccount
@@ -39,6 +39,7 @@ def test_login_sends_a_code_then_logs_in_to_the_home(client, owner, sms):
 
 
 def test_login_of_a_new_phone_goes_to_the_binding_page(client, sms):
+    PersonFactory(phone="13700000000")  # in a household's archive, with no account yet
     with sms.delivered():
         client.post(reverse("portal:login"), {"phone": "13700000000"})
 
@@ -92,6 +93,35 @@ def test_login_refuses_a_second_code_within_a_minute(client, owner):
 
     assert response.status_code == 200
     assert LoginCode.objects.count() == 1
+
+
+def test_login_code_limit_counts_each_owner_behind_the_trusted_proxy(client, settings):
+    """Behind the proxy every owner shared its address: twenty codes locked everyone out."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    for number in range(20):
+        client.post(
+            reverse("portal:login"), {"phone": f"1390000{number:04d}"}, HTTP_X_FORWARDED_FOR="203.0.113.1"
+        )
+
+    refused = client.post(
+        reverse("portal:login"), {"phone": "13911112222"}, HTTP_X_FORWARDED_FOR="203.0.113.1"
+    )
+    other = client.post(reverse("portal:login"), {"phone": "13911113333"}, HTTP_X_FORWARDED_FOR="203.0.113.2")
+
+    assert refused.status_code == 200
+    assert other.status_code == 302
+    assert LoginCode.objects.filter(client_address="203.0.113.1").count() == 20
+    assert LoginCode.objects.filter(client_address="203.0.113.2").count() == 1
+
+
+def test_login_of_a_phone_nobody_knows_answers_the_same_and_sends_nothing(client, sms):
+    with sms.delivered():
+        response = client.post(reverse("portal:login"), {"phone": "13800000000"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:login_verify")
+    assert LoginCode.objects.get().phone == "13800000000"
+    assert sms.sent == []
 
 
 def test_login_verify_without_a_phone_goes_back_to_step_one(client):
