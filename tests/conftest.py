@@ -1,5 +1,6 @@
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,8 @@ from django.db import connection
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
 from wuye.core.enums import Role
+from wuye.notifications.backends import register_backend
+from wuye.notifications.enums import Channel
 
 
 @pytest.fixture(autouse=True)
@@ -160,3 +163,35 @@ def site(folder, **environ: str):
     finally:
         server.terminate()
         server.wait(timeout=30)
+class SmsGateway:
+    """Stands in for the SMS gateway: keeps what the outbox handed it, the text as sent (a login code
+    included, which the outbox itself never keeps). ``with sms.delivered():`` runs the delivery that
+    follows a commit, which a test inside a transaction would not reach otherwise."""
+
+    name = "test-sms"
+
+    def __init__(self, capture):
+        self.sent = []
+        self._capture = capture
+
+    def send(self, outgoing):
+        self.sent.append(outgoing)
+
+    def delivered(self):
+        return self._capture(execute=True)
+
+    def text(self, phone: str) -> str:
+        texts = [outgoing.body for outgoing in self.sent if outgoing.address == phone]
+        assert texts, f"no SMS was sent to {phone}"
+        return texts[-1]
+
+    def code(self, phone: str) -> str:
+        return re.search(r"(?<!\d)\d{6}(?!\d)", self.text(phone)).group()
+
+
+@pytest.fixture
+def sms(django_capture_on_commit_callbacks):
+    gateway = SmsGateway(django_capture_on_commit_callbacks)
+    previous = register_backend(Channel.SMS, gateway)
+    yield gateway
+    register_backend(Channel.SMS, previous)

@@ -64,6 +64,13 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("WUYE_ALLOWED_HOSTS", _list, ["127.0.0.1", "localhost"], "comma-separated host names"),
     Setting("WUYE_CSRF_TRUSTED_ORIGINS", _list, [], "comma-separated origins, e.g. https://wuye.example.com"),
+    Setting(
+        "WUYE_TRUSTED_PROXIES",
+        _list,
+        [],
+        "comma-separated addresses or networks of the reverse proxies in front of Wuye (e.g. 127.0.0.1,"
+        "10.0.0.0/8): only their X-Forwarded-For is believed; empty: the connecting address is the client",
+    ),
     Setting("DATABASE_URL", str, "", "postgres://user:pass@host/db; empty means SQLite in the data folder"),
     Setting("WUYE_DATA_DIR", Path, DEFAULT_DATA_DIR, "folder for the SQLite database and uploads"),
     Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),

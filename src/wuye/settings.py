@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,15 @@ elif not DEBUG and (len(FIELD_KEY) < 32 or FIELD_KEY in {DEVELOPMENT_FIELD_KEY, 
     )
 ALLOWED_HOSTS = CONFIG["WUYE_ALLOWED_HOSTS"] + (["testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = CONFIG["WUYE_CSRF_TRUSTED_ORIGINS"]
+# The reverse proxies whose X-Forwarded-For is believed (wuye.core.net.client_address).
+TRUSTED_PROXIES = CONFIG["WUYE_TRUSTED_PROXIES"]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WUYE_TRUSTED_PROXIES: {_proxy!r} is not an address or network."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wuye.core.middleware.RefuseNulMiddleware",  # before anything reads the request (static files too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,9 +1,10 @@
+import importlib
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from tests.factories import PersonFactory, staff
@@ -377,3 +378,179 @@ def test_notifications_send_command_delivers_due_messages(household, capsys):
 
     assert capsys.readouterr().out.strip() == "sent 1, retrying 0, failed 0"
     assert Message.objects.get().state == MessageState.SENT
+
+
+# --- secrets: delivered, never kept -------------------------------------------------------------------
+
+register_event(
+    "tests.secret",
+    "secret",
+    "Your pin",
+    "Your pin for %(reference)s is %(pin)s.",
+    optional=False,
+    secrets=("pin",),
+)
+PIN = "918273"
+
+
+class Recording:
+    name = "recording"
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, outgoing):
+        self.sent.append(outgoing)
+
+
+def _secret(community):
+    return notify_phone(
+        community=community,
+        phone="13800000000",
+        event="tests.secret",
+        context={"reference": "R-7", "pin": PIN},
+        language="en",
+    )
+
+
+def test_render_masks_a_secret_unless_revealed(community):
+    context = {"reference": "R-7", "pin": PIN}
+
+    assert outbox.render("tests.secret", context, "en") == ("Your pin", "Your pin for R-7 is ******.")
+    assert outbox.render("tests.secret", context, "en", reveal=True)[1] == f"Your pin for R-7 is {PIN}."
+
+
+def test_a_secret_is_delivered_but_the_outbox_keeps_it_masked(
+    community, sms_backend, django_capture_on_commit_callbacks
+):
+    gateway = sms_backend(Recording())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _secret(community)
+
+    message = Message.objects.get()
+    assert (message.body, message.has_secret, message.state, message.attempts) == (
+        "Your pin for R-7 is ******.",
+        True,
+        "sent",
+        1,
+    )
+    [outgoing] = gateway.sent
+    assert (outgoing.pk, outgoing.address, outgoing.body, outgoing.stored_body) == (
+        message.pk,
+        "13800000000",
+        f"Your pin for R-7 is {PIN}.",
+        "Your pin for R-7 is ******.",
+    )
+
+
+def test_notify_delivers_a_secret_to_each_person_and_keeps_it_masked(
+    household, sms_backend, django_capture_on_commit_callbacks
+):
+    gateway = sms_backend(Recording())
+    second = PersonFactory(household=household, phone="13700000000")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            community=household.community,
+            event="tests.secret",
+            people=[household.people.first(), second],
+            context={"reference": "R-7", "pin": PIN},
+        )
+
+    assert sorted(outgoing.body for outgoing in gateway.sent) == [f"Your pin for R-7 is {PIN}."] * 2
+    assert (
+        list(Message.objects.values_list("state", "has_secret", "body"))
+        == [("sent", True, "Your pin for R-7 is ******.")] * 2
+    )
+
+
+def test_a_secret_not_sent_by_its_own_process_is_held_then_failed_unsent(community, sms_backend):
+    """The process that queued it died before its commit hook ran: nobody else has the secret."""
+    gateway = sms_backend(Recording())
+    message = _secret(community)  # the commit hook that delivers it never runs here
+    now = timezone.now()
+
+    assert outbox_deliver_due(now=now).attempted == 0  # held for the process that queued it
+    with translation.override("zh-hans"):  # the runner writes in the site's language
+        report = outbox_deliver_due(now=now + outbox.CLAIM_TIMEOUT + timedelta(seconds=1))
+
+    message.refresh_from_db()
+    assert (report.failed, message.state, message.attempts) == (1, "failed", 1)
+    assert message.last_error == "未发送：该消息含一次性保密内容，系统从不保存，只能发送一次。"
+    assert gateway.sent == []
+
+
+def test_a_secret_refused_by_the_gateway_fails_at_once_and_the_error_is_masked(
+    community, sms_backend, django_capture_on_commit_callbacks, caplog
+):
+    backend = sms_backend(Failing(DeliveryError(f"gateway busy, text was 'Your pin for R-7 is {PIN}.'")))
+
+    with (
+        caplog.at_level("WARNING", logger="wuye.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = _secret(community)
+
+    message.refresh_from_db()
+    assert (backend.calls, message.state, message.attempts, message.next_attempt_at) == (1, "failed", 1, None)
+    assert message.last_error == "gateway busy, text was 'Your pin for R-7 is ******.'"
+    assert PIN not in caplog.text
+    assert "******" in caplog.text
+    assert outbox_deliver_due(now=timezone.now() + timedelta(days=1)).attempted == 0
+
+
+def test_message_retry_refuses_a_message_that_held_a_secret(community):
+    message = _secret(community)
+    Message.objects.filter(pk=message.pk).update(state="failed", next_attempt_at=None, attempts=1)
+    message.refresh_from_db()
+
+    with translation.override("en"), pytest.raises(NotificationError, match="one-time code"):
+        message_retry(message=message, actor=None)
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == ("failed", 1)
+    assert AuditLog.objects.filter(action="notifications.message.retried").count() == 0
+
+
+@pytest.mark.parametrize(("debug", "shown"), [(False, "******"), (True, PIN)])
+def test_console_backend_logs_a_secret_only_in_development_mode(
+    community, sms_backend, settings, caplog, django_capture_on_commit_callbacks, debug, shown
+):
+    settings.DEBUG = debug
+    sms_backend(ConsoleBackend())
+
+    with (
+        caplog.at_level("INFO", logger="wuye.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _secret(community)
+
+    assert f"Your pin for R-7 is {shown}." in caplog.text
+    assert (PIN in caplog.text) is debug
+    assert Message.objects.get().state == "sent"
+
+
+def test_migration_masks_the_login_codes_already_in_the_outbox(community):
+    from django.apps import apps
+
+    migration = importlib.import_module("wuye.notifications.migrations.0002_message_has_secret")
+    old = Message.objects.create(
+        community=community,
+        channel="sms",
+        address="13800000000",
+        event="owners.login.code",
+        body="您的业主端验证码为 123456，5 分钟内有效。请勿泄露给他人。",
+        state="sent",
+        sent_at=timezone.now(),
+    )
+    other = Message.objects.create(
+        community=community, channel="sms", address="13800000000", event="x", body="Order 123456"
+    )
+
+    migration.mask_login_codes(apps, None)
+
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert (old.body, old.has_secret) == ("您的业主端验证码为 ******，5 分钟内有效。请勿泄露给他人。", True)
+    assert (other.body, other.has_secret) == ("Order 123456", False)

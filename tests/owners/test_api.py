@@ -17,9 +17,8 @@ from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactor
 from tests.owners.factories import HouseholdBindingFactory
 from tests.portal.conftest import png_bytes
 from wuye.core.models import ApiToken, AuditLog
-from wuye.notifications.models import Message
 from wuye.owners.domain.accounts import owner_token_issue
-from wuye.owners.models import OwnerToken
+from wuye.owners.models import LoginCode, OwnerToken
 
 service_factories = pytest.importorskip("tests.service.factories")
 ServiceCategoryFactory = service_factories.ServiceCategoryFactory
@@ -58,15 +57,14 @@ def api(client, owner):
     return OwnerApi(client, owner_token_issue(account=owner.account)[1])
 
 
-def _code(phone):
-    return re.search(r"\d{6}", Message.objects.filter(address=phone).latest("pk").body).group()
-
-
-def test_login_with_a_code_gives_a_token(client, owner):
+def test_login_with_a_code_gives_a_token(client, owner, sms):
     anonymous = OwnerApi(client)
 
-    sent = anonymous.post("/owner/login/code", {"phone": "13912345678"})
-    verified = anonymous.post("/owner/login/verify", {"phone": "13912345678", "code": _code("13912345678")})
+    with sms.delivered():
+        sent = anonymous.post("/owner/login/code", {"phone": "13912345678"})
+    verified = anonymous.post(
+        "/owner/login/verify", {"phone": "13912345678", "code": sms.code("13912345678")}
+    )
 
     assert sent.status_code == 200
     assert sent.json()["expires_in"] == 300
@@ -78,10 +76,11 @@ def test_login_with_a_code_gives_a_token(client, owner):
     assert [item["pk"] for item in households.json()] == [owner.household_id]
 
 
-def test_login_with_a_wrong_code_is_refused(client, owner):
+def test_login_with_a_wrong_code_is_refused(client, owner, sms):
     anonymous = OwnerApi(client)
-    anonymous.post("/owner/login/code", {"phone": "13912345678"})
-    wrong = "000000" if _code("13912345678") != "000000" else "111111"
+    with sms.delivered():
+        anonymous.post("/owner/login/code", {"phone": "13912345678"})
+    wrong = "000000" if sms.code("13912345678") != "000000" else "111111"
 
     response = anonymous.post("/owner/login/verify", {"phone": "13912345678", "code": wrong})
 
@@ -98,6 +97,22 @@ def test_login_code_rate_limit_answers_400(client, owner):
 
     assert response.status_code == 400
     assert "minute" in response.json()["detail"]
+
+
+def test_login_code_counts_the_client_behind_the_trusted_proxy(client, owner, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    response = client.post(
+        f"{API}/owner/login/code",
+        json.dumps({"phone": "13912345678"}),
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 2001:db8:1:2::7",
+    )
+
+    assert response.status_code == 200
+    code = LoginCode.objects.get()
+    assert (code.client_address, code.client_network) == ("2001:db8:1:2::7", "2001:db8:1:2::/64")
 
 
 def _owner_operations(client):

@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,9 +16,22 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
+@pytest.fixture(autouse=True)
+def _gateway(sms):
+    global gateway  # the helpers below read what the test's SMS gateway received
+    gateway = sms
+    yield
+    gateway = None
+
+
+def send(**kwargs) -> LoginCode:
+    """login_code_send, then the delivery its commit starts."""
+    with gateway.delivered():
+        return login_code_send(**kwargs)
+
+
 def sent_code(phone=PHONE) -> str:
-    body = Message.objects.filter(address=phone, event="owners.login.code").latest("pk").body
-    return re.search(r"\d{6}", body).group()
+    return gateway.code(phone)
 
 
 def state():
@@ -32,8 +44,8 @@ def state():
     )
 
 
-def test_login_code_send_stores_a_hash_and_queues_an_sms(household):
-    code = login_code_send(phone="139 1234 5678", client_address="10.0.0.1")
+def test_login_code_send_stores_a_hash_and_sends_an_sms(household):
+    code = send(phone="139 1234 5678", client_address="10.0.0.1")
 
     message = Message.objects.get()
     plain = sent_code()
@@ -42,23 +54,82 @@ def test_login_code_send_stores_a_hash_and_queues_an_sms(household):
     assert plain not in code.code_hash
     assert code.expires_at - code.created_at < timedelta(minutes=5, seconds=1)
     assert (message.channel, message.address, message.community) == ("sms", PHONE, household.community)
-    assert "5" in message.body
+    assert (message.state, message.has_secret) == ("sent", True)
+    assert gateway.text(PHONE) == message.body.replace("******", plain)
 
 
-def test_login_code_send_for_an_unknown_phone_has_no_community(db):
-    login_code_send(phone="13800000000")
+def test_login_code_is_never_stored_only_sent(household):
+    """The outbox row, which staff read in the console, holds the text with the code masked."""
+    send(phone=PHONE)
+
+    message = Message.objects.get()
+    plain = sent_code()
+    assert plain not in message.body
+    assert plain not in message.subject
+    assert message.body == "您的业主端验证码为 ******，5 分钟内有效。请勿泄露给他人。"
+
+
+def test_login_code_send_for_a_phone_no_community_knows_has_no_community(db):
+    OwnerAccountFactory(phone="13800000000")  # an account that is bound to no household yet
+
+    send(phone="13800000000")
 
     assert Message.objects.get().community is None
+    assert gateway.code("13800000000")
+
+
+def test_login_code_send_sends_nothing_to_a_phone_nobody_knows_and_says_the_same(household):
+    """No household and no account has the number: a code row (for the rate limits and the same
+    answers), but no SMS, so the page neither reveals which numbers exist nor texts strangers."""
+    first = send(phone="13800000000", client_address="10.0.0.1")
+
+    assert (first.phone, first.client_address) == ("13800000000", "10.0.0.1")
+    assert Message.objects.count() == 0
+    assert gateway.sent == []
+    with pytest.raises(LoginError, match="less than a minute"):
+        send(phone="13800000000", now=first.created_at + timedelta(seconds=59))
+    with pytest.raises(LoginError, match=r"Wrong code\. 4 attempts left\."):
+        account_login(phone="13800000000", code="000000")
+    assert OwnerAccount.objects.count() == 0
+
+
+def test_login_code_send_counts_an_ipv6_client_by_its_64(db):
+    for number in range(login.ADDRESS_PER_HOUR):
+        send(phone=f"1390000{number:04d}", client_address=f"2001:db8:1:2::{number + 1:x}")
+    before = state()
+
+    with pytest.raises(LoginError, match="network"):
+        send(phone="13911112222", client_address="2001:db8:1:2:ffff:ffff:ffff:ffff")
+
+    assert state() == before
+    assert send(phone="13911112222", client_address="2001:db8:1:3::1").client_network == "2001:db8:1:3::/64"
+
+
+def test_login_code_send_limits_phone_change_codes_per_account(db):
+    account = OwnerAccountFactory(phone=PHONE)
+    start = timezone.now()
+    for number in range(login.ACCOUNT_PER_HOUR):
+        send(phone=f"1370000{number:04d}", purpose="phone", account=account, now=start)
+    before = state()
+
+    with pytest.raises(LoginError, match="Too many codes for this account"):
+        send(phone="13799999999", purpose="phone", account=account, now=start)
+
+    assert state() == before
+    assert len(gateway.sent) == login.ACCOUNT_PER_HOUR  # every new number got its code
 
 
 def test_login_code_send_uses_the_accounts_language(db):
     OwnerAccountFactory(phone=PHONE, language="en")
 
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     message = Message.objects.get()
     assert message.language == "en"
-    assert message.body.startswith("Your owner portal code is ")
+    assert (
+        message.body == "Your owner portal code is ******. It expires in 5 minutes. Never tell it to anyone."
+    )
+    assert gateway.text(PHONE) == message.body.replace("******", sent_code())
 
 
 @pytest.mark.parametrize("phone", ["", "12345", "010-12345678", "2391234567a"])
@@ -69,14 +140,14 @@ def test_login_code_send_refuses_a_phone_that_is_not_a_mobile(db, phone):
 
 
 def test_login_code_send_refuses_a_second_code_within_a_minute(db):
-    first = login_code_send(phone=PHONE)
+    first = send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="less than a minute"):
         login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=59))
 
     assert state() == before
-    login_code_send(phone=PHONE, now=first.created_at + timedelta(seconds=61))
+    send(phone=PHONE, now=first.created_at + timedelta(seconds=61))
     assert LoginCode.objects.count() == 2
 
 
@@ -102,11 +173,11 @@ def test_login_code_send_allows_twenty_codes_an_hour_per_address(db):
         login_code_send(phone="13911112222", client_address="10.0.0.9")
 
     assert state() == before
-    login_code_send(phone="13911112222", client_address="10.0.0.10")
+    send(phone="13911112222", client_address="10.0.0.10")
 
 
 def test_account_login_creates_the_account_on_first_login(household):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     account = account_login(phone=PHONE, code=sent_code())
 
@@ -119,14 +190,14 @@ def test_account_login_creates_the_account_on_first_login(household):
 
 def test_account_login_returns_the_existing_account(db):
     existing = OwnerAccountFactory(phone=PHONE)
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
 
     assert account_login(phone=PHONE, code=sent_code()) == existing
     assert OwnerAccount.objects.count() == 1
 
 
-def test_account_login_refuses_a_wrong_code_and_counts_it(db):
-    login_code_send(phone=PHONE)
+def test_account_login_refuses_a_wrong_code_and_counts_it(household):
+    send(phone=PHONE)
     wrong = "000000" if sent_code() != "000000" else "111111"
     accounts, messages = OwnerAccount.objects.count(), Message.objects.count()
 
@@ -138,8 +209,8 @@ def test_account_login_refuses_a_wrong_code_and_counts_it(db):
     assert (OwnerAccount.objects.count(), Message.objects.count()) == (accounts, messages)
 
 
-def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
-    login_code_send(phone=PHONE)
+def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(household):
+    send(phone=PHONE)
     right = sent_code()
     wrong = "000000" if right != "000000" else "111111"
     for _ in range(5):
@@ -153,8 +224,8 @@ def test_account_login_refuses_even_the_right_code_after_five_wrong_ones(db):
     assert OwnerAccount.objects.count() == 0
 
 
-def test_account_login_refuses_an_expired_code(db):
-    code = login_code_send(phone=PHONE)
+def test_account_login_refuses_an_expired_code(household):
+    code = send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="expired"):
@@ -163,8 +234,8 @@ def test_account_login_refuses_an_expired_code(db):
     assert state() == before
 
 
-def test_account_login_refuses_a_used_code(db):
-    login_code_send(phone=PHONE)
+def test_account_login_refuses_a_used_code(household):
+    send(phone=PHONE)
     account_login(phone=PHONE, code=sent_code())
     before = state()
 
@@ -174,10 +245,10 @@ def test_account_login_refuses_a_used_code(db):
     assert state() == before
 
 
-def test_account_login_accepts_only_the_latest_code(db):
-    first = login_code_send(phone=PHONE)
+def test_account_login_accepts_only_the_latest_code(household):
+    first = send(phone=PHONE)
     old = sent_code()
-    login_code_send(phone=PHONE, now=first.created_at + timedelta(minutes=2))
+    send(phone=PHONE, now=first.created_at + timedelta(minutes=2))
     new = sent_code()
     if old == new:
         pytest.skip("both random codes happen to be equal")
@@ -189,7 +260,7 @@ def test_account_login_accepts_only_the_latest_code(db):
 
 def test_account_login_refuses_a_disabled_account_without_using_the_code(db):
     OwnerAccountFactory(phone=PHONE, is_active=False)
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="disabled"):
@@ -199,7 +270,7 @@ def test_account_login_refuses_a_disabled_account_without_using_the_code(db):
 
 
 def test_account_login_refuses_a_malformed_code_without_counting(db):
-    login_code_send(phone=PHONE)
+    send(phone=PHONE)
     before = state()
 
     with pytest.raises(LoginError, match="six digits"):

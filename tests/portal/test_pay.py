@@ -15,7 +15,7 @@ from tests.portal.conftest import log_in
 from wuye.core.models import AuditLog
 from wuye.households.enums import PersonKind
 from wuye.payments.models import PaymentAttempt, PaymentOrder
-from wuye.portal.domain.pay import FAILS_PER_ROOM, _fail_keys
+from wuye.portal.domain.pay import FAILS_PER_ROOM, FAILS_PER_ROOM_ALL, _fail_keys
 from wuye.portal.domain.poster import payposter_ensure
 from wuye.portal.domain.queries import household_pay_token, household_pay_url, pay_bills
 from wuye.portal.views.pay import SESSION_PAY
@@ -152,6 +152,84 @@ def test_rate_limit_is_per_client_address_and_room(english, home, poster):
     assert response.status_code == 302
 
 
+def test_rate_limit_counts_each_client_behind_the_trusted_proxy(english, home, poster, settings):
+    """Behind the proxy every owner connects from its address: the limit counts the forwarded client."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    room = room_of(home)
+    for _try in range(FAILS_PER_ROOM):
+        english.post(
+            entry_url(poster), {"room": room.pk, "answer": "0000"}, HTTP_X_FORWARDED_FOR="203.0.113.1"
+        )
+
+    refused = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, HTTP_X_FORWARDED_FOR="203.0.113.1"
+    )
+    other = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, HTTP_X_FORWARDED_FOR="203.0.113.2"
+    )
+
+    assert (refused.status_code, other.status_code) == (429, 302)
+
+
+def test_rate_limit_ignores_a_forwarded_header_from_an_untrusted_peer(english, home, poster, settings):
+    settings.TRUSTED_PROXIES = []
+    room = room_of(home)
+    for number in range(FAILS_PER_ROOM):
+        english.post(
+            entry_url(poster), {"room": room.pk, "answer": "0000"}, HTTP_X_FORWARDED_FOR=f"1.2.3.{number}"
+        )
+
+    response = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, HTTP_X_FORWARDED_FOR="1.2.3.99"
+    )
+
+    assert response.status_code == 429
+
+
+def test_rate_limit_counts_an_ipv6_client_by_its_64(english, home, poster):
+    room = room_of(home)
+    for number in range(FAILS_PER_ROOM):
+        english.post(
+            entry_url(poster), {"room": room.pk, "answer": "0000"}, REMOTE_ADDR=f"2001:db8:1:2::{number + 1}"
+        )
+
+    same = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, REMOTE_ADDR="2001:db8:1:2::ffff"
+    )
+    other = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, REMOTE_ADDR="2001:db8:1:3::1"
+    )
+
+    assert (same.status_code, other.status_code) == (429, 302)
+
+
+def test_rate_limit_per_room_holds_against_rotating_addresses(english, home, poster):
+    """Five tries per address would be 10,000 tries from 2,000 addresses: the room counts them all."""
+    room = room_of(home)
+    for number in range(FAILS_PER_ROOM_ALL):
+        english.post(
+            entry_url(poster), {"room": room.pk, "answer": "0000"}, REMOTE_ADDR=f"198.51.100.{number}"
+        )
+    before = nothing_written()
+
+    response = english.post(
+        entry_url(poster), {"room": room.pk, "answer": "5678"}, REMOTE_ADDR="203.0.113.50"
+    )
+
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [
+        "Too many wrong answers for this room today. Pay from the link in your bill notice or in the owner"
+        " portal, or try again tomorrow."
+    ]
+    assert SESSION_PAY not in english.session
+    assert nothing_written() == before
+    other = HouseholdRoomFactory(
+        household__community=home.community, room__unit=room.unit, room__number="102"
+    )
+    PersonFactory(household=other.household, name="李四", phone="13700001234")
+    assert identify(english, poster, other.room, "1234").status_code == 302
+
+
 def test_bills_page_lists_open_lines_with_exact_amounts_all_ticked(client, home, poster):
     identify(client, poster, room_of(home), "5678")
     response = client.get(reverse("portal:pay_bills"))
@@ -270,7 +348,7 @@ def test_the_try_counter_is_shared_by_every_web_process_through_redis(
     for _try in range(FAILS_PER_ROOM):
         identify(english, poster, room, "0000")
 
-    room_key, address_key = _fail_keys("127.0.0.1", room.pk)
-    assert (other_process.get(room_key), other_process.get(address_key)) == (FAILS_PER_ROOM, FAILS_PER_ROOM)
+    room_key, address_key, all_key = _fail_keys("127.0.0.1", room.pk)
+    assert [other_process.get(key) for key in (room_key, address_key, all_key)] == [FAILS_PER_ROOM] * 3
     assert identify(english, poster, room, "5678").status_code == 429
     other_process.clear()

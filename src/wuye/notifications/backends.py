@@ -1,23 +1,26 @@
 """Delivery backends: one per channel, chosen from a registry in code (no settings).
 
-A backend's ``send(message)`` returns on success and raises ``DeliveryError`` for a failure worth
+A backend's ``send(outgoing)`` returns on success and raises ``DeliveryError`` for a failure worth
 retrying (network, rate limit) or ``PermanentDeliveryError`` when retrying cannot help (a refused
 address). Development and the demo send SMS and WeChat through ``ConsoleBackend``, which writes the
-message to the server log: that is where a demo login code appears, besides the staff SMS outbox.
-Production registers real gateways at start-up with ``register_backend``.
+message to the server log. Production registers real gateways at start-up with ``register_backend``.
+
+A backend is handed an ``Outgoing``, not the outbox row: its ``subject`` and ``body`` are the text
+the recipient reads, which may hold a secret (a login code) that the row never stores. A backend
+delivers that text and never logs or stores it; anything it logs uses ``stored_subject`` and
+``stored_body``, the row's text with the secrets masked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from django.conf import settings
 from django.core.mail import send_mail
 
 from wuye.notifications.enums import Channel
-
-if TYPE_CHECKING:
-    from wuye.notifications.models import Message
 
 logger = logging.getLogger("wuye.notifications")
 
@@ -30,25 +33,52 @@ class PermanentDeliveryError(DeliveryError):
     """The message can never be sent as it is; it is marked failed at once."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Outgoing:
+    """One message as a backend delivers it (see the module docstring for the two texts)."""
+
+    pk: int
+    channel: str
+    address: str
+    event: str
+    subject: str
+    body: str
+    stored_subject: str
+    stored_body: str
+
+    @property
+    def has_secret(self) -> bool:
+        return (self.subject, self.body) != (self.stored_subject, self.stored_body)
+
+
 class Backend(Protocol):
     name: str
 
-    def send(self, message: Message) -> None: ...
+    def send(self, outgoing: Outgoing) -> None: ...
 
 
 class ConsoleBackend:
-    """Logs the message and reports it sent. The default for SMS and WeChat outside production."""
+    """Logs the message and reports it sent. The default for SMS and WeChat outside production.
+
+    Only in development mode (``WUYE_DEBUG``, which the demo runs with) does the log show the text
+    as sent, login codes included: that is how a demo user logs in as an owner without an SMS
+    gateway. Otherwise the log shows the outbox's masked text.
+    """
 
     name = "console"
 
-    def send(self, message: Message) -> None:
+    def send(self, outgoing: Outgoing) -> None:
+        if settings.DEBUG:
+            subject, body = outgoing.subject, outgoing.body
+        else:
+            subject, body = outgoing.stored_subject, outgoing.stored_body
         logger.info(
             "[%s] to %s (%s): %s%s",
-            message.channel,
-            message.address,
-            message.event,
-            f"{message.subject} | " if message.subject else "",
-            message.body,
+            outgoing.channel,
+            outgoing.address,
+            outgoing.event,
+            f"{subject} | " if subject else "",
+            body,
         )
 
 
@@ -57,9 +87,9 @@ class EmailBackend:
 
     name = "email"
 
-    def send(self, message: Message) -> None:
+    def send(self, outgoing: Outgoing) -> None:
         try:
-            send_mail(message.subject or message.body[:60], message.body, None, [message.address])
+            send_mail(outgoing.subject or outgoing.body[:60], outgoing.body, None, [outgoing.address])
         except OSError as error:  # SMTP refusals and network errors are OSErrors
             raise DeliveryError(str(error)) from error
 

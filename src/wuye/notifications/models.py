@@ -41,6 +41,10 @@ class Message(models.Model):
     ``community`` is null only for messages to a phone no community knows yet (a first login code);
     those are visible to superusers only. ``next_attempt_at`` is when delivery may (re)try it; while
     a worker holds it (state ``sending``) it is the moment the claim expires.
+
+    ``has_secret``: the text as sent held a secret (a login code). ``subject`` and ``body`` keep it
+    masked; the text with the secret existed only in the memory of the process that queued the
+    message, which alone can deliver it (see ``outbox``), so such a message is never retried.
     """
 
     community = models.ForeignKey(
@@ -53,6 +57,7 @@ class Message(models.Model):
     language = models.CharField(_("language"), max_length=10)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"))
+    has_secret = models.BooleanField(_("holds a secret"), default=False)
     state = models.CharField(
         _("state"), max_length=10, choices=MessageState.choices, default=MessageState.QUEUED
     )

@@ -149,6 +149,8 @@ class LoginCode(models.Model):
     )
     code_hash = models.CharField(max_length=64)
     client_address = models.GenericIPAddressField(null=True, blank=True)
+    # What the per-address rate limit counts: the address, or its /64 for IPv6 (core.net.address_bucket).
+    client_network = models.CharField(max_length=50, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
@@ -160,7 +162,8 @@ class LoginCode(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["phone", "created_at"], name="logincode_phone_time"),
-            models.Index(fields=["client_address", "created_at"], name="logincode_address_time"),
+            models.Index(fields=["client_network", "created_at"], name="logincode_network_time"),
+            models.Index(fields=["account", "created_at"], name="logincode_account_time"),
         ]
 
     def __str__(self) -> str:

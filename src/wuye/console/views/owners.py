@@ -251,7 +251,7 @@ def outbox(request):
 
 @staff_view(MANAGE)
 def sms_outbox(request):
-    """The SMS as sent, with their full text: in the demo, where a login code can be read."""
+    """The SMS with their text as stored: secrets (login codes) masked."""
     return _outbox_page(request, template="console/owners/sms_outbox.html", channel=Channel.SMS)
 
 

@@ -15,6 +15,20 @@ Delivery: ``outbox_deliver_due`` claims due messages with a conditional UPDATE (
 workers can run it at once), sends each through its channel's backend, and marks it sent, or
 queued again with exponential backoff, or failed after ``MAX_ATTEMPTS`` (it stays visible in the
 console outbox, where staff can retry it).
+
+Secrets: an event may name context keys as ``secrets`` (a login code). A secret is delivered and
+never readable afterwards by anyone, staff included: the outbox row stores the text with each
+secret replaced by ``SECRET_MASK`` (``Message.has_secret``), so the console, the API and the admin
+can only show the masked text; the text as sent is rendered once, kept only in the memory of the
+process that queued the message (in the ``on_commit`` closure: a rolled-back transaction takes it
+along), and handed to the backend right after the commit. It never enters the database, a job
+argument (a broker would store it) or a log outside development mode (``ConsoleBackend``), and an
+error text that repeats it is masked before it is logged or stored. Such a message is queued held
+(due only ``CLAIM_TIMEOUT`` later), so the runner cannot take it before its own process does.
+The price is that it is sent once: if that process dies before sending, or the gateway refuses
+it, the runner later marks it failed without sending (it cannot, it has no secret) and staff
+cannot retry it. For a login code that is right: it lives five minutes anyway, and the owner asks
+for a new one.
 """
 
 from __future__ import annotations
@@ -37,7 +51,7 @@ from django.utils.translation import gettext_lazy
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.households.models import Person
-from wuye.notifications.backends import PermanentDeliveryError, backend_for
+from wuye.notifications.backends import Outgoing, PermanentDeliveryError, backend_for
 from wuye.notifications.enums import Channel, MessageState
 from wuye.notifications.models import Message, NotificationPreference
 
@@ -59,6 +73,8 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 # Up to this many messages queued together are delivered right after the commit, in the request;
 # larger sends (a notice to a whole community) wait for the `wuye notifications_send` runner.
 INLINE_DELIVERY_MAX = 20
+# What a secret context value (a login code) becomes in the stored text of a message.
+SECRET_MASK = "******"  # noqa: S105  (a mask, not a password)
 
 
 class NotificationError(Exception):
@@ -74,6 +90,8 @@ class Event:
     choices: dict[str, Any] = dataclasses.field(default_factory=dict)
     # False for messages a person asked for or must get (a login code): opt-outs do not apply.
     optional: bool = True
+    # Context keys whose values are delivered but never stored, shown or logged (a login code).
+    secrets: tuple[str, ...] = ()
 
 
 _EVENTS: dict[str, Event] = {}
@@ -87,12 +105,14 @@ def register_event(
     *,
     choices: dict[str, Any] | None = None,
     optional: bool = True,
+    secrets: tuple[str, ...] = (),
 ) -> Event:
     """Declare an event and its message templates (gettext_lazy). Registering a key again replaces it.
 
     ``choices`` maps context keys to a TextChoices class (or its dotted path, imported when a
     message is rendered, so the registering app need not import the enum's app). People may turn
     ``optional`` events off per channel (NotificationPreference); the others always go out.
+    ``secrets`` names the context keys that are delivered but never kept (see the module docstring).
     """
     event = Event(
         key=key,
@@ -101,6 +121,7 @@ def register_event(
         body=body_template,
         choices=choices or {},
         optional=optional,
+        secrets=tuple(secrets),
     )
     _EVENTS[key] = event
     return event
@@ -122,11 +143,16 @@ class _Context(dict):
         return ""
 
 
-def render(event_key: str, context: dict[str, Any], language: str) -> tuple[str, str]:
-    """(subject, body) of ``event_key`` in ``language``."""
+def render(
+    event_key: str, context: dict[str, Any], language: str, *, reveal: bool = False
+) -> tuple[str, str]:
+    """(subject, body) of ``event_key`` in ``language``, the event's secrets masked unless ``reveal``
+    (only the text handed to a backend is rendered with them)."""
     event = _EVENTS[event_key]
     with translation.override(language):
         values = _Context(context)
+        if not reveal:
+            values.update({key: SECRET_MASK for key in event.secrets if key in values})
         for key, choices in event.choices.items():
             try:
                 enum = import_string(choices) if isinstance(choices, str) else choices
@@ -179,15 +205,54 @@ def _addresses(person: Person, account) -> list[tuple[str, str]]:
     return addresses
 
 
-def _queue(messages: list[Message]) -> list[Message]:
-    """Insert the messages; once the transaction commits, deliver small batches at once."""
+@dataclasses.dataclass(frozen=True)
+class _Revealed:
+    """The text of a message as sent, secrets included, and the secrets' values (to mask an error
+    text that repeats them). Lives only in memory, in the process that queued the message."""
+
+    subject: str
+    body: str
+    secrets: tuple[str, ...]
+
+
+def _rendered(event_key: str, context: dict[str, Any], language: str) -> tuple[str, str, _Revealed | None]:
+    """(stored subject, stored body, the text as sent if it differs because of a secret)."""
+    subject, body = render(event_key, context, language)
+    secrets = tuple(
+        str(context[key]) for key in _EVENTS[event_key].secrets if context.get(key) not in (None, "")
+    )
+    if not secrets:
+        return subject, body, None
+    sent_subject, sent_body = render(event_key, context, language, reveal=True)
+    return subject, body, _Revealed(subject=sent_subject[:200], body=sent_body, secrets=secrets)
+
+
+def _queue(messages: list[Message], revealed: list[_Revealed | None] | None = None) -> list[Message]:
+    """Insert the messages; once the transaction commits, deliver small batches at once.
+
+    ``revealed`` (aligned with ``messages``) holds the text as sent of the messages with a secret:
+    they are delivered right after the commit by this process, whatever their number, and only by
+    it (see the module docstring).
+    """
     if not messages:
         return []
+    revealed = revealed or [None] * len(messages)
+    for message, text in zip(messages, revealed, strict=True):
+        message.has_secret = text is not None
+        if text is not None:
+            message.next_attempt_at = timezone.now() + CLAIM_TIMEOUT  # held for this process
     if len(messages) == 1:
         messages[0].save()
     else:
         messages = Message.objects.bulk_create(messages, batch_size=500)
-    pks = [message.pk for message in messages if message.pk is not None]
+    secret = {
+        message.pk: text
+        for message, text in zip(messages, revealed, strict=True)
+        if text is not None and message.pk is not None
+    }
+    if secret:
+        transaction.on_commit(lambda: _deliver_revealed(secret))
+    pks = [message.pk for message in messages if message.pk is not None and message.pk not in secret]
     if pks and len(pks) <= INLINE_DELIVERY_MAX:
         from wuye.notifications import tasks  # the job layer sits above the domain
 
@@ -228,9 +293,10 @@ def notify(
         actor.pk if actor is not None and actor._meta.label_lower == "owners.owneraccount" else None
     )
     now = timezone.now()
-    rendered: dict[str, tuple[str, str]] = {}
+    rendered: dict[str, tuple[str, str, _Revealed | None]] = {}
     seen: set[tuple[str, str]] = set()
     messages: list[Message] = []
+    revealed: list[_Revealed | None] = []
     for person in people:
         account = accounts.get(person.pk)
         if account is not None and account.pk == acting_account_pk:
@@ -241,8 +307,9 @@ def notify(
                 continue
             seen.add((channel, address))
             if language not in rendered:
-                rendered[language] = render(event, context, language)
-            subject, body = rendered[language]
+                rendered[language] = _rendered(event, context, language)
+            subject, body, text = rendered[language]
+            revealed.append(text)
             messages.append(
                 Message(
                     community=community,
@@ -256,7 +323,7 @@ def notify(
                     next_attempt_at=now,
                 )
             )
-    return _queue(messages)
+    return _queue(messages, revealed)
 
 
 @transaction.atomic
@@ -272,7 +339,9 @@ def notify_phone(
         raise ValueError(f"unknown notification event {event!r}: register_event() it first")
     _check_context(context)
     language = language or settings.LANGUAGE_CODE
-    subject, body = render(event, {"community": community.name if community else "", **context}, language)
+    subject, body, text = _rendered(
+        event, {"community": community.name if community else "", **context}, language
+    )
     message = Message(
         community=community,
         channel=Channel.SMS,
@@ -283,7 +352,7 @@ def notify_phone(
         body=body,
         next_attempt_at=timezone.now(),
     )
-    return _queue([message])[0]
+    return _queue([message], [text])[0]
 
 
 @dataclasses.dataclass
@@ -315,17 +384,20 @@ def _claim(pk: int, state: str, due_at: datetime, now: datetime) -> bool:
     return claimed == 1
 
 
-def _finish(message: Message, now: datetime, error: Exception | None) -> str:
-    """Record the outcome, unless the claim expired and another worker has the message now."""
+def _finish(message: Message, now: datetime, error: Exception | None, error_text: str = "") -> str:
+    """Record the outcome, unless the claim expired and another worker has the message now.
+
+    A message with a secret is never queued again: nobody else could send it (its secret is gone).
+    """
     if error is None:
         values = {"state": MessageState.SENT, "sent_at": now, "next_attempt_at": None, "last_error": ""}
-    elif isinstance(error, PermanentDeliveryError) or message.attempts >= MAX_ATTEMPTS:
-        values = {"state": MessageState.FAILED, "next_attempt_at": None, "last_error": str(error)[:500]}
+    elif isinstance(error, PermanentDeliveryError) or message.has_secret or message.attempts >= MAX_ATTEMPTS:
+        values = {"state": MessageState.FAILED, "next_attempt_at": None, "last_error": error_text[:500]}
     else:
         values = {
             "state": MessageState.QUEUED,
             "next_attempt_at": now + retry_delay(message.attempts),
-            "last_error": str(error)[:500],
+            "last_error": error_text[:500],
         }
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING, attempts=message.attempts).update(
         **values
@@ -333,35 +405,47 @@ def _finish(message: Message, now: datetime, error: Exception | None) -> str:
     return values["state"]
 
 
-def outbox_deliver_due(
-    *, now: datetime | None = None, limit: int = 200, message_pks: list[int] | None = None
-) -> DeliveryReport:
-    """Send up to ``limit`` due messages (queued and due, or claimed by a worker that died).
+def _masked(text: str, revealed: _Revealed | None) -> str:
+    """``text`` (an error a backend raised) with any secret it repeats masked."""
+    for secret in revealed.secrets if revealed is not None else ():
+        text = text.replace(secret, SECRET_MASK)
+    return text
 
-    Safe to run in several processes at once and to call again after a crash; task-ready (plain
-    arguments, returns a small report).
-    """
-    now = now or timezone.now()
-    due = Message.objects.filter(
-        Q(state=MessageState.QUEUED) | Q(state=MessageState.SENDING), next_attempt_at__lte=now
-    )
-    if message_pks is not None:
-        due = due.filter(pk__in=message_pks)
+
+def _deliver(candidates: list[tuple[int, str, datetime]], now: datetime, revealed: dict[int, _Revealed]):
     report = DeliveryReport()
-    candidates = list(
-        due.order_by("next_attempt_at", "pk").values_list("pk", "state", "next_attempt_at")[:limit]
-    )
     for pk, state, due_at in candidates:
         if not _claim(pk, state, due_at, now):
             continue
         message = Message.objects.get(pk=pk)
+        text = revealed.get(pk)
         error: Exception | None = None
-        try:
-            backend_for(message.channel).send(message)
-        except Exception as exc:
-            error = exc
-            logger.warning("message %s (%s) failed: %s", message.pk, message.channel, exc)
-        outcome = _finish(message, now, error)
+        if message.has_secret and text is None:
+            # Only the process that queued it had the text as sent; it did not deliver it in time.
+            error = PermanentDeliveryError(
+                _(
+                    "Not sent: the message held a one-time secret that is never kept, so it can only be sent once."
+                )
+            )
+        else:
+            outgoing = Outgoing(
+                pk=message.pk,
+                channel=message.channel,
+                address=message.address,
+                event=message.event,
+                subject=text.subject if text else message.subject,
+                body=text.body if text else message.body,
+                stored_subject=message.subject,
+                stored_body=message.body,
+            )
+            try:
+                backend_for(message.channel).send(outgoing)
+            except Exception as exc:
+                error = exc
+        error_text = _masked(str(error), text) if error is not None else ""
+        if error is not None:
+            logger.warning("message %s (%s) failed: %s", message.pk, message.channel, error_text)
+        outcome = _finish(message, now, error, error_text)
         if outcome == MessageState.SENT:
             report.sent += 1
         elif outcome == MessageState.FAILED:
@@ -371,11 +455,49 @@ def outbox_deliver_due(
     return report
 
 
+def outbox_deliver_due(
+    *, now: datetime | None = None, limit: int = 200, message_pks: list[int] | None = None
+) -> DeliveryReport:
+    """Send up to ``limit`` due messages (queued and due, or claimed by a worker that died).
+
+    Safe to run in several processes at once and to call again after a crash; task-ready (plain
+    arguments, returns a small report). A due message with a secret is marked failed unsent.
+    """
+    now = now or timezone.now()
+    due = Message.objects.filter(
+        Q(state=MessageState.QUEUED) | Q(state=MessageState.SENDING), next_attempt_at__lte=now
+    )
+    if message_pks is not None:
+        due = due.filter(pk__in=message_pks)
+    candidates = list(
+        due.order_by("next_attempt_at", "pk").values_list("pk", "state", "next_attempt_at")[:limit]
+    )
+    return _deliver(candidates, now, {})
+
+
+def _deliver_revealed(revealed: dict[int, _Revealed]) -> DeliveryReport:
+    """Send the messages with a secret this process queued, with their text as sent: right after
+    the commit, before they fall due (they are held), so no other process takes them first. Not a
+    job on purpose: a job's arguments may travel through a broker, and these must stay in memory."""
+    now = timezone.now()
+    candidates = list(
+        Message.objects.filter(pk__in=list(revealed), state=MessageState.QUEUED, has_secret=True)
+        .order_by("pk")
+        .values_list("pk", "state", "next_attempt_at")
+    )
+    return _deliver(candidates, now, revealed)
+
+
 @transaction.atomic
 def message_retry(*, message: Message, actor) -> Message:
-    """Queue a failed message again with a fresh set of attempts. Only failed messages qualify."""
+    """Queue a failed message again with a fresh set of attempts. Only failed messages qualify, and
+    not one that held a secret (it was never kept: the owner asks for a new code instead)."""
     now = timezone.now()
-    changed = Message.objects.filter(pk=message.pk, state=MessageState.FAILED).update(
+    if message.has_secret:
+        raise NotificationError(
+            _("This message held a one-time code, which is never kept: it cannot be sent again.")
+        )
+    changed = Message.objects.filter(pk=message.pk, state=MessageState.FAILED, has_secret=False).update(
         state=MessageState.QUEUED, attempts=0, next_attempt_at=now, last_error=""
     )
     if changed != 1:

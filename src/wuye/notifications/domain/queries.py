@@ -24,7 +24,7 @@ def messages_for_outbox(
 
 
 def sms_outbox(*, community: Community) -> QuerySet[Message]:
-    """The SMS of a community, newest first: in the demo, where staff read an owner's login code."""
+    """The SMS of a community, newest first, as stored (login codes masked)."""
     return messages_for_outbox(community=community, channel=Channel.SMS)
 
 

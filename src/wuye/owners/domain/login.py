@@ -1,10 +1,17 @@
 """Owner login by phone and one-time code (also used to confirm a new phone number).
 
-A code is six random digits, sent by SMS through the notifications outbox (in the demo: the server
-log and the staff SMS outbox). Only a keyed hash is stored. A code expires after CODE_LIFETIME, is
+A code is six random digits, sent by SMS through the notifications outbox as a secret: the outbox
+keeps the text with the code masked, so nobody (staff included) can read it after it is sent; only
+in development mode (the demo) does the console SMS backend print it to the server log. Only a
+keyed hash is stored. A code expires after CODE_LIFETIME, is
 used once, and dies after MAX_WRONG_ATTEMPTS wrong guesses; only the latest code of a phone counts.
-Sending is rate-limited per phone and per client address, counted from the LoginCode rows
-themselves. Every refusal raises ``LoginError`` and changes nothing but a code's wrong-guess counter.
+Sending is rate-limited per phone, per account (phone changes) and per client address (an IPv6
+client per /64), counted from the LoginCode rows themselves; the address is the client's as
+``wuye.core.net.client_address`` reads it behind the trusted proxies. A login code is sent only to a
+phone some household's archive or an owner account knows; for any other phone everything happens
+the same (a code row, the rate limits, the answer) except the SMS, so the page does not tell which
+numbers exist and cannot be used to send texts to arbitrary numbers. Every refusal raises
+``LoginError`` and changes nothing but a code's wrong-guess counter.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions
 from wuye.core.models import Community
+from wuye.core.net import address_bucket
 from wuye.households.models import Person
 from wuye.notifications.domain.outbox import notify_phone, register_event
 from wuye.owners.enums import LoginPurpose
@@ -33,6 +41,7 @@ MAX_WRONG_ATTEMPTS = 5
 PHONE_INTERVAL = timedelta(seconds=60)  # at most one code a minute per phone …
 PHONE_PER_HOUR = 5  # … and five an hour
 ADDRESS_PER_HOUR = 20  # one client address (an office NAT, a script) asks for at most 20 an hour
+ACCOUNT_PER_HOUR = 5  # one account asks for at most five phone-change codes an hour, to any numbers
 
 LOGIN_CODE_EVENT = "owners.login.code"
 
@@ -44,6 +53,7 @@ register_event(
         "Your owner portal code is %(code)s. It expires in %(minutes)s minutes. Never tell it to anyone."
     ),
     optional=False,
+    secrets=("code",),
 )
 register_actions(
     {
@@ -75,17 +85,24 @@ def community_of_phone(phone: str) -> Community | None:
     return person.community if person is not None else None
 
 
-def _check_rate(phone: str, client_address: str | None, now: datetime) -> None:
-    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
+def phone_is_known(phone: str) -> bool:
+    """True if a person of some household's archive has this phone, or an owner account does."""
+    return OwnerAccount.objects.filter(phone=phone).exists() or Person.objects.filter(phone=phone).exists()
+
+
+def _check_rate(phone: str, network: str, account: OwnerAccount | None, now: datetime) -> None:
+    hour_ago = now - timedelta(hours=1)
+    recent = LoginCode.objects.filter(phone=phone, created_at__gte=hour_ago)
     if recent.filter(created_at__gt=now - PHONE_INTERVAL).exists():
         raise LoginError(_("A code was sent less than a minute ago. Please wait before asking again."))
     if recent.count() >= PHONE_PER_HOUR:
         raise LoginError(_("Too many codes for this phone. Please try again in an hour."))
-    if client_address:
-        from_address = LoginCode.objects.filter(
-            client_address=client_address, created_at__gte=now - timedelta(hours=1)
-        )
-        if from_address.count() >= ADDRESS_PER_HOUR:
+    from_account = LoginCode.objects.filter(account=account, created_at__gte=hour_ago)
+    if account is not None and from_account.count() >= ACCOUNT_PER_HOUR:
+        raise LoginError(_("Too many codes for this account. Please try again in an hour."))
+    if network:
+        from_network = LoginCode.objects.filter(client_network=network, created_at__gte=hour_ago)
+        if from_network.count() >= ADDRESS_PER_HOUR:
             raise LoginError(_("Too many codes from this network. Please try again later."))
 
 
@@ -101,8 +118,10 @@ def login_code_send(
     """Create a code for ``phone`` and queue it by SMS.
 
     Steps: check the phone and the rate limits; store the code's hash; queue the SMS (in the
-    language of the phone's account, if any). Two simultaneous requests for one phone may both
-    pass the minute check on PostgreSQL; the hourly limits still bound what a script can do.
+    language of the phone's account, if any) if the phone is known (``phone_is_known``; a phone
+    change sends to the new number the signed-in owner gave, bounded per account). Two simultaneous
+    requests for one phone may both pass the minute check on PostgreSQL; the hourly limits still
+    bound what a script can do. ``client_address`` comes from ``wuye.core.net.client_address``.
     """
     now = now or timezone.now()
     phone = _clean_phone(phone)
@@ -113,7 +132,8 @@ def login_code_send(
             raise LoginError(_("This is already your phone number."))
         if OwnerAccount.objects.filter(phone=phone).exists():
             raise LoginError(_("Another account uses this phone number."))
-    _check_rate(phone, client_address, now)
+    network = address_bucket(client_address or "")
+    _check_rate(phone, network, account, now)
     code = f"{secrets.randbelow(10**6):06d}"
     login_code = LoginCode.objects.create(
         phone=phone,
@@ -121,9 +141,12 @@ def login_code_send(
         account=account,
         code_hash=code_digest(phone, code),
         client_address=client_address or None,
+        client_network=network,
         expires_at=now + CODE_LIFETIME,
     )
     # created_at is set by the database clock; the rate limit compares it with ``now``.
+    if purpose == LoginPurpose.LOGIN and not phone_is_known(phone):
+        return login_code  # nobody's number: the same answer, no SMS (the code reaches nobody)
     known = account or OwnerAccount.objects.filter(phone=phone).first()
     notify_phone(
         community=community_of_phone(account.phone if account else phone),

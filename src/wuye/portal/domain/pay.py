@@ -4,8 +4,11 @@ pay page, then pays chosen bill lines by WeChat Pay or Alipay.
 Identification is by knowledge, not by login: the owner's name, or the last four digits of the
 registered phone of a current person of the household. Every candidate is compared in constant time
 (digests of equal length, no early exit), a refusal says only "not matched", and failed tries are
-counted in the cache per client address and room (and per address over all rooms, against a walk
-through the building), so the four digits cannot be guessed in 10,000 tries. A refusal writes nothing.
+counted in the cache per client address and room, per address over all rooms (against a walk
+through the building) and per room over all addresses (against a guesser who rotates addresses or
+a whole IPv6 range), so the four digits cannot be guessed in 10,000 tries. The address is the
+client's behind the trusted proxies (``wuye.core.net.client_address``), an IPv6 one counted by its
+/64. A refusal writes nothing.
 
 Money moves only through the payments domain: ``pay_start`` is ``order_create`` → ``attempt_create``
 (committed before the channel is called) → ``attempt_start``.
@@ -19,6 +22,7 @@ import hmac
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from wuye.core.net import address_bucket
 from wuye.estate.models import Room
 from wuye.households.enums import PersonKind
 from wuye.households.models import Household, HouseholdRoom
@@ -31,6 +35,11 @@ from wuye.portal.domain.queries import PAY_CHANNELS, pay_methods
 FAILS_PER_ROOM = 5
 FAILS_PER_ADDRESS = 30
 FAIL_WINDOW_SECONDS = 15 * 60
+# … and per room from all addresses together, in a day: a guesser with many addresses gets 20 tries a
+# day at a room, not 5 per address. Someone who fails a room on purpose locks its poster page for the
+# day; the owner still pays from the household's own link (bill notices) or the owner portal.
+FAILS_PER_ROOM_ALL = 20
+ROOM_WINDOW_SECONDS = 24 * 60 * 60
 
 
 class PayError(Exception):
@@ -53,18 +62,23 @@ def _normalise(text: str) -> str:
     return "".join(str(text or "").split()).casefold()
 
 
-def _fail_keys(client_address: str, room_pk: int) -> tuple[str, str]:
-    address = hashlib.sha256((client_address or "-").encode()).hexdigest()[:24]
-    return f"wuye:pay:fails:{address}:{room_pk}", f"wuye:pay:fails:{address}"
+def _fail_keys(client_address: str, room_pk: int) -> tuple[str, str, str]:
+    """Cache keys of the failure counters: (this address at this room, this address, this room)."""
+    address = hashlib.sha256((address_bucket(client_address) or "-").encode()).hexdigest()[:24]
+    return (
+        f"wuye:pay:fails:{address}:{room_pk}",
+        f"wuye:pay:fails:{address}",
+        f"wuye:pay:fails:room:{room_pk}",
+    )
 
 
-def _count_fail(key: str) -> None:
+def _count_fail(key: str, seconds: int = FAIL_WINDOW_SECONDS) -> None:
     # add() starts the window at the first failure; incr() keeps the key's expiry (locmem, Redis).
-    cache.add(key, 0, FAIL_WINDOW_SECONDS)
+    cache.add(key, 0, seconds)
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, FAIL_WINDOW_SECONDS)
+        cache.set(key, 1, seconds)
 
 
 def _candidates(household: Household) -> tuple[list[str], list[str]]:
@@ -95,9 +109,16 @@ def household_identify(*, room: Room, answer: str, client_address: str) -> House
 
     Raises TooManyTriesError when the client used up its tries (for this room, or overall), and
     NotMatchedError otherwise, without saying which part did not match; a failure is counted."""
-    room_key, address_key = _fail_keys(client_address, room.pk)
+    room_key, address_key, all_key = _fail_keys(client_address, room.pk)
     if cache.get(room_key, 0) >= FAILS_PER_ROOM or cache.get(address_key, 0) >= FAILS_PER_ADDRESS:
         raise TooManyTriesError(_("Too many tries. Please try again in 15 minutes."))
+    if cache.get(all_key, 0) >= FAILS_PER_ROOM_ALL:
+        raise TooManyTriesError(
+            _(
+                "Too many wrong answers for this room today. Pay from the link in your bill notice or in the"
+                " owner portal, or try again tomorrow."
+            )
+        )
     link = (
         HouseholdRoom.objects.filter(room=room, community_id=room.community_id)
         .select_related("household")
@@ -107,6 +128,7 @@ def household_identify(*, room: Room, answer: str, client_address: str) -> House
     if not _matches(household, answer):
         _count_fail(room_key)
         _count_fail(address_key)
+        _count_fail(all_key, ROOM_WINDOW_SECONDS)
         raise NotMatchedError(_("Not matched. Check the room and try again."))
     cache.delete(room_key)
     return household

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wuye.core.crypto import mask
+from wuye.core.net import client_address
 from wuye.notifications.domain.preferences import preference_set
 from wuye.notifications.domain.queries import optional_events, preferences_of
 from wuye.notifications.enums import Channel
@@ -34,10 +35,6 @@ from wuye.portal.views.base import render_portal
 SESSION_NEW_PHONE = "wuye_owner_new_phone"
 
 
-def _client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def login(request):
     """Step 1: the phone number; a code is sent to it."""
     if current_owner(request) is not None:
@@ -46,7 +43,7 @@ def login(request):
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            login_code_send(phone=phone, client_address=_client_address(request))
+            login_code_send(phone=phone, client_address=client_address(request))
         except LoginError as error:
             form.add_error("phone", str(error))
         else:
@@ -195,7 +192,7 @@ def phone_change(request):
     try:
         login_code_send(
             phone=phone,
-            client_address=_client_address(request),
+            client_address=client_address(request),
             purpose=LoginPurpose.PHONE_CHANGE,
             account=request.owner,
         )

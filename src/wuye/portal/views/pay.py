@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from wuye.core.crypto import mask_name
+from wuye.core.net import client_address
 from wuye.households.models import Household
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
@@ -134,7 +135,7 @@ def pay_entry(request, token: str):
             household = household_identify(
                 room=room,
                 answer=form.cleaned_data["answer"],
-                client_address=request.META.get("REMOTE_ADDR", ""),
+                client_address=client_address(request),
             )
         except PayError as error:
             form.add_error(None, str(error))
