@@ -4,6 +4,7 @@ import subprocess
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
@@ -20,6 +21,14 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits count in the cache, which outlives a test: each test starts with no counts."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

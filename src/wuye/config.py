@@ -61,6 +61,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
     Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
     Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest household document accepted"),
+    Setting(
+        "WUYE_NOTIFY_MAX_BYTES",
+        int,
+        64 * 1024,
+        "largest payment notification accepted (WeChat Pay and Alipay send a few KB); larger: 413",
+    ),
     Setting("WUYE_TIME_ZONE", str, "Asia/Shanghai", "time zone for dates shown and billing periods"),
     Setting(
         "WUYE_PUBLIC_URL",

@@ -3,6 +3,7 @@ QR code) may open, and the address the channels post notifications to."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -13,6 +14,7 @@ from wuye.core.crypto import mask_name
 from wuye.payments.domain.online import notification_receive
 from wuye.payments.domain.queries import receipt_by_token
 from wuye.payments.enums import ONLINE_METHODS
+from wuye.payments.limits import notify_refused_count
 
 
 @require_safe
@@ -29,13 +31,39 @@ def receipt_verify(request, token: str):
     )
 
 
+def _client_address(request) -> str:
+    """The client's address, read in this one place (to become the shared function that honours
+    trusted proxies)."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _body_within(request, limit: int) -> bytes | None:
+    """The request's body, or None when it is longer than ``limit`` bytes: a declared length above the
+    limit is refused before anything is read, and no more than ``limit`` + 1 bytes are ever read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    body = request.read(limit + 1)
+    return body if len(body) <= limit else None
+
+
 @csrf_exempt
 @require_POST
 def channel_notify(request, method: str, community_pk: int):
-    """Store, verify and apply a channel's notification; answer as the channel expects, after commit."""
+    """Store, verify and apply a channel's notification; answer as the channel expects, after commit.
+
+    Real notifications are a few KB: a larger body is answered 413 unread and unstored."""
     if method not in ONLINE_METHODS:
         raise Http404
+    source = _client_address(request)
+    body = _body_within(request, settings.NOTIFY_MAX_BYTES)
+    if body is None:
+        notify_refused_count(source=source)
+        return HttpResponse(b"too large", status=413, content_type="text/plain")
     answer = notification_receive(
-        method=method, community_id=community_pk, headers=request.headers, body=request.body
+        method=method, community_id=community_pk, headers=request.headers, body=body, source=source
     )
     return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)

@@ -297,6 +297,16 @@ def _adapter(config: AlipayConfig) -> AlipayAdapter:
     return AlipayAdapter(config)
 
 
+def notify_well_formed(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a request could be an Alipay notification at all: a form with notify_id and sign. A cheap
+    look, no keys: a notification of this shape that does not verify is still kept in the inbox."""
+    try:
+        params = _form(body)
+    except NotifyRejected:
+        return False
+    return bool(params.get("notify_id")) and bool(params.get("sign"))
+
+
 def _form(body: bytes) -> dict[str, str]:
     """The notification's parameters, decoded in the charset it names (utf-8 unless it says gbk)."""
     try:
