@@ -177,12 +177,23 @@ class PaymentSettings(models.Model):
         default=ExcessPolicy.PREPAYMENT,
     )
     order_minutes = models.PositiveSmallIntegerField(_("minutes to pay an online order"), default=15)
+    # Four eyes: a refund is approved by someone other than who requested it, unless its amount is
+    # below this (fen); then a supervisor alone may request and approve it (audited as such). 0: never.
+    refund_self_approval_below_fen = models.BigIntegerField(
+        _("refunds one person may request and approve: below (fen)"), default=0
+    )
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment settings")
         verbose_name_plural = _("payment settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_self_approval_below_fen__gte=0),
+                name="paymentsettings_self_approval_not_negative",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.community_id)

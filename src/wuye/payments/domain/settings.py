@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from wuye.core.audit import log_action, register_actions
+from wuye.core.audit import log_action, register_actions, register_field_labels
+from wuye.core.money import fen_to_yuan
 from wuye.payments.models import ChannelAccount, PaymentSettings
 
 register_actions(
@@ -13,6 +14,10 @@ register_actions(
         "payments.settings.changed": gettext_lazy("Payment settings changed"),
         "payments.channel_account.saved": gettext_lazy("Payment channel account saved"),
     }
+)
+
+register_field_labels(
+    {"refund_self_approval_below_yuan": gettext_lazy("one person may approve refunds below (yuan)")}
 )
 
 ACCOUNT_FIELDS = (
@@ -30,15 +35,25 @@ ACCOUNT_FIELDS = (
 )
 
 
+def _settings_logged(settings: PaymentSettings | None) -> dict:
+    """The settings as the audit log shows them (amounts in yuan)."""
+    if settings is None:
+        return {}
+    return {
+        "excess_policy": settings.excess_policy,
+        "order_minutes": settings.order_minutes,
+        "refund_self_approval_below_yuan": fen_to_yuan(settings.refund_self_approval_below_fen),
+    }
+
+
 @transaction.atomic
 def payment_settings_save(*, settings: PaymentSettings, actor) -> PaymentSettings:
+    """Save a community's payment rules (administrators), among them the amount below which one person
+    may request and approve a refund (four eyes above it); the log names what changed."""
     before = PaymentSettings.objects.filter(pk=settings.pk).first() if settings.pk else None
     settings.save()
-    changes = {
-        name: [getattr(before, name, None), getattr(settings, name)]
-        for name in ("excess_policy", "order_minutes")
-        if before is None or getattr(before, name) != getattr(settings, name)
-    }
+    old, new = _settings_logged(before), _settings_logged(settings)
+    changes = {name: [old.get(name), value] for name, value in new.items() if old.get(name) != value}
     log_action("payments.settings.changed", actor=actor, obj=settings, changes=changes)
     return settings
 

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from wuye.core.money import yuan_to_fen
+from wuye.core.money import fen_to_yuan, yuan_to_fen
 from wuye.payments.enums import COUNTER_METHODS, PaymentMethod, WechatKeyMode
 from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.models import ChannelAccount, PaymentSettings
@@ -102,15 +102,42 @@ def _key_ref(value: str, *, required: bool) -> str:
 
 
 class PaymentSettingsForm(forms.ModelForm):
+    refund_self_approval_below = forms.CharField(
+        label=_("Refunds one person may request and approve: below (yuan)"),
+        max_length=20,
+        initial="0",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_(
+            "Every other refund is approved by someone other than the person who requested it. "
+            "0: always two people."
+        ),
+    )
+
     class Meta:
         model = PaymentSettings
         fields = ["excess_policy", "order_minutes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["refund_self_approval_below"] = fen_to_yuan(
+            self.instance.refund_self_approval_below_fen, grouping=False
+        )
 
     def clean_order_minutes(self) -> int:
         minutes = self.cleaned_data["order_minutes"]
         if not 1 <= minutes <= 120:
             raise forms.ValidationError(_("Between 1 and 120 minutes."))
         return minutes
+
+    def clean_refund_self_approval_below(self) -> int:
+        return yuan_to_fen(
+            self.cleaned_data["refund_self_approval_below"], max_fen=MAX_COUNTER_FEN, allow_zero=True
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "refund_self_approval_below" in self.cleaned_data:
+            self.instance.refund_self_approval_below_fen = self.cleaned_data["refund_self_approval_below"]
 
 
 class ChannelAccountForm(forms.ModelForm):
