@@ -24,6 +24,14 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def _paysim_stands_in(settings, monkeypatch):
+    """paysim stands in for the channels, as in the demo: accounts may use its test keys and address
+    (here and in processes a test starts). Tests of production's refusals turn it off."""
+    settings.PAYSIM_ENABLED = True
+    monkeypatch.setenv("WUYE_PAYSIM", "1")
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits count in the cache, which outlives a test: each test starts with no counts."""
     cache.clear()

@@ -80,6 +80,31 @@ TABLE: tuple[Setting, ...] = (
         "http://127.0.0.1:8001",
         "where the demo's payment simulator (wuye paysim) listens",
     ),
+    Setting(
+        "WUYE_PAYSIM",
+        _bool,
+        False,
+        "paysim stands in for the channels: accounts may use its public test keys (paysim:NAME) and a gateway "
+        "on this machine or at WUYE_PAYSIM_URL; on in debug mode; never in production",
+    ),
+    Setting(
+        "WUYE_SECRETS_DIR",
+        str,
+        "",
+        "the folder channel keys are read from (file:NAME references); empty: <WUYE_DATA_DIR>/secrets",
+    ),
+    Setting(
+        "WUYE_CHANNEL_ENV_PREFIX",
+        str,
+        "WUYE_CHANNEL_",
+        "environment variables that may hold channel keys (env:NAME references) start with this",
+    ),
+    Setting(
+        "WUYE_CHANNEL_GATEWAYS",
+        _list,
+        [],
+        "comma-separated channel gateway addresses allowed besides the channels' real services",
+    ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
     Setting(
         "WUYE_CACHE_URL",

@@ -183,17 +183,17 @@ def test_administrator_sets_up_a_channel_account_with_key_references_only(client
         "merchant_id": "2088000000000001",
         "app_id": "2021000000000001",
         "private_key_ref": "-----BEGIN PRIVATE KEY-----",
-        "platform_public_key_ref": "file:/etc/wuye/alipay_public.pem",
+        "platform_public_key_ref": "file:alipay/alipay_public.pem",
     }
     refused = client.post(url, data)
     assert refused.status_code == 200 and ChannelAccount.objects.count() == 0  # a key itself is refused
 
-    client.post(url, data | {"private_key_ref": "env:WUYE_ALIPAY_KEY"})
+    client.post(url, data | {"private_key_ref": "env:WUYE_CHANNEL_ALIPAY_KEY"})
 
     account = ChannelAccount.objects.get()
     assert (account.method, account.private_key_ref, account.community) == (
         "alipay",
-        "env:WUYE_ALIPAY_KEY",
+        "env:WUYE_CHANNEL_ALIPAY_KEY",
         household.community,
     )
     assert AuditLog.objects.filter(action="payments.channel_account.saved").count() == 1
@@ -205,6 +205,63 @@ def test_administrator_sets_up_a_channel_account_with_key_references_only(client
         PaymentSettings.of(household.community_id).excess_policy,
         PaymentSettings.of(household.community_id).order_minutes,
     ) == ("refund", 10)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("private_key_ref", "file:/etc/passwd"),
+        ("private_key_ref", "file:../../../../etc/passwd"),
+        ("platform_public_key_ref", "env:PATH"),
+        ("gateway_url", "https://evil.example.com/gateway.do"),
+        ("gateway_url", "http://127.0.0.1:8001/gateway.do"),  # paysim, in production
+        ("merchant_id", "../../etc"),
+    ],
+)
+def test_a_channel_account_pointing_at_the_server_s_files_or_another_host_is_refused_on_save(
+    client, household, settings, field, value
+):
+    from wuye.core.models import AuditLog
+    from wuye.payments.models import ChannelAccount
+
+    settings.PAYSIM_ENABLED = False  # production
+    client.force_login(staff(household.community, Role.ADMINISTRATOR))
+    data = {
+        "method": "alipay",
+        "enabled": "on",
+        "merchant_id": "2088000000000001",
+        "app_id": "2021000000000001",
+        "private_key_ref": "file:alipay/app_private.pem",
+        "platform_public_key_ref": "env:WUYE_CHANNEL_ALIPAY_PUBLIC",
+    }
+
+    response = client.post(reverse("console:channel_account_new") + "?method=alipay", data | {field: value})
+
+    assert response.status_code == 200
+    assert 'class="errorlist"' in response.content.decode()
+    assert "root:" not in response.content.decode()
+    assert ChannelAccount.objects.count() == 0
+    assert not AuditLog.objects.filter(action="payments.channel_account.saved").exists()
+
+
+def test_the_domain_refuses_an_account_the_form_would_refuse(household, settings):
+    from wuye.core.models import AuditLog
+    from wuye.payments.domain.settings import ChannelAccountError, channel_account_save
+    from wuye.payments.models import ChannelAccount
+
+    settings.PAYSIM_ENABLED = False
+    for fields in (
+        {"private_key_ref": "file:/etc/passwd"},
+        {"private_key_ref": "env:PATH"},
+        {"private_key_ref": "env:WUYE_CHANNEL_KEY", "gateway_url": "https://evil.example.com"},
+    ):
+        account = ChannelAccount(
+            community=household.community, method="alipay", app_id="2021000000000001", **fields
+        )
+        with pytest.raises(ChannelAccountError):
+            channel_account_save(account=account, actor=None)
+    assert ChannelAccount.objects.count() == 0
+    assert not AuditLog.objects.filter(action="payments.channel_account.saved").exists()
 
 
 def test_channel_settings_are_for_administrators(client, household):

@@ -35,6 +35,7 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
+from wuye.payments.channels.references import gateway_check
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 
 # Alipay writes amounts as yuan strings ("12.34"): sent as fen_to_yuan(fen, grouping=False), read with
@@ -90,6 +91,9 @@ class AlipayAdapter:
 
     @classmethod
     def for_account(cls, account) -> AlipayAdapter:
+        """The account's adapter; ReferenceRefusedError if its gateway or key references break the rules
+        of ``channels.references`` (checked again here, before anything is read)."""
+        gateway_check(account.method, account.gateway_url)
         config = AlipayConfig(
             app_id=account.app_id,
             seller_id=account.merchant_id,

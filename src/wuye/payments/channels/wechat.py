@@ -36,6 +36,7 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
+from wuye.payments.channels.references import gateway_check, merchant_id_check
 from wuye.payments.enums import AttemptState, Channel, PaymentMethod, RefundState, WechatKeyMode
 
 TRADE_STATES: dict[str, str] = {
@@ -121,6 +122,10 @@ class WechatAdapter:
 
     @classmethod
     def for_account(cls, account) -> WechatAdapter:
+        """The account's adapter; ReferenceRefusedError if its gateway, merchant id or key references
+        break the rules of ``channels.references`` (checked again here, before anything is read)."""
+        gateway_check(account.method, account.gateway_url)
+        merchant_id_check(account.merchant_id)
         public_key_mode = account.key_mode == WechatKeyMode.PUBLIC_KEY
         config = WechatConfig(
             mchid=account.merchant_id,

@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
+from wuye.payments.channels.references import (
+    ReferenceRefusedError,
+    gateway_check,
+    key_reference_path,
+    merchant_id_check,
+)
 from wuye.payments.models import ChannelAccount, PaymentSettings
 
 register_actions(
@@ -58,10 +64,31 @@ def payment_settings_save(*, settings: PaymentSettings, actor) -> PaymentSetting
     return settings
 
 
+KEY_FIELDS = ("private_key_ref", "apiv3_key_ref", "platform_public_key_ref")
+
+
+class ChannelAccountError(Exception):
+    """An account pointing where accounts may not (``channels.references``); the message is translated."""
+
+
+def channel_account_check(*, account: ChannelAccount) -> None:
+    """The account's key references, gateway and merchant id follow the rules of
+    ``channels.references`` (the console's form checks the same; this holds any caller to them). Reads
+    no file."""
+    try:
+        for name in KEY_FIELDS:
+            key_reference_path(getattr(account, name))
+        gateway_check(account.method, account.gateway_url)
+        merchant_id_check(account.merchant_id)
+    except ReferenceRefusedError as refused:
+        raise ChannelAccountError(str(refused)) from None
+
+
 @transaction.atomic
 def channel_account_save(*, account: ChannelAccount, actor) -> ChannelAccount:
-    """Save an account; the log names the fields changed (key references are paths or variable names,
-    never keys, so they may be logged)."""
+    """Check and save an account; the log names the fields changed (key references are file or variable
+    names, never keys, so they may be logged)."""
+    channel_account_check(account=account)
     before = ChannelAccount.objects.filter(pk=account.pk).first() if account.pk else None
     account.save()
     changes = {
