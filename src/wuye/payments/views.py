@@ -10,9 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from wuye.core.crypto import mask_name
 from wuye.payments.domain.online import notification_receive
-from wuye.payments.domain.queries import receipt_by_token
+from wuye.payments.domain.queries import receipt_by_token, receipt_public_view
 from wuye.payments.enums import ONLINE_METHODS
 from wuye.payments.limits import notify_refused_count
 
@@ -20,15 +19,12 @@ from wuye.payments.limits import notify_refused_count
 @require_safe
 @never_cache
 def receipt_verify(request, token: str):
-    """Shows what the receipt says, with the payer's name masked; 404 for a token that names no receipt."""
+    """Shows what the receipt's token may show (``receipt_public_view``: the payer's name masked, no
+    rooms); 404 for a token that names no receipt."""
     receipt = receipt_by_token(token=token)
     if receipt is None:
         return render(request, "payments/verify.html", {"receipt": None}, status=404)
-    return render(
-        request,
-        "payments/verify.html",
-        {"receipt": receipt, "payer": mask_name(receipt.payer_name)},
-    )
+    return render(request, "payments/verify.html", {"receipt": receipt_public_view(receipt=receipt)})
 
 
 def _client_address(request) -> str:
