@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
@@ -28,6 +29,22 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _paysim_stands_in(settings, monkeypatch):
+    """paysim stands in for the channels, as in the demo: accounts may use its test keys and address
+    (here and in processes a test starts). Tests of production's refusals turn it off."""
+    settings.PAYSIM_ENABLED = True
+    monkeypatch.setenv("WUYE_PAYSIM", "1")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits count in the cache, which outlives a test: each test starts with no counts."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -163,6 +180,8 @@ def site(folder, **environ: str):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
 class SmsGateway:
     """Stands in for the SMS gateway: keeps what the outbox handed it, the text as sent (a login code
     included, which the outbox itself never keeps). ``with sms.delivered():`` runs the delivery that

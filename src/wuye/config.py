@@ -76,6 +76,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
     Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
     Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest household document accepted"),
+    Setting(
+        "WUYE_NOTIFY_MAX_BYTES",
+        int,
+        64 * 1024,
+        "largest payment notification accepted (WeChat Pay and Alipay send a few KB); larger: 413",
+    ),
     Setting("WUYE_TIME_ZONE", str, "Asia/Shanghai", "time zone for dates shown and billing periods"),
     Setting(
         "WUYE_PUBLIC_URL",
@@ -88,6 +94,31 @@ TABLE: tuple[Setting, ...] = (
         str,
         "http://127.0.0.1:8001",
         "where the demo's payment simulator (wuye paysim) listens",
+    ),
+    Setting(
+        "WUYE_PAYSIM",
+        _bool,
+        False,
+        "paysim stands in for the channels: accounts may use its public test keys (paysim:NAME) and a gateway "
+        "on this machine or at WUYE_PAYSIM_URL; on in debug mode; never in production",
+    ),
+    Setting(
+        "WUYE_SECRETS_DIR",
+        str,
+        "",
+        "the folder channel keys are read from (file:NAME references); empty: <WUYE_DATA_DIR>/secrets",
+    ),
+    Setting(
+        "WUYE_CHANNEL_ENV_PREFIX",
+        str,
+        "WUYE_CHANNEL_",
+        "environment variables that may hold channel keys (env:NAME references) start with this",
+    ),
+    Setting(
+        "WUYE_CHANNEL_GATEWAYS",
+        _list,
+        [],
+        "comma-separated channel gateway addresses allowed besides the channels' real services",
     ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
     Setting(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -227,8 +228,16 @@ CELERY_BEAT_SCHEDULE = {
     )
 }
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
+# Where channel accounts may point (wuye.payments.channels.references): key files in SECRETS_DIR, key
+# variables named CHANNEL_ENV_PREFIX…, gateways of the real services or CHANNEL_GATEWAYS; paysim's test
+# keys and gateway only while PAYSIM_ENABLED (debug mode, the tests, the benchmarks).
+PAYSIM_ENABLED = DEBUG or CONFIG["WUYE_PAYSIM"]
+SECRETS_DIR = Path(CONFIG["WUYE_SECRETS_DIR"] or DATA_DIR / "secrets")
+CHANNEL_ENV_PREFIX = CONFIG["WUYE_CHANNEL_ENV_PREFIX"]
+CHANNEL_GATEWAYS = CONFIG["WUYE_CHANNEL_GATEWAYS"]
 IMPORT_MAX_BYTES = CONFIG["WUYE_IMPORT_MAX_BYTES"]
 UPLOAD_MAX_BYTES = CONFIG["WUYE_UPLOAD_MAX_BYTES"]
+NOTIFY_MAX_BYTES = CONFIG["WUYE_NOTIFY_MAX_BYTES"]
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_SSL_REDIRECT = CONFIG["WUYE_SECURE_COOKIES"]

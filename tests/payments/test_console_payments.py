@@ -101,6 +101,53 @@ def test_refund_requested_by_the_cashier_and_approved_by_a_supervisor(client, ho
     assert ledger_check(community=household.community) == []
 
 
+def test_refund_approval_by_the_person_who_requested_it_is_refused_in_the_console(client, household):
+    from wuye.core.models import AuditLog
+    from wuye.ledger.models import LedgerTransaction
+
+    issue_bill(household, JAN, [5000])
+    administrator = staff(household.community, Role.ADMINISTRATOR)  # may take payments and approve refunds
+    client.force_login(administrator)
+    url = reverse("console:payment_new", kwargs={"household_pk": household.pk})
+    client.post(
+        url, {"line": [BillLine.objects.get().pk], "method": "card", "key": counter_key(client.get(url))}
+    )
+    attempt = PaymentAttempt.objects.get()
+    client.post(
+        reverse("console:payment_refund", kwargs={"paymentattempt_pk": attempt.pk}),
+        {"amount": "20.00", "reason": "多收"},
+    )
+    refund = Refund.objects.get()
+
+    response = client.post(reverse("console:refund_approve", kwargs={"refund_pk": refund.pk}), follow=True)
+
+    assert "必须由申请人以外的人审批" in response.content.decode()
+    refund.refresh_from_db()
+    assert (refund.state, refund.approved_by, refund.transaction_id) == ("requested", None, None)
+    assert LedgerTransaction.objects.filter(kind="refund").count() == 0
+    assert BillLine.objects.get().paid_fen == 5000
+    assert not AuditLog.objects.filter(action="payments.refund.approved").exists()
+
+
+def test_administrator_sets_the_amount_one_person_may_refund_alone(client, household):
+    from wuye.core.models import AuditLog
+    from wuye.payments.models import PaymentSettings
+
+    client.force_login(staff(household.community, Role.ADMINISTRATOR))
+    form = {"excess_policy": "prepayment", "order_minutes": "15"}
+    page = client.get(reverse("console:channel_settings")).content.decode()
+    assert 'name="refund_self_approval_below" value="0.00"' in page  # two people, unless set
+
+    client.post(reverse("console:channel_settings"), form | {"refund_self_approval_below": "200.50"})
+
+    assert PaymentSettings.of(household.community_id).refund_self_approval_below_fen == 20050
+    entry = AuditLog.objects.get(action="payments.settings.changed")
+    assert entry.changes["refund_self_approval_below_yuan"] == [None, "200.50"]
+    refused = client.post(reverse("console:channel_settings"), form | {"refund_self_approval_below": "-1"})
+    assert refused.status_code == 200
+    assert PaymentSettings.of(household.community_id).refund_self_approval_below_fen == 20050
+
+
 def test_payments_list_and_inbox_pages(client, household):
     client.force_login(staff(household.community, Role.ADMINISTRATOR))
     assert client.get(reverse("console:payments")).status_code == 200
@@ -136,25 +183,85 @@ def test_administrator_sets_up_a_channel_account_with_key_references_only(client
         "merchant_id": "2088000000000001",
         "app_id": "2021000000000001",
         "private_key_ref": "-----BEGIN PRIVATE KEY-----",
-        "platform_public_key_ref": "file:/etc/wuye/alipay_public.pem",
+        "platform_public_key_ref": "file:alipay/alipay_public.pem",
     }
     refused = client.post(url, data)
     assert refused.status_code == 200 and ChannelAccount.objects.count() == 0  # a key itself is refused
 
-    client.post(url, data | {"private_key_ref": "env:WUYE_ALIPAY_KEY"})
+    client.post(url, data | {"private_key_ref": "env:WUYE_CHANNEL_ALIPAY_KEY"})
 
     account = ChannelAccount.objects.get()
     assert (account.method, account.private_key_ref, account.community) == (
         "alipay",
-        "env:WUYE_ALIPAY_KEY",
+        "env:WUYE_CHANNEL_ALIPAY_KEY",
         household.community,
     )
     assert AuditLog.objects.filter(action="payments.channel_account.saved").count() == 1
-    client.post(reverse("console:channel_settings"), {"excess_policy": "refund", "order_minutes": "10"})
+    client.post(
+        reverse("console:channel_settings"),
+        {"excess_policy": "refund", "order_minutes": "10", "refund_self_approval_below": "0"},
+    )
     assert (
         PaymentSettings.of(household.community_id).excess_policy,
         PaymentSettings.of(household.community_id).order_minutes,
     ) == ("refund", 10)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("private_key_ref", "file:/etc/passwd"),
+        ("private_key_ref", "file:../../../../etc/passwd"),
+        ("platform_public_key_ref", "env:PATH"),
+        ("gateway_url", "https://evil.example.com/gateway.do"),
+        ("gateway_url", "http://127.0.0.1:8001/gateway.do"),  # paysim, in production
+        ("merchant_id", "../../etc"),
+    ],
+)
+def test_a_channel_account_pointing_at_the_server_s_files_or_another_host_is_refused_on_save(
+    client, household, settings, field, value
+):
+    from wuye.core.models import AuditLog
+    from wuye.payments.models import ChannelAccount
+
+    settings.PAYSIM_ENABLED = False  # production
+    client.force_login(staff(household.community, Role.ADMINISTRATOR))
+    data = {
+        "method": "alipay",
+        "enabled": "on",
+        "merchant_id": "2088000000000001",
+        "app_id": "2021000000000001",
+        "private_key_ref": "file:alipay/app_private.pem",
+        "platform_public_key_ref": "env:WUYE_CHANNEL_ALIPAY_PUBLIC",
+    }
+
+    response = client.post(reverse("console:channel_account_new") + "?method=alipay", data | {field: value})
+
+    assert response.status_code == 200
+    assert 'class="errorlist"' in response.content.decode()
+    assert "root:" not in response.content.decode()
+    assert ChannelAccount.objects.count() == 0
+    assert not AuditLog.objects.filter(action="payments.channel_account.saved").exists()
+
+
+def test_the_domain_refuses_an_account_the_form_would_refuse(household, settings):
+    from wuye.core.models import AuditLog
+    from wuye.payments.domain.settings import ChannelAccountError, channel_account_save
+    from wuye.payments.models import ChannelAccount
+
+    settings.PAYSIM_ENABLED = False
+    for fields in (
+        {"private_key_ref": "file:/etc/passwd"},
+        {"private_key_ref": "env:PATH"},
+        {"private_key_ref": "env:WUYE_CHANNEL_KEY", "gateway_url": "https://evil.example.com"},
+    ):
+        account = ChannelAccount(
+            community=household.community, method="alipay", app_id="2021000000000001", **fields
+        )
+        with pytest.raises(ChannelAccountError):
+            channel_account_save(account=account, actor=None)
+    assert ChannelAccount.objects.count() == 0
+    assert not AuditLog.objects.filter(action="payments.channel_account.saved").exists()
 
 
 def test_channel_settings_are_for_administrators(client, household):

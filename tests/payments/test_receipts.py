@@ -1,5 +1,6 @@
 """Receipts: numbered per community without gaps, a Chinese PDF with a QR code, a public verify page."""
 
+import datetime
 import shutil
 import subprocess
 import uuid
@@ -9,11 +10,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from tests.factories import HouseholdRoomFactory, staff
-from tests.payments.factories import prepay
+from tests.payments.factories import issue_bill, prepay
+from wuye.billing.models import BillLine
 from wuye.core.enums import Role
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments import pdf
+from wuye.payments.domain.payments import counter_payment_take
 from wuye.payments.domain.prepayments import prepayment_record
+from wuye.payments.domain.queries import receipt_view
 from wuye.payments.domain.receipts import receipt_verify_url
 from wuye.payments.models import Receipt, ReceiptCounter
 
@@ -102,7 +106,7 @@ def test_receipt_pdf_has_the_chinese_text(household, tmp_path):
         household=household, amount_fen=12345, method="card", key=uuid.uuid4().hex, actor=cashier
     ).receipt
 
-    content = pdf.receipt_pdf(receipt)
+    content = pdf.receipt_pdf(receipt_view(receipt=receipt))  # staff's: the whole receipt
 
     assert content.startswith(b"%PDF-")
     assert b"/FontFile2" in content  # the TrueType font is embedded
@@ -129,7 +133,7 @@ def test_receipt_pdf_without_a_cjk_font_names_the_package(household, monkeypatch
     pdf.receipt_font.cache_clear()
     try:
         with pytest.raises(pdf.ReceiptFontError, match="fonts-wqy-microhei"):
-            pdf.receipt_pdf(receipt)
+            pdf.receipt_pdf(receipt_view(receipt=receipt))
     finally:
         pdf.receipt_font.cache_clear()
 
@@ -148,6 +152,33 @@ def test_verify_page_shows_the_receipt_without_login(client, household):
     assert household.name[0] + "*" * (len(household.name) - 1) in page
     assert household.name not in page
     assert 'name="viewport"' in page
+
+
+def test_the_public_pdf_shows_what_the_verify_page_shows_and_no_name_or_room(client, household, tmp_path):
+    issue_bill(household, datetime.date(2026, 1, 1), [12345])
+    cashier = staff(household.community, Role.CASHIER, first_name="李收银")
+    receipt = counter_payment_take(
+        household=household,
+        line_ids=list(BillLine.objects.values_list("pk", flat=True)),
+        method="card",
+        key="publicpdf",
+        actor=cashier,
+    ).attempt.receipt
+    room = str(household.room_links.get().room)
+    assert (receipt.payer_name, receipt.rooms_label) == (household.name, room)
+    masked = household.name[0] + "*" * (len(household.name) - 1)
+
+    response = client.get(reverse("portal:pay_receipt_pdf", kwargs={"token": receipt.token}))
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    text = _pdf_text(response.content, tmp_path)
+    for shown in (receipt.display_number, household.community.name, "123.45", "壹佰贰拾叁元肆角伍分", masked):
+        assert shown in text, shown
+    for hidden in (household.name, room, "栋", "单元", "李收银"):
+        assert hidden not in text, hidden
+    page = client.get(reverse("payments:verify", kwargs={"token": receipt.token})).content.decode()
+    assert f'id="receipt-payer">{masked}<' in page  # one rule for both
+    assert household.name not in page and room not in page
 
 
 def test_verify_page_answers_404_for_an_unknown_token(client, household):

@@ -16,18 +16,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core import net
 from wuye.core.domain.logins import login_fail, login_refuse, login_succeed
 from wuye.core.domain.queries import login_locked_until
 
 
 def client_address(request) -> str:
-    """The network address a request comes from, for counting failed logins.
-
-    The one place that reads it: behind a reverse proxy it must become the proxy-aware address, and
-    only this function changes."""
+    """The network address a request comes from, for counting failed logins (``core.net``: the
+    trusted proxies' X-Forwarded-For honoured)."""
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR") or ""
+    return net.client_address(request)
 
 
 class ThrottledModelBackend(ModelBackend):

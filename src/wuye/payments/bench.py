@@ -104,7 +104,8 @@ def _serve(workers: int, log) -> tuple[subprocess.Popen, str]:
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30",
         "--log-level", "warning", "--backlog", "2048",
     ]  # fmt: skip
-    server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603
+    # The bench's accounts use paysim's test keys: the server it starts lets paysim stand in for WeChat.
+    server = subprocess.Popen(command, env={**os.environ, "WUYE_PAYSIM": "1"})  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -8,10 +8,7 @@ the number back and the numbers of a community have no gaps.
 
 from __future__ import annotations
 
-import functools
-import os
 import secrets
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +20,7 @@ from wuye.billing.models import BillLine
 from wuye.core.models import Community, TenantQuerySet
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
+from wuye.payments.channels.references import key_resolve
 from wuye.payments.enums import (
     AttemptState,
     Channel,
@@ -144,28 +142,6 @@ def new_out_refund_no() -> str:
     return "RF" + timezone.now().strftime("%y%m%d%H%M%S") + secrets.token_hex(5)
 
 
-def secret_resolve(reference: str) -> str:
-    """A key as configured: ``env:NAME`` (an environment variable), ``file:PATH`` (a file; a relative
-    path is taken from the installed ``wuye`` package, where paysim's test keys live), or the text itself."""
-    if reference.startswith("env:"):
-        return os.environ.get(reference[4:], "")
-    if reference.startswith("file:"):
-        path = Path(reference[5:])
-        if not path.is_absolute():
-            path = PACKAGE_DIR / path
-        return _key_file(str(path), path.stat().st_mtime_ns)
-    return reference
-
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-@functools.lru_cache(maxsize=64)
-def _key_file(path: str, _mtime_ns: int) -> str:
-    """A key file's text, read again when the file changes (its modification time is in the cache key)."""
-    return Path(path).read_text(encoding="utf-8")
-
-
 class PaymentSettings(models.Model):
     """A community's payment rules."""
 
@@ -177,12 +153,23 @@ class PaymentSettings(models.Model):
         default=ExcessPolicy.PREPAYMENT,
     )
     order_minutes = models.PositiveSmallIntegerField(_("minutes to pay an online order"), default=15)
+    # Four eyes: a refund is approved by someone other than who requested it, unless its amount is
+    # below this (fen); then a supervisor alone may request and approve it (audited as such). 0: never.
+    refund_self_approval_below_fen = models.BigIntegerField(
+        _("refunds one person may request and approve: below (fen)"), default=0
+    )
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment settings")
         verbose_name_plural = _("payment settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_self_approval_below_fen__gte=0),
+                name="paymentsettings_self_approval_not_negative",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.community_id)
@@ -193,8 +180,8 @@ class PaymentSettings(models.Model):
 
 
 class ChannelAccount(models.Model):
-    """A community's merchant account at an online channel. Keys are references (``secret_resolve``):
-    production keeps them in files or the environment, never in the database."""
+    """A community's merchant account at an online channel. Keys are references (``channels.references``):
+    files in the secrets folder or environment variables, never the keys themselves in the database."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
@@ -230,7 +217,8 @@ class ChannelAccount(models.Model):
         return f"{self.get_method_display()} {self.merchant_id or self.app_id}"
 
     def secret(self, field: str) -> str:
-        return secret_resolve(getattr(self, field))
+        """The key a reference field names, held to the rules of ``channels.references``."""
+        return key_resolve(getattr(self, field))
 
 
 class PaymentOrder(models.Model):

@@ -26,9 +26,8 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from wuye.core.money import fen_to_capitals, fen_to_yuan
-from wuye.payments.domain.queries import receipt_items
+from wuye.payments.domain.queries import ReceiptView
 from wuye.payments.domain.receipts import receipt_verify_url
-from wuye.payments.models import Receipt
 
 FONT_NAME = "WuyeCJK"
 # (path, index of the face inside a .ttc collection), most wanted first.
@@ -103,18 +102,20 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
                 )
 
 
-def receipt_pdf(receipt: Receipt) -> bytes:
-    """The receipt's PDF. Rendered on request from the stored receipt, so it is always the same document."""
+def receipt_pdf(view: ReceiptView) -> bytes:
+    """The receipt's PDF, printing what ``view`` shows: ``receipt_view`` for staff, ``receipt_public_view``
+    for whoever holds the token. Rendered on request from the stored receipt, so it is always the same
+    document for the same reader."""
     font = receipt_font()
     with translation.override(settings.LANGUAGE_CODE):
-        return _render(receipt, font)
+        return _render(view, font)
 
 
-def _render(receipt: Receipt, font: str) -> bytes:
+def _render(receipt: ReceiptView, font: str) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
-    canvas.setTitle(f"{TITLE} {receipt.display_number}")
-    canvas.setAuthor(receipt.community.company.name)
+    canvas.setTitle(f"{TITLE} {receipt.number}")
+    canvas.setAuthor(receipt.company)
     canvas.setCreator("Wuye")
     issued = timezone.localtime(receipt.issued_at)
 
@@ -132,29 +133,30 @@ def _render(receipt: Receipt, font: str) -> bytes:
         canvas.line(MARGIN, y, WIDTH - MARGIN, y)
 
     y = HEIGHT - MARGIN - 6 * mm
-    text(WIDTH / 2, y, receipt.community.company.name, 12, centre=True)
+    text(WIDTH / 2, y, receipt.company, 12, centre=True)
     y -= 11 * mm
     text(WIDTH / 2, y, TITLE, 22, centre=True)
     y -= 6 * mm
-    text(WIDTH / 2, y, receipt.get_kind_display(), 10, centre=True)
+    text(WIDTH / 2, y, receipt.kind, 10, centre=True)
     y -= 9 * mm
-    text(MARGIN, y, f"{_('Community')}: {receipt.community.name}")
-    text(WIDTH - MARGIN, y, f"{pgettext('receipt number', 'No.')} {receipt.display_number}", 11, right=True)
+    text(MARGIN, y, f"{_('Community')}: {receipt.community}")
+    text(WIDTH - MARGIN, y, f"{pgettext('receipt number', 'No.')} {receipt.number}", 11, right=True)
     y -= 6 * mm
     text(MARGIN, y, f"{_('Date')}: {issued:%Y-%m-%d %H:%M}")
     y -= 6 * mm
-    text(MARGIN, y, f"{_('Household')}: {receipt.payer_name}")
+    text(MARGIN, y, f"{_('Household')}: {receipt.payer}")
     y -= 6 * mm
-    for part in simpleSplit(f"{_('Rooms')}: {receipt.rooms_label or '—'}", font, 10, WIDTH - 2 * MARGIN):
-        text(MARGIN, y, part)
-        y -= 5 * mm
+    if receipt.rooms:
+        for part in simpleSplit(f"{_('Rooms')}: {receipt.rooms}", font, 10, WIDTH - 2 * MARGIN):
+            text(MARGIN, y, part)
+            y -= 5 * mm
     y -= 2 * mm
     rule(y + 3 * mm, 1)
     text(MARGIN, y - 2 * mm, _("Item"), 10)
     text(WIDTH - MARGIN, y - 2 * mm, _("Amount (yuan)"), 10, right=True)
     y -= 5 * mm
     rule(y)
-    for item in receipt_items(receipt=receipt):
+    for item in receipt.items:
         if y < MARGIN + QR_SIZE + 30 * mm:
             canvas.showPage()
             y = HEIGHT - MARGIN
@@ -172,9 +174,10 @@ def _render(receipt: Receipt, font: str) -> bytes:
     y -= 7 * mm
     text(MARGIN, y, f"{_('In words')}: {CURRENCY_IN_WORDS} {fen_to_capitals(receipt.amount_fen)}", 11)
     y -= 7 * mm
-    text(MARGIN, y, f"{_('Paid by')}: {receipt.get_method_display()}")
-    y -= 6 * mm
-    text(MARGIN, y, f"{_('Cashier')}: {receipt.cashier_name or '—'}")
+    text(MARGIN, y, f"{_('Paid by')}: {receipt.method}")
+    if receipt.cashier:
+        y -= 6 * mm
+        text(MARGIN, y, f"{_('Cashier')}: {receipt.cashier}")
     if receipt.note:
         y -= 6 * mm
         for part in simpleSplit(f"{_('Note')}: {receipt.note}", font, 10, WIDTH - 2 * MARGIN - QR_SIZE):

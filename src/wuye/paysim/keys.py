@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEYS_DIR = Path(__file__).resolve().parent / "keys"
-# References for ChannelAccount key fields: secret_resolve() reads them relative to the wuye package.
-REF = "file:paysim/keys/"
+# References for ChannelAccount key fields: "paysim:NAME" resolves to KEYS_DIR only, and only while paysim
+# stands in for the channels (WUYE_PAYSIM or debug mode; see wuye.payments.channels.references).
+REF = "paysim:"
 
 # The test merchant (any merchant id and app id are accepted; these are the demo's).
 WECHAT_MCHID = "1900000109"

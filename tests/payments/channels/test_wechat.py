@@ -434,8 +434,9 @@ def test_notification_with_a_tampered_body_is_rejected(adapter, paysim):
     assert _rejected(adapter, headers, sim_wechat.tamper(body)) == "signature"
 
 
-def test_notification_encrypted_with_another_apiv3_key_is_rejected(wechat_account, paysim):
-    adapter = adapter_for(wechat_account(apiv3_key_ref="0123456789abcdef0123456789abcdef"))
+def test_notification_encrypted_with_another_apiv3_key_is_rejected(wechat_account, paysim, monkeypatch):
+    monkeypatch.setenv("WUYE_CHANNEL_OTHER_APIV3_KEY", "0123456789abcdef0123456789abcdef")
+    adapter = adapter_for(wechat_account(apiv3_key_ref="env:WUYE_CHANNEL_OTHER_APIV3_KEY"))
     _, headers, body = paysim.notification_for("WYAPIV3KEY0000001", method="wechat", amount_fen=100)
 
     assert _rejected(adapter, headers, body) == "decrypt"

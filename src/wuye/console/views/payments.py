@@ -20,7 +20,7 @@ from wuye.payments.domain.payments import PaymentError, counter_payment_take
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import open_lines, receipt_items
 from wuye.payments.domain.refunds import refund_approve, refund_reject, refund_request, refundable_fen
-from wuye.payments.domain.settings import channel_account_save, payment_settings_save
+from wuye.payments.domain.settings import ChannelAccountError, channel_account_save, payment_settings_save
 from wuye.payments.enums import ONLINE_METHODS, AttemptState, EventOutcome, RefundState
 from wuye.payments.interfaces.forms import (
     ChannelAccountForm,
@@ -294,9 +294,13 @@ def _channel_account_form(request, account: ChannelAccount, method: str):
     if request.method == "POST":
         form = ChannelAccountForm(request.POST, instance=account, method=method)
         if form.is_valid():
-            channel_account_save(account=form.save(commit=False), actor=request.user)
-            messages.success(request, _("Channel account saved."))
-            return redirect("console:channel_settings")
+            try:
+                channel_account_save(account=form.save(commit=False), actor=request.user)
+            except ChannelAccountError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Channel account saved."))
+                return redirect("console:channel_settings")
     else:
         form = ChannelAccountForm(instance=account, method=method)
     return render(

@@ -17,6 +17,7 @@ from wuye.payments.domain.queries import (
     counter_households,
     open_bills,
     receipt_items,
+    receipt_view,
     receipts_for_community,
     receipts_for_household,
     receipts_for_print,
@@ -129,4 +130,6 @@ def receipt_detail(request, receipt_pk: int):
 def receipt_download(request, receipt_pk: int):
     """The receipt as a PDF, shown in the browser (its print button prints it)."""
     receipt = _receipt(request, receipt_pk)
-    return pdf_response(lambda: receipt_pdf(receipt), filename=f"receipt-{receipt.display_number}.pdf")
+    return pdf_response(
+        lambda: receipt_pdf(receipt_view(receipt=receipt)), filename=f"receipt-{receipt.display_number}.pdf"
+    )

@@ -269,9 +269,9 @@ def line_return(*, line: DebitLine, code: str, message: str, actor=None) -> Debi
     try:
         refund = refund_approve(
             refund=refund_request(
-                attempt=ours.attempt, amount_fen=ours.amount_fen, reason=reason, actor=actor
+                attempt=ours.attempt, amount_fen=ours.amount_fen, reason=reason, actor=None
             ),
-            actor=actor,
+            actor=None,  # the bank took the money back: the system requests and approves the refund
         )
     except PaymentError as error:
         raise ResultError(str(error)) from error

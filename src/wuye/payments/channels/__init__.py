@@ -115,6 +115,20 @@ def adapter_for(account: ChannelAccount) -> Adapter:
     raise ValueError(f"no online channel adapter for {account.method!r}")
 
 
+def notify_well_formed(method: str, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a request to the notify address of ``method`` is shaped like that channel's notification
+    (not whether it is genuine: that is ``parse_notify``'s signature check)."""
+    from wuye.payments.enums import PaymentMethod
+
+    if method == PaymentMethod.WECHAT:
+        from wuye.payments.channels.wechat import notify_well_formed as well_formed
+    elif method == PaymentMethod.ALIPAY:
+        from wuye.payments.channels.alipay import notify_well_formed as well_formed
+    else:
+        return False
+    return well_formed(headers, body)
+
+
 def pem(text: str, kind: str) -> str:
     """A key as configured, in PEM: keys are often pasted as bare base64 (as the channels' consoles
     show them). ``kind``: 'PRIVATE KEY' or 'PUBLIC KEY'."""

@@ -35,6 +35,7 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
+from wuye.payments.channels.references import gateway_check
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 
 # Alipay writes amounts as yuan strings ("12.34"): sent as fen_to_yuan(fen, grouping=False), read with
@@ -90,6 +91,9 @@ class AlipayAdapter:
 
     @classmethod
     def for_account(cls, account) -> AlipayAdapter:
+        """The account's adapter; ReferenceRefusedError if its gateway or key references break the rules
+        of ``channels.references`` (checked again here, before anything is read)."""
+        gateway_check(account.method, account.gateway_url)
         config = AlipayConfig(
             app_id=account.app_id,
             seller_id=account.merchant_id,
@@ -295,6 +299,16 @@ class AlipayAdapter:
 @functools.lru_cache(maxsize=64)
 def _adapter(config: AlipayConfig) -> AlipayAdapter:
     return AlipayAdapter(config)
+
+
+def notify_well_formed(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a request could be an Alipay notification at all: a form with notify_id and sign. A cheap
+    look, no keys: a notification of this shape that does not verify is still kept in the inbox."""
+    try:
+        params = _form(body)
+    except NotifyRejected:
+        return False
+    return bool(params.get("notify_id")) and bool(params.get("sign"))
 
 
 def _form(body: bytes) -> dict[str, str]:

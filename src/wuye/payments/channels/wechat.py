@@ -36,6 +36,7 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
+from wuye.payments.channels.references import gateway_check, merchant_id_check
 from wuye.payments.enums import AttemptState, Channel, PaymentMethod, RefundState, WechatKeyMode
 
 TRADE_STATES: dict[str, str] = {
@@ -121,6 +122,10 @@ class WechatAdapter:
 
     @classmethod
     def for_account(cls, account) -> WechatAdapter:
+        """The account's adapter; ReferenceRefusedError if its gateway, merchant id or key references
+        break the rules of ``channels.references`` (checked again here, before anything is read)."""
+        gateway_check(account.method, account.gateway_url)
+        merchant_id_check(account.merchant_id)
         public_key_mode = account.key_mode == WechatKeyMode.PUBLIC_KEY
         config = WechatConfig(
             mchid=account.merchant_id,
@@ -404,6 +409,31 @@ class WechatAdapter:
 @functools.lru_cache(maxsize=64)
 def _adapter(config: WechatConfig) -> WechatAdapter:
     return WechatAdapter(config)
+
+
+# The encrypted resource of a v3 notification's envelope, as WeChat Pay sends it.
+RESOURCE_FIELDS = ("algorithm", "ciphertext", "nonce")
+
+
+def notify_well_formed(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether a request could be a WeChat Pay v3 notification at all: the four Wechatpay-* headers, and
+    a JSON object with the envelope's id, event_type and encrypted resource. A cheap look, no keys: a
+    notification of this shape that does not verify is still kept in the inbox, with the reason."""
+    flat = _flat_headers(headers)
+    if any(not flat.get(name) for name in NOTIFY_HEADERS):
+        return False
+    try:
+        envelope = json.loads(body)
+    except ValueError:  # not JSON, or not UTF-8
+        return False
+    if not isinstance(envelope, dict):
+        return False
+    resource = envelope.get("resource")
+    return (
+        all(isinstance(envelope.get(name), str) and envelope[name] for name in ("id", "event_type"))
+        and isinstance(resource, dict)
+        and all(isinstance(resource.get(name), str) and resource[name] for name in RESOURCE_FIELDS)
+    )
 
 
 def _flat_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -6,6 +6,12 @@ timestamp window, decryption, merchant and app id), it is matched to our attempt
 amount compared, and applied once: a payment through ``online.attempt_settle`` (``payment_apply``),
 a refund through ``refunds.refund_settle``. Whatever is refused is recorded on its inbox row with the
 reason and changes nothing else. The channel is answered only after the application committed.
+
+The endpoint is public, so the inbox is guarded without adding a query to the path: the view refuses
+bodies larger than ``WUYE_NOTIFY_MAX_BYTES`` unread (413); a request not even shaped like the
+channel's notification is refused unstored (400); and a client address with too many refused requests
+has its requests verified before they are stored, so it can no longer fill the inbox with junk while a
+genuine notification from it is still kept and applied (``wuye.payments.limits``).
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError
 
 from wuye.core import sql
-from wuye.payments.channels import NotifyRejected, adapter_for
+from wuye.payments.channels import NotifyRejected, adapter_for, notify_well_formed
 from wuye.payments.domain.attempts import PaymentError
 from wuye.payments.domain.online import attempt_settle
 from wuye.payments.domain.payments import Applied
 from wuye.payments.domain.refunds import refund_settle
 from wuye.payments.enums import AttemptState, EventOutcome, RefundState
+from wuye.payments.limits import notify_refused_count, notify_source_limited
 from wuye.payments.models import ChannelAccount, ChannelEvent, PaymentAttempt, Refund
 
 # Headers kept in the inbox: what verification needs, and nothing of the client's cookies.
@@ -41,7 +48,7 @@ class Answer:
     status: int
     content_type: str
     body: bytes
-    event: ChannelEvent
+    event: ChannelEvent | None  # None: refused before anything was stored
 
 
 def inbox_store(*, community_id: int | None, method: str, headers, body: bytes) -> ChannelEvent:
@@ -72,16 +79,29 @@ _ATTEMPT_SQL = (
 )
 
 
-def notification_receive(*, method: str, community_id: int, headers, body: bytes) -> Answer:
-    """Handle one request to our notify address. See the module's docstring."""
+def notification_receive(*, method: str, community_id: int, headers, body: bytes, source: str = "") -> Answer:
+    """Handle one request to our notify address. See the module's docstring.
+
+    ``source``: the client's address. What cannot be a notification of the channel (its shape, not its
+    signature) is refused before anything is stored. Refusals are counted per source; past the limit
+    (``limits.notify_source_limited``) a request is verified first and stored only if it verifies."""
+    if not notify_well_formed(method, headers, body):
+        notify_refused_count(source=source)
+        return Answer(400, "text/plain", b"not a notification", None)
+    limited = notify_source_limited(source=source)
     account = sql.instance(ChannelAccount, _ACCOUNT_SQL, [community_id, method])
-    event = inbox_store(
-        community_id=community_id if account is not None else None, method=method, headers=headers, body=body
-    )
     if account is None:
+        notify_refused_count(source=source)
+        if limited:
+            return Answer(429, "text/plain", b"too many refused requests", None)
+        event = inbox_store(community_id=None, method=method, headers=headers, body=body)
         event_close(event, EventOutcome.REJECTED, "no such channel account")
         return Answer(404, "text/plain", b"unknown", event)
     adapter = adapter_for(account)
+    # A limited source's request is stored once it verified (a genuine notification is never lost).
+    event = (
+        None if limited else inbox_store(community_id=community_id, method=method, headers=headers, body=body)
+    )
 
     def answer(ok: bool, message: str = "") -> Answer:
         status, content_type, content = adapter.answer(ok, message)
@@ -90,8 +110,13 @@ def notification_receive(*, method: str, community_id: int, headers, body: bytes
     try:
         notice = adapter.parse_notify(headers, body)
     except NotifyRejected as rejected:
+        notify_refused_count(source=source)
+        if event is None:
+            return Answer(429, "text/plain", b"too many refused requests", None)
         event_close(event, EventOutcome.REJECTED, f"{rejected.code}: {rejected}")
         return answer(False, str(rejected))
+    if event is None:
+        event = inbox_store(community_id=community_id, method=method, headers=headers, body=body)
     result = notice.payment or notice.refund
     claimed = {"claimed_id": notice.event_id[:128]}
     if notice.refund is not None:

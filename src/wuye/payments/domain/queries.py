@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
 
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
+from wuye.core.crypto import mask_name
 from wuye.core.models import Community
 from wuye.estate.domain.queries import room_by_label
 from wuye.households.domain.queries import HouseholdFilter, households_filtered, households_for_list
@@ -110,9 +112,10 @@ def receipts_for_print() -> QuerySet[Receipt]:
 
 
 def receipt_by_token(*, token: str) -> Receipt | None:
+    """The receipt a token names; show it only through ``receipt_public_view``."""
     if not token or len(token) > 32:
         return None
-    return Receipt.objects.select_related("community").filter(token=token).first()
+    return Receipt.objects.select_related("community__company").filter(token=token).first()
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,9 @@ class ReceiptItem:
     amount_fen: int
 
 
-def receipt_items(*, receipt: Receipt) -> list[ReceiptItem]:
-    """What a receipt is for: the bill lines its transaction paid, or the prepayment itself."""
+def receipt_items(*, receipt: Receipt, rooms: bool = True) -> list[ReceiptItem]:
+    """What a receipt is for: the bill lines its transaction paid (with their rooms unless ``rooms`` is
+    False), or the prepayment itself."""
     allocations = (
         Allocation.objects.filter(transaction_id=receipt.transaction_id)
         .select_related("line__fee_item", "line__room__building", "line__room__unit")
@@ -130,8 +134,71 @@ def receipt_items(*, receipt: Receipt) -> list[ReceiptItem]:
     )
     items = [
         ReceiptItem(
-            description=f"{a.line.period:%Y-%m} {a.line.fee_item.name} {a.line.room}", amount_fen=a.amount_fen
+            description=f"{a.line.period:%Y-%m} {a.line.fee_item.name}"
+            + (f" {a.line.room}" if rooms else ""),
+            amount_fen=a.amount_fen,
         )
         for a in allocations
     ]
     return items or [ReceiptItem(description=receipt.get_kind_display(), amount_fen=receipt.amount_fen)]
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """What one reader is shown of a receipt: everything for staff, the public part for a token holder.
+    Pages and the PDF print from this, never from the receipt itself."""
+
+    token: str
+    number: str
+    company: str
+    community: str
+    issued_at: datetime.datetime
+    kind: str
+    method: str
+    amount_fen: int
+    payer: str
+    rooms: str
+    items: list[ReceiptItem]
+    cashier: str
+    note: str
+
+
+def _receipt_facts(receipt: Receipt) -> dict:
+    """What every reader of a receipt sees: whose document it is, its number, date, kind and amount."""
+    return {
+        "token": receipt.token,
+        "number": receipt.display_number,
+        "company": receipt.community.company.name,
+        "community": receipt.community.name,
+        "issued_at": receipt.issued_at,
+        "kind": receipt.get_kind_display(),
+        "method": receipt.get_method_display(),
+        "amount_fen": receipt.amount_fen,
+    }
+
+
+def receipt_view(*, receipt: Receipt) -> ReceiptView:
+    """The whole receipt, for staff of its community (the console's page and PDF)."""
+    return ReceiptView(
+        **_receipt_facts(receipt),
+        payer=receipt.payer_name,
+        rooms=receipt.rooms_label,
+        items=receipt_items(receipt=receipt),
+        cashier=receipt.cashier_name,
+        note=receipt.note,
+    )
+
+
+def receipt_public_view(*, receipt: Receipt) -> ReceiptView:
+    """The one rule for what a receipt's token shows (the verify page ``/r/<token>/`` and the pay page's
+    PDF): enough to check a paper receipt and for its payer to recognise it, nothing that says who lives
+    where. The payer's name is masked (王**); the rooms, the lines' rooms, the cashier's name and the
+    note are left out."""
+    return ReceiptView(
+        **_receipt_facts(receipt),
+        payer=mask_name(receipt.payer_name),
+        rooms="",
+        items=receipt_items(receipt=receipt, rooms=False),
+        cashier="",
+        note="",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -16,6 +18,9 @@ from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import PaymentMethod
 from wuye.payments.lock_objects import receipt_counter_next
 from wuye.payments.models import Receipt
+
+if TYPE_CHECKING:
+    from wuye.payments.domain.queries import ReceiptView
 
 register_field_labels(
     {
@@ -84,7 +89,7 @@ def receipt_issue(
     return receipt
 
 
-def receipt_verify_url(receipt: Receipt) -> str:
+def receipt_verify_url(receipt: Receipt | ReceiptView) -> str:
     """The absolute address printed in the receipt's QR code (settings.PUBLIC_URL + the verify page)."""
     base = getattr(settings, "PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     return base + reverse("payments:verify", kwargs={"token": receipt.token})

@@ -1,6 +1,10 @@
 """Refunds (退款), full and partial, through the channel the money came by, with approval.
 
-A refund is requested (by a cashier), then approved or rejected (by a supervisor). Approval moves
+A refund is requested (by a cashier), then approved or rejected (by a supervisor), and approved by
+someone other than who requested it (four eyes): one person may do both only for an amount below the
+community's ``PaymentSettings.refund_self_approval_below_fen`` (0 by default: never), and the audit
+log of that approval says so. A refund the system requests itself (an excess paid twice) is approved
+by the system. Approval moves
 the money out of the household's books at once, in one transaction: first from its prepayment
 balance, then from the lines this attempt paid (newest first; they open again), into "refunds
 payable". Only after commit is the channel asked (with the ``out_refund_no`` stored before); the
@@ -25,7 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
-from wuye.core.audit import log_action, register_actions
+from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
@@ -42,7 +46,7 @@ from wuye.payments.enums import (
     RefundState,
 )
 from wuye.payments.lock_objects import household_lock
-from wuye.payments.models import Allocation, PaymentAttempt, Refund
+from wuye.payments.models import Allocation, PaymentAttempt, PaymentSettings, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,12 @@ register_actions(
         "payments.refund.failed": gettext_lazy("Refund failed, money returned to prepayment"),
     }
 )
+register_field_labels({"approved_by_requester": gettext_lazy("approved by the person who requested it")})
+
+
+class RefundApprovalError(PaymentError):
+    """The approver may not approve this refund (four eyes); nothing was changed."""
+
 
 OPEN_REFUND_STATES = (RefundState.REQUESTED, RefundState.PENDING, RefundState.UNKNOWN, RefundState.SUCCEEDED)
 
@@ -177,13 +187,33 @@ def _take_back_plan(attempt: PaymentAttempt, amount: int) -> list[tuple[BillLine
     return plan
 
 
+def _self_approval_check(refund: Refund, actor) -> dict:
+    """Four eyes: the approver is not who requested the refund, unless the amount is below the
+    community's limit for one person. Returns what the approval's audit entry adds (nothing when two
+    people were involved); raises RefundApprovalError otherwise."""
+    if not getattr(actor, "is_authenticated", False) or refund.requested_by_id != actor.pk:
+        return {}
+    below_fen = PaymentSettings.of(refund.community_id).refund_self_approval_below_fen
+    if refund.amount_fen >= below_fen:
+        if below_fen <= 0:
+            message = _("A refund must be approved by someone other than the person who requested it.")
+        else:
+            message = _(
+                "A refund of ¥%(limit)s or more must be approved by someone other than the person who "
+                "requested it."
+            ) % {"limit": fen_to_yuan(below_fen)}
+        raise RefundApprovalError(message)
+    return {"approved_by_requester": True, "refund_self_approval_below_yuan": fen_to_yuan(below_fen)}
+
+
 @transaction.atomic
 def refund_approve(*, refund: Refund, actor=None) -> Refund:
-    """Approve: move the money into refunds payable (see the module's docstring); the channel is asked
-    after commit. A counter refund is paid out now."""
+    """Approve: check four eyes (``_self_approval_check``), move the money into refunds payable (see
+    the module's docstring); the channel is asked after commit. A counter refund is paid out now."""
     attempt = attempt_lock(refund.attempt_id)
     locked = _refund_lock(refund.pk)
     _transition(locked, RefundState.PENDING)
+    self_approval = _self_approval_check(locked, actor)  # raising rolls the transition back with the rest
     household = locked.household
     household_lock(household.pk)
     from_prepayment = min(prepayment_balance_fen(household=household), locked.amount_fen)
@@ -208,7 +238,7 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     locked.save(
         update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
     )
-    _log("payments.refund.approved", locked, actor)
+    _log("payments.refund.approved", locked, actor, **self_approval)
     arrears_tag_refresh_on_commit(community_id=locked.community_id, household_ids=[household.pk])
     if attempt.method not in ONLINE_METHODS:  # the counter, or a bank debit: paid out by the cashier
         refund_settle(

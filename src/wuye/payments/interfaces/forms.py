@@ -8,7 +8,13 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from wuye.core.money import yuan_to_fen
+from wuye.core.money import fen_to_yuan, yuan_to_fen
+from wuye.payments.channels.references import (
+    ReferenceRefusedError,
+    gateway_check,
+    key_reference_path,
+    merchant_id_check,
+)
 from wuye.payments.enums import COUNTER_METHODS, PaymentMethod, WechatKeyMode
 from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.payments.models import ChannelAccount, PaymentSettings
@@ -87,30 +93,63 @@ class RefundRequestForm(forms.Form):
         return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)
 
 
-KEY_REF_HELP = _("env:VARIABLE (an environment variable) or file:/path/to/key.pem; never the key itself.")
+KEY_REF_HELP = _(
+    "file:NAME (a file in the secrets folder) or env:NAME (an environment variable the operator named for "
+    "channel keys); never the key itself."
+)
 
 
 def _key_ref(value: str, *, required: bool) -> str:
+    """A key reference as the rules of ``channels.references`` allow it; the file is not read."""
     value = (value or "").strip()
     if not value:
         if required:
             raise forms.ValidationError(_("This key is required."))
         return ""
-    if not value.startswith(("env:", "file:")) or len(value) < 6:
-        raise forms.ValidationError(_("Give where the key is: env:VARIABLE or file:/path/to/key.pem."))
+    try:
+        key_reference_path(value)
+    except ReferenceRefusedError as refused:
+        raise forms.ValidationError(str(refused)) from None
     return value
 
 
 class PaymentSettingsForm(forms.ModelForm):
+    refund_self_approval_below = forms.CharField(
+        label=_("Refunds one person may request and approve: below (yuan)"),
+        max_length=20,
+        initial="0",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_(
+            "Every other refund is approved by someone other than the person who requested it. "
+            "0: always two people."
+        ),
+    )
+
     class Meta:
         model = PaymentSettings
         fields = ["excess_policy", "order_minutes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["refund_self_approval_below"] = fen_to_yuan(
+            self.instance.refund_self_approval_below_fen, grouping=False
+        )
 
     def clean_order_minutes(self) -> int:
         minutes = self.cleaned_data["order_minutes"]
         if not 1 <= minutes <= 120:
             raise forms.ValidationError(_("Between 1 and 120 minutes."))
         return minutes
+
+    def clean_refund_self_approval_below(self) -> int:
+        return yuan_to_fen(
+            self.cleaned_data["refund_self_approval_below"], max_fen=MAX_COUNTER_FEN, allow_zero=True
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "refund_self_approval_below" in self.cleaned_data:
+            self.instance.refund_self_approval_below_fen = self.cleaned_data["refund_self_approval_below"]
 
 
 class ChannelAccountForm(forms.ModelForm):
@@ -135,7 +174,10 @@ class ChannelAccountForm(forms.ModelForm):
             "private_key_ref": KEY_REF_HELP,
             "apiv3_key_ref": KEY_REF_HELP,
             "platform_public_key_ref": KEY_REF_HELP,
-            "gateway_url": _("Empty: the channel's real service. The demo points at paysim."),
+            "gateway_url": _(
+                "Empty: the channel's real service. Other addresses only as the operator allows "
+                "(WUYE_CHANNEL_GATEWAYS); the demo points at paysim."
+            ),
             "notify_base_url": _(
                 "This site's public address as the channel reaches it; empty: WUYE_PUBLIC_URL."
             ),
@@ -149,6 +191,22 @@ class ChannelAccountForm(forms.ModelForm):
                 del self.fields[name]
             self.fields["merchant_id"].label = _("Seller id (PID)")
             self.fields["platform_public_key_ref"].label = _("Alipay public key")
+
+    def clean_merchant_id(self) -> str:
+        value = self.cleaned_data["merchant_id"].strip()
+        try:
+            merchant_id_check(value)
+        except ReferenceRefusedError as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return value
+
+    def clean_gateway_url(self) -> str:
+        value = self.cleaned_data["gateway_url"].strip()
+        try:
+            gateway_check(self.method, value)
+        except ReferenceRefusedError as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return value
 
     def clean_private_key_ref(self) -> str:
         return _key_ref(self.cleaned_data["private_key_ref"], required=True)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from wuye.core.counters import counter_add, counter_reset, counter_value
 from wuye.core.net import address_bucket
 from wuye.estate.models import Room
 from wuye.households.enums import PersonKind
@@ -72,15 +72,6 @@ def _fail_keys(client_address: str, room_pk: int) -> tuple[str, str, str]:
     )
 
 
-def _count_fail(key: str, seconds: int = FAIL_WINDOW_SECONDS) -> None:
-    # add() starts the window at the first failure; incr() keeps the key's expiry (locmem, Redis).
-    cache.add(key, 0, seconds)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-
-
 def _candidates(household: Household) -> tuple[list[str], list[str]]:
     """(owner names, last four digits of phones) of the household's current people."""
     names, phones = [], []
@@ -110,9 +101,9 @@ def household_identify(*, room: Room, answer: str, client_address: str) -> House
     Raises TooManyTriesError when the client used up its tries (for this room, or overall), and
     NotMatchedError otherwise, without saying which part did not match; a failure is counted."""
     room_key, address_key, all_key = _fail_keys(client_address, room.pk)
-    if cache.get(room_key, 0) >= FAILS_PER_ROOM or cache.get(address_key, 0) >= FAILS_PER_ADDRESS:
+    if counter_value(room_key) >= FAILS_PER_ROOM or counter_value(address_key) >= FAILS_PER_ADDRESS:
         raise TooManyTriesError(_("Too many tries. Please try again in 15 minutes."))
-    if cache.get(all_key, 0) >= FAILS_PER_ROOM_ALL:
+    if counter_value(all_key) >= FAILS_PER_ROOM_ALL:
         raise TooManyTriesError(
             _(
                 "Too many wrong answers for this room today. Pay from the link in your bill notice or in the"
@@ -126,11 +117,11 @@ def household_identify(*, room: Room, answer: str, client_address: str) -> House
     )
     household = link.household if link is not None else None
     if not _matches(household, answer):
-        _count_fail(room_key)
-        _count_fail(address_key)
-        _count_fail(all_key, ROOM_WINDOW_SECONDS)
+        counter_add(room_key, window_seconds=FAIL_WINDOW_SECONDS)
+        counter_add(address_key, window_seconds=FAIL_WINDOW_SECONDS)
+        counter_add(all_key, window_seconds=ROOM_WINDOW_SECONDS)
         raise NotMatchedError(_("Not matched. Check the room and try again."))
-    cache.delete(room_key)
+    counter_reset(room_key)
     return household
 
 

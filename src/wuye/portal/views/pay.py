@@ -32,7 +32,7 @@ from wuye.core.net import client_address
 from wuye.households.models import Household
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
-from wuye.payments.domain.queries import receipt_by_token
+from wuye.payments.domain.queries import receipt_by_token, receipt_public_view
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.payments.pdf import pdf_response, receipt_pdf
@@ -290,8 +290,12 @@ def pay_attempt_status(request, attempt_pk: int):
 @never_cache
 @require_safe
 def pay_receipt_pdf(request, token: str):
-    """A receipt's PDF for whoever holds its token (the pay page links it; the receipt prints it)."""
+    """A receipt's PDF for whoever holds its token (the pay page links it; the receipt prints it): what
+    the verify page shows of it (``receipt_public_view``), the payer's name masked."""
     receipt = receipt_by_token(token=token)
     if receipt is None:
         raise Http404
-    return pdf_response(lambda: receipt_pdf(receipt), filename=f"receipt-{receipt.display_number}.pdf")
+    return pdf_response(
+        lambda: receipt_pdf(receipt_public_view(receipt=receipt)),
+        filename=f"receipt-{receipt.display_number}.pdf",
+    )
