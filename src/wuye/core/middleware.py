@@ -41,12 +41,16 @@ def _nul_part(request) -> str:
         return "header"
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return ""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    too_big = limit is not None and _content_length(request) > limit
+    if too_big and not (request.content_type or "").startswith("multipart/"):
+        # Not read here: the view refuses it by its size unread (413), or Django does (400).
+        return ""
     if request.content_type in FORM_TYPES:
         # Parsing here is what the CSRF check does anyway; the view reads the parsed values. A body
         # small enough to keep in memory is read first, so a view can still read it raw (a payment
         # notification); a larger upload is parsed as a stream, as CSRF would.
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is None or _content_length(request) <= limit:
+        if not too_big:
             request.body  # noqa: B018  (read and keep: the form parser then reads this copy)
         if _lists_hold_nul(request.POST.lists()):
             return "form"
