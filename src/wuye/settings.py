@@ -129,6 +129,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+# Nothing serves this address (and no web server may alias MEDIA_ROOT): uploads are private and go out
+# only through views that check the requester's right to them (wuye.core.uploads.upload_response).
+MEDIA_URL = "/uploads-are-not-served-directly/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
