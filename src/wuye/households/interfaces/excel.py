@@ -26,10 +26,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from wuye.core.excel import sheet_append, workbook_bytes
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import room_label
 from wuye.households.validators import normalise_phone, validate_phone
@@ -505,38 +504,32 @@ def _read_header(values: tuple, row: int, problems: list[Problem]) -> dict[str, 
 # Writing ------------------------------------------------------------------------------------------
 
 
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def template_workbook() -> bytes:
     """An empty import file: the headers, one example row, and a sheet explaining each column."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "房屋住户"
-    sheet.append(list(HEADERS.values()))
+    sheet_append(sheet, HEADERS.values())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.append(
-        ["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""]
+    sheet_append(
+        sheet, ["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""]
     )
     for letter, width in zip("ABCDEFGHIJKL", (8, 8, 8, 6, 13, 13, 8, 8, 12, 10, 14, 20), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列", "说明"])
+    sheet_append(help_sheet, ["列", "说明"])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for key, header in HEADERS.items():
-        help_sheet.append([header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
-    help_sheet.append([])
+        sheet_append(help_sheet, [header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
+    sheet_append(help_sheet, [])
     for rule in TEMPLATE_RULES:
-        help_sheet.append(["", rule])
+        sheet_append(help_sheet, ["", rule])
     help_sheet.column_dimensions["A"].width = 16
     help_sheet.column_dimensions["B"].width = 80
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 @dataclass(frozen=True)
@@ -555,35 +548,31 @@ class ExportRow:
     notes: str = ""
 
 
-def _text_cell(sheet, value: str):
-    """A text cell that stays text: '=…' typed by someone into a name is not a formula in our export."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
 def write_rooms(rows: Iterable[ExportRow]) -> bytes:
-    """Write rooms in the import format, streaming (write-only), so that the file imports unchanged."""
+    """Write rooms in the import format, streaming (write-only), so that the file imports unchanged.
+
+    Text is written as text (``wuye.core.excel``): a name typed as ``=…`` or ``-…`` is no formula here,
+    and it reads back as typed.
+    """
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("房屋住户")
-    sheet.append(list(HEADERS.values()))
+    sheet_append(sheet, HEADERS.values())
     for row in rows:
-        texts = [
-            _text_cell(sheet, value)
-            for value in (
+        sheet_append(
+            sheet,
+            [
                 row.building,
                 row.unit,
                 row.number,  # text: keeps 0101 as 0101
+                row.floor,
+                row.built_area,
+                row.inner_area,
                 USE_LABELS.get(row.use, row.use),
                 STATE_LABELS.get(row.state, row.state),
                 row.household_name,
                 row.owner_name,
                 row.owner_phone,
                 row.notes,
-            )
-        ]
-        sheet.append([*texts[:3], row.floor, row.built_area, row.inner_area, *texts[3:]])
-    return _save(workbook)
+            ],
+        )
+    return workbook_bytes(workbook)
