@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl.styles import Font
 
-from wuye.core.excel import sheet_append, workbook_bytes
+from wuye.core.excel import sheet_append, workbook_bytes, workbook_inspect
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import room_label
 from wuye.households.validators import normalise_phone, validate_phone
@@ -120,6 +120,12 @@ MESSAGES: dict[str, Any] = {
     "file_type": _(
         "This is not an Excel workbook (.xlsx). Save the file in Excel as “Excel Workbook (*.xlsx)” and upload it again."
     ),
+    "workbook_too_large": _(
+        "Unpacked, the workbook would be larger than %(limit)s, so it was not opened. Keep only the sheet to import, or split it into several files."
+    ),
+    "sheet_too_large": _(
+        "A sheet of the workbook spans %(range)s, %(cells)s cells, more than the %(max)s that can be imported, so it was not opened. Delete the empty rows and columns at its end, or split it into several files."
+    ),
     "sheet_empty": _("The first sheet is empty: it has neither column headers nor rows."),
     "missing_columns": _("The first row lacks the required columns: %(columns)s."),
     "duplicate_column": _("Column %(column)s appears more than once in the first row."),
@@ -166,6 +172,10 @@ class Problem:
         return {"row": self.row, "code": self.code, "params": self.params}
 
 
+# Problems that refuse a file for its size, packed or unpacked: such a file is not kept.
+TOO_LARGE = frozenset({"file_too_large", "workbook_too_large", "sheet_too_large"})
+
+
 def problem_message(code: str, params: dict[str, Any]) -> str:
     if code == "bad_phone":
         # The validator owns the wording of a bad phone number; ask it again in today's language.
@@ -177,7 +187,7 @@ def problem_message(code: str, params: dict[str, Any]) -> str:
     if template is None:
         return code
     params = dict(params)
-    if code == "file_too_large":
+    if code in {"file_too_large", "workbook_too_large"}:
         params["limit"] = filesizeformat(params.get("limit", 0))
     return str(template) % params
 
@@ -400,6 +410,13 @@ def _open_sheet(content: bytes, problems: list[Problem]):
     # An .xlsx is a zip archive; an old .xls, a CSV or a renamed picture is not. Never trust the name.
     if not zipfile.is_zipfile(io.BytesIO(content)):
         problems.append(Problem(None, "file_type"))
+        return None
+    # Refused by what the zip declares before openpyxl unpacks anything (a zip bomb stays packed).
+    refused = workbook_inspect(
+        content, max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_cells=settings.IMPORT_MAX_CELLS
+    )
+    if refused is not None:
+        problems.append(Problem(None, refused.code, refused.params))
         return None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
