@@ -75,7 +75,19 @@ TABLE: tuple[Setting, ...] = (
     Setting("WUYE_DATA_DIR", Path, DEFAULT_DATA_DIR, "folder for the SQLite database and uploads"),
     Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
     Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
-    Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest household document accepted"),
+    Setting(
+        "WUYE_IMPORT_MAX_UNPACKED_BYTES",
+        int,
+        32 * 1024 * 1024,
+        "largest size an imported Excel file may unpack to (all its parts), checked before it is opened",
+    ),
+    Setting(
+        "WUYE_IMPORT_MAX_CELLS",
+        int,
+        1_000_000,
+        "most cells a sheet of an imported Excel file may declare, checked before it is opened",
+    ),
+    Setting("WUYE_UPLOAD_MAX_BYTES", int, 10 * 1024 * 1024, "largest upload accepted (document or photo)"),
     Setting(
         "WUYE_NOTIFY_MAX_BYTES",
         int,

@@ -179,6 +179,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
+# Nothing serves this address (and no web server may alias MEDIA_ROOT): uploads are private and go out
+# only through views that check the requester's right to them (wuye.core.uploads.upload_response).
+MEDIA_URL = "/uploads-are-not-served-directly/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -236,6 +239,8 @@ SECRETS_DIR = Path(CONFIG["WUYE_SECRETS_DIR"] or DATA_DIR / "secrets")
 CHANNEL_ENV_PREFIX = CONFIG["WUYE_CHANNEL_ENV_PREFIX"]
 CHANNEL_GATEWAYS = CONFIG["WUYE_CHANNEL_GATEWAYS"]
 IMPORT_MAX_BYTES = CONFIG["WUYE_IMPORT_MAX_BYTES"]
+IMPORT_MAX_UNPACKED_BYTES = CONFIG["WUYE_IMPORT_MAX_UNPACKED_BYTES"]
+IMPORT_MAX_CELLS = CONFIG["WUYE_IMPORT_MAX_CELLS"]
 UPLOAD_MAX_BYTES = CONFIG["WUYE_UPLOAD_MAX_BYTES"]
 NOTIFY_MAX_BYTES = CONFIG["WUYE_NOTIFY_MAX_BYTES"]
 

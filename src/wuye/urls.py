@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -8,6 +7,8 @@ from wuye.api.api import api
 # A database or Redis that is down answers 503 with Retry-After; any other error Django's 500.
 handler500 = "wuye.core.views.server_error"
 
+# No route serves MEDIA_ROOT, in debug or not: uploads go out only through views that check the
+# requester's right to the file (wuye.core.uploads.upload_response).
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include("wuye.console.urls")),
@@ -18,10 +19,3 @@ urlpatterns = [
     path("r/", include("wuye.payments.urls")),
     path("pay/notify/", include("wuye.payments.urls_notify")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(
-        settings.MEDIA_URL if hasattr(settings, "MEDIA_URL") else "/media/", document_root=settings.MEDIA_ROOT
-    )

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from tests.factories import HouseholdFactory, HouseholdRoomFactory, PersonFactory, RoomFactory, TagFactory
+from tests.uploads import files_under, image_bytes
 from wuye.core.models import AuditLog
 from wuye.households.domain import households as archive
 from wuye.households.domain.queries import HouseholdFilter, households_filtered
@@ -44,27 +45,32 @@ def test_room_of_another_household_cannot_be_bound(household, admin_user):
 
 
 @pytest.mark.parametrize(
-    ("content", "accepted"),
+    ("content", "content_type"),
     [
-        (b"%PDF-1.7 rest", True),
-        (b"\x89PNG\r\n\x1a\nrest", True),
-        (b"\xff\xd8\xff\xe0rest", True),
-        (b"MZ\x90\x00 exe", False),
-        (b"<html>", False),
+        (b"%PDF-1.7 rest", "application/pdf"),
+        (image_bytes("PNG"), "image/png"),
+        (image_bytes("JPEG"), "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\nrest", None),
+        (b"\xff\xd8\xff\xe0rest", None),
+        (b"MZ\x90\x00 exe", None),
+        (b"<html>", None),
     ],
 )
-def test_document_type_is_checked_by_content(household, admin_user, content, accepted, settings, tmp_path):
+def test_document_type_is_checked_by_content(
+    household, admin_user, content, content_type, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("deed.pdf", content, content_type="application/pdf")
-    if accepted:
+    if content_type:
         document = archive.document_add(
             household=household, kind="deed", title="", upload=upload, actor=admin_user
         )
-        assert document.size == len(content)
+        assert (document.content_type, document.size) == (content_type, document.file.size)
     else:
         with pytest.raises(ValidationError):
             archive.document_add(household=household, kind="deed", title="", upload=upload, actor=admin_user)
         assert Document.objects.count() == 0
+        assert files_under(tmp_path) == []
 
 
 def test_document_over_size_refused(household, admin_user, tmp_path):

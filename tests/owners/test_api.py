@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
 from tests.owners.factories import HouseholdBindingFactory
 from tests.portal.conftest import png_bytes
+from tests.uploads import decoded
 from wuye.core.models import ApiToken, AuditLog
 from wuye.owners.domain.accounts import owner_token_issue
 from wuye.owners.models import LoginCode, OwnerToken
@@ -205,12 +206,15 @@ def test_create_request_with_a_photo(api, owner):
     assert len(body["photos"]) == 1
     photo = api.get(f"/owner/photos/{body['photos'][0]['pk']}")
     assert photo.status_code == 200
-    assert b"".join(photo.streaming_content) == png_bytes()
+    assert decoded(b"".join(photo.streaming_content)) == ("PNG", (8, 8))
 
 
 @pytest.mark.parametrize(
     ("photos", "detail"),
-    [(1, "Only JPEG and PNG photos can be attached."), (5, "At most 4 photos.")],
+    [
+        (1, "0.png is not a JPEG, PNG, WebP or GIF image (its content was checked, not its name)."),
+        (5, "At most 4 photos."),
+    ],
 )
 def test_create_request_refuses_bad_photos(api, owner, photos, detail):
     from wuye.service.models import ServiceRequest

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from tests.portal.conftest import png_bytes
 from tests.service.factories import ServiceCategoryFactory, ServiceRequestFactory
+from tests.uploads import decoded
 from wuye.core.models import AuditLog
 from wuye.service.models import RequestComment, RequestPhoto, ServiceRequest
 
@@ -63,7 +64,7 @@ def test_request_new_with_a_photo_reports_it_for_the_household(owner_client, own
     assert request.room == owner.household.room_links.get().room
     assert request.preferred_time is not None
     stored = RequestPhoto.objects.get()
-    assert (stored.content_type, stored.size) == ("image/png", len(png_bytes()))
+    assert (stored.content_type, stored.size) == ("image/png", stored.file.size)
     assert (
         AuditLog.objects.filter(action="service.request.submitted", household_id=owner.household_id).count()
         == 1
@@ -215,4 +216,4 @@ def test_request_photo_is_served_to_the_owner(owner_client, owner, leak):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == png_bytes()
+    assert decoded(b"".join(response.streaming_content)) == ("PNG", (8, 8))

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import BuildingFactory, HouseholdRoomFactory, PersonFactory, RoomFactory, staff
 from tests.service.factories import ServiceCategoryFactory, team_with, technician
+from tests.uploads import decoded, image_bytes
 from wuye.core.enums import Role
 from wuye.core.models import AuditLog
 from wuye.service.domain.categories import service_settings_update
@@ -16,8 +17,8 @@ from wuye.service.enums import RequestChannel, RequestState, RequestType
 from wuye.service.models import RequestEvent, RequestPhoto, ServiceRequest
 
 NOW = datetime.datetime(2026, 5, 4, 1, 30, tzinfo=datetime.UTC)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 60
+JPEG = image_bytes("JPEG")
+PNG = image_bytes("PNG")
 
 
 def _submit(household, category, **kwargs):
@@ -60,11 +61,14 @@ def test_submit_stores_photos_checked_by_content(household, category):
     request = _submit(household, category, photos=photos)
     stored = RequestPhoto.objects.filter(request=request).order_by("pk")
     assert [p.content_type for p in stored] == ["image/jpeg", "image/png"]
-    assert [p.size for p in stored] == [64, 68]
+    assert [p.size for p in stored] == [p.file.size for p in stored]
+    assert [decoded(p.file.read()) for p in stored] == [("JPEG", (8, 8)), ("PNG", (8, 8))]
 
 
 @pytest.mark.parametrize(
-    "content", [b"%PDF-1.4 not a photo", b"GIF89a......", b"<svg></svg>"], ids=["pdf", "gif", "svg"]
+    "content",
+    [b"%PDF-1.4 not a photo", b"GIF89a......", b"<svg></svg>", b"\xff\xd8\xff\xe0" + b"\x00" * 60],
+    ids=["pdf", "gif-header-only", "svg", "jpeg-header-only"],
 )
 def test_submit_refuses_a_file_that_is_not_a_photo(household, category, content):
     with pytest.raises(ServiceError):
@@ -76,7 +80,9 @@ def test_submit_refuses_a_file_that_is_not_a_photo(household, category, content)
 def test_submit_refuses_a_photo_too_large(household, category, settings):
     settings.UPLOAD_MAX_BYTES = 100
     with pytest.raises(ServiceError):
-        _submit(household, category, photos=[SimpleUploadedFile("big.jpg", JPEG + b"\x00" * 100)])
+        _submit(
+            household, category, photos=[SimpleUploadedFile("big.jpg", image_bytes("PNG", size=(64, 64)))]
+        )
     assert ServiceRequest.objects.count() == 0
 
 

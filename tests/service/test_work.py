@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.uploads import image_bytes
 from wuye.core.models import AuditLog
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import request_comments, requests_of_household
@@ -20,7 +21,7 @@ from wuye.service.enums import EventKind, RequestState, ReturnVisitResult
 from wuye.service.models import RequestComment, RequestEvent, RequestPhoto, ServiceRequest
 
 NOW = datetime.datetime(2026, 5, 4, 2, 0, tzinfo=datetime.UTC)
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 20
+JPEG = image_bytes("JPEG")
 
 
 def test_owner_sees_messages_not_internal_notes(make_request, tech):

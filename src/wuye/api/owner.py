@@ -8,7 +8,7 @@ owner tokens never work on the staff operations. Domain refusals answer 400 with
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router
 from ninja.errors import HttpError
@@ -35,6 +35,7 @@ from wuye.api.owner_schemas import (
 )
 from wuye.api.schemas import ErrorOut
 from wuye.core.net import client_address
+from wuye.core.uploads import upload_response
 from wuye.estate.models import Building
 from wuye.notices.domain.errors import NoticeError
 from wuye.notices.domain.notices import notice_mark_read
@@ -180,7 +181,7 @@ def owner_request_list(request, household_pk: int):
 def owner_request_create(
     request, household_pk: int, payload: Form[RequestIn], photos: File[list[UploadedFile]] = None
 ):
-    """Report a problem (multipart/form-data). Up to 4 photos, JPEG or PNG, checked by their content."""
+    """Report a problem (multipart/form-data). Up to 4 photos (JPEG, PNG, WebP or GIF), checked by their decoded content."""
 
     binding = _binding(request, household_pk)
     household = binding.household
@@ -291,7 +292,7 @@ def owner_photo(request, requestphoto_pk: int):
     photo = queries.request_photo_of(account=request.owner, pk=requestphoto_pk)
     if photo is None:
         raise Http404
-    return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    return upload_response(photo.file, content_type=photo.content_type, title=f"photo-{photo.pk}")
 
 
 # --- notices ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuye.core.crypto import EncryptedTextField, mask
 from wuye.core.models import Community, TenantQuerySet
+from wuye.core.uploads import stored_name
 from wuye.estate.models import Room
 from wuye.households.enums import DocumentKind, ImportState, PersonKind, TagColour, TagKind
 
@@ -124,7 +125,8 @@ class EmergencyContact(models.Model):
 
 
 def document_path(instance: Document, filename: str) -> str:
-    return f"households/{instance.community_id}/{instance.household_id}/{filename}"
+    """A generated name with the extension of the checked type: the client's name is never used."""
+    return stored_name(f"households/{instance.community_id}/{instance.household_id}", instance.content_type)
 
 
 class Document(models.Model):

@@ -34,18 +34,3 @@ def validate_id_number(value: str) -> None:
 def validate_plate(value: str) -> None:
     if value and not PLATE.match(value.upper()):
         raise ValidationError(_("%(value)s is not a licence plate like 京A12345."), params={"value": value})
-
-
-# Uploaded documents: type is decided by the file's first bytes, never by its name or browser header.
-DOCUMENT_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-
-
-def sniff_document(head: bytes) -> str | None:
-    for signature, content_type in DOCUMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    return None

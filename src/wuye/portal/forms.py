@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.models import Community
+from wuye.core.uploads import ACCEPT_IMAGES
 from wuye.owners.enums import Language
 from wuye.owners.validators import normalise_phone, validate_code, validate_last_four, validate_mobile
 
@@ -80,7 +81,7 @@ class PhotosField(forms.FileField):
     """Several photos in one input; each is checked by its content and size in the service domain."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"}))
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": ACCEPT_IMAGES}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -118,7 +119,9 @@ class RequestForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    photos = PhotosField(label=_("Photos"), required=False, help_text=_("Up to 4 photos, JPEG or PNG."))
+    photos = PhotosField(
+        label=_("Photos"), required=False, help_text=_("Up to 4 photos: JPEG, PNG, WebP or GIF.")
+    )
     preferred_time = forms.DateTimeField(
         label=_("Preferred visit time"),
         required=False,

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.models import Community, TenantQuerySet
+from wuye.core.uploads import stored_name
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, Person
 from wuye.service.enums import (
@@ -294,7 +295,8 @@ class ServiceRequest(models.Model):
 
 
 def photo_path(instance: RequestPhoto, filename: str) -> str:
-    return f"service/{instance.community_id}/{instance.request_id}/{filename}"
+    """A generated name with the extension of the checked type: the client's name is never used."""
+    return stored_name(f"service/{instance.community_id}/{instance.request_id}", instance.content_type)
 
 
 class RequestPhoto(models.Model):

@@ -8,13 +8,13 @@ offices can sum and filter them in Excel; the notices themselves come from
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from wuye.billing.domain.arrears import DunningNotice
+from wuye.core.excel import sheet_append, workbook_bytes
 from wuye.core.money import fen_to_decimal
 
 MONEY = "0.00"
@@ -27,7 +27,7 @@ def _rooms(notice: DunningNotice) -> str:
 def _sheet(workbook: Workbook, title: str, headers: list[str], *, first: bool = False):
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title[:31]
-    sheet.append(headers)
+    sheet_append(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -53,7 +53,8 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
         first=True,
     )
     for notice in notices:
-        summary.append(
+        sheet_append(
+            summary,
             [
                 notice.household.name,
                 _rooms(notice),
@@ -64,7 +65,7 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
                 fen_to_decimal(notice.grand_total_fen),
                 min(o.line.bill.due_on for o in notice.lines),
                 as_of,
-            ]
+            ],
         )
     lines = _sheet(
         workbook,
@@ -82,7 +83,8 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
     )
     for notice in notices:
         for overdue in notice.lines:
-            lines.append(
+            sheet_append(
+                lines,
                 [
                     notice.household.name,
                     str(overdue.line.room),
@@ -92,7 +94,7 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
                     overdue.days_past_due,
                     fen_to_decimal(overdue.outstanding_fen),
                     fen_to_decimal(overdue.late_fee_fen),
-                ]
+                ],
             )
     for sheet, money_columns, date_columns in ((summary, "EFG", "HI"), (lines, "GH", "E")):
         for column in money_columns:
@@ -103,6 +105,4 @@ def dunning_workbook(*, notices: list[DunningNotice], as_of: datetime.date) -> b
                 cell.number_format = "yyyy-mm-dd"
         for column in "ABCD":
             sheet.column_dimensions[column].width = 18
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

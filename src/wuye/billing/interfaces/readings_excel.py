@@ -31,6 +31,7 @@ from wuye.billing.domain.meters import (
     readings_check,
 )
 from wuye.billing.models import Meter
+from wuye.core.excel import sheet_append, workbook_bytes
 from wuye.core.models import Community
 from wuye.households.interfaces.excel import (
     Problem as FileProblem,
@@ -39,7 +40,6 @@ from wuye.households.interfaces.excel import (
     _DamagedFileError,
     _header_key,
     _open_sheet,
-    _save,
     _stream,
     _text,
     problem_message,
@@ -358,27 +358,27 @@ def template_workbook() -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "抄表"
-    sheet.append(list(HEADERS.values()))
+    sheet_append(sheet, HEADERS.values())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.append(["W1-1-101", "2024-05", 1234.5, NO, None])
+    sheet_append(sheet, ["W1-1-101", "2024-05", 1234.5, NO, None])
     for letter, width in zip("ABCDE", (16, 10, 12, 8, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     for cell in sheet["B"]:
         cell.number_format = "@"  # text: Excel must not turn 2024-05 into a date
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列", "说明"])
+    sheet_append(help_sheet, ["列", "说明"])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for key, header in HEADERS.items():
-        help_sheet.append([header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
-    help_sheet.append([])
+        sheet_append(help_sheet, [header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
+    sheet_append(help_sheet, [])
     for rule in TEMPLATE_RULES:
-        help_sheet.append(["", rule])
+        sheet_append(help_sheet, ["", rule])
     help_sheet.column_dimensions["A"].width = 12
     help_sheet.column_dimensions["B"].width = 80
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def rows_as_json(rows: list[ReadingRow]) -> list[list]:

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from wuye.core.audit import action_label
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
 from wuye.core.tenancy import scoped_get
+from wuye.core.uploads import upload_response
 from wuye.estate.domain.queries import room_by_label
 from wuye.estate.enums import RoomState
 from wuye.estate.models import Building, Room
@@ -422,13 +422,7 @@ def document_add(request, household_pk: int):
 @staff_view(VIEW)
 def document_download(request, document_pk: int):
     document = scoped_get(Document.objects, request, VIEW, pk=document_pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle, content_type=document.content_type, filename=document.file.name.rsplit("/", 1)[-1]
-    )
+    return upload_response(document.file, content_type=document.content_type, title=document.title)
 
 
 @staff_view(EDIT)

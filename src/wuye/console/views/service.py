@@ -8,7 +8,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from wuye.core.enums import Permission
 from wuye.core.models import user_can
 from wuye.core.money import fen_to_decimal
 from wuye.core.tenancy import scoped_get
+from wuye.core.uploads import upload_response
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, Person
 from wuye.service.domain import categories as category_domain
@@ -342,11 +343,7 @@ def request_charge(request, servicerequest_pk: int):
 @staff_view(VIEW)
 def photo(request, requestphoto_pk: int):
     item = scoped_get(RequestPhoto.objects, request, VIEW, pk=requestphoto_pk)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, content_type=item.content_type)
+    return upload_response(item.file, content_type=item.content_type, title=f"photo-{item.pk}")
 
 
 @staff_view(HANDLE)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import diff, log_action, log_bulk, register_actions, register_field_labels, snapshot
 from wuye.core.models import AuditLog, Community
+from wuye.core.uploads import DOCUMENTS, UploadRefusedError, upload_check
 from wuye.estate.models import Room
 from wuye.households.domain.tagrules import tags_refresh
 from wuye.households.enums import PersonKind, TagColour
@@ -24,7 +25,6 @@ from wuye.households.models import (
     TagGroup,
     Vehicle,
 )
-from wuye.households.validators import sniff_document
 
 register_actions(
     {
@@ -275,35 +275,35 @@ def contact_remove(*, contact: EmergencyContact, actor) -> None:
     contact.delete()
 
 
-@transaction.atomic
 def document_add(*, household: Household, kind: str, title: str, upload, actor) -> Document:
-    """Store an uploaded document after checking its real type (by content) and its size."""
-    if upload.size > settings.UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("The file is larger than %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_BYTES // 2**20}
+    """Store an uploaded document once its content proves its type (``wuye.core.uploads``).
+
+    A PDF is kept as it is, an image is decoded and written again (before the transaction opens:
+    SQLite takes its write lock at BEGIN); the client's file name is only the default title (shown
+    escaped), never the stored name. A refusal stores nothing.
+    """
+    try:
+        checked = upload_check(upload, accept=DOCUMENTS, max_bytes=settings.UPLOAD_MAX_BYTES)
+    except UploadRefusedError as error:
+        raise ValidationError(str(error)) from None
+    with transaction.atomic():
+        document = Document.objects.create(
+            community_id=household.community_id,
+            household=household,
+            kind=kind,
+            title=(title or checked.original_name)[:100],
+            file=checked.as_file(),
+            content_type=checked.content_type,
+            size=checked.size,
+            uploaded_by=actor,
         )
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = sniff_document(head)
-    if content_type is None:
-        raise ValidationError(_("Only PDF, JPEG and PNG files can be uploaded."))
-    document = Document.objects.create(
-        community_id=household.community_id,
-        household=household,
-        kind=kind,
-        title=title or upload.name,
-        file=upload,
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    log_action(
-        "households.document.added",
-        actor=actor,
-        obj=document,
-        household_id=household.pk,
-        changes={"title": document.title, "kind": kind, "size": upload.size},
-    )
+        log_action(
+            "households.document.added",
+            actor=actor,
+            obj=document,
+            household_id=household.pk,
+            changes={"title": document.title, "kind": kind, "size": checked.size},
+        )
     return document
 
 

@@ -41,6 +41,7 @@ from wuye.households.interfaces.excel import (
     NOTES,
     OWNER_NAME,
     OWNER_PHONE,
+    TOO_LARGE,
     ExportRow,
     Problem,
     RoomRow,
@@ -363,7 +364,8 @@ def import_preview(*, community: Community, file_name: str, content: bytes, acto
     """
     sheet = read_rooms(content)
     plan = _plan(community, sheet)
-    too_large = any(p.code == "file_too_large" for p in sheet.problems)
+    # A file refused for its size (packed or unpacked) is not kept.
+    too_large = any(p.code in TOO_LARGE for p in sheet.problems)
     return ImportBatch.objects.create(
         community=community,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -26,10 +26,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from wuye.core.excel import sheet_append, workbook_bytes, workbook_inspect
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import room_label
 from wuye.households.validators import normalise_phone, validate_phone
@@ -121,6 +120,12 @@ MESSAGES: dict[str, Any] = {
     "file_type": _(
         "This is not an Excel workbook (.xlsx). Save the file in Excel as “Excel Workbook (*.xlsx)” and upload it again."
     ),
+    "workbook_too_large": _(
+        "Unpacked, the workbook would be larger than %(limit)s, so it was not opened. Keep only the sheet to import, or split it into several files."
+    ),
+    "sheet_too_large": _(
+        "A sheet of the workbook spans %(range)s, %(cells)s cells, more than the %(max)s that can be imported, so it was not opened. Delete the empty rows and columns at its end, or split it into several files."
+    ),
     "sheet_empty": _("The first sheet is empty: it has neither column headers nor rows."),
     "missing_columns": _("The first row lacks the required columns: %(columns)s."),
     "duplicate_column": _("Column %(column)s appears more than once in the first row."),
@@ -167,6 +172,10 @@ class Problem:
         return {"row": self.row, "code": self.code, "params": self.params}
 
 
+# Problems that refuse a file for its size, packed or unpacked: such a file is not kept.
+TOO_LARGE = frozenset({"file_too_large", "workbook_too_large", "sheet_too_large"})
+
+
 def problem_message(code: str, params: dict[str, Any]) -> str:
     if code == "bad_phone":
         # The validator owns the wording of a bad phone number; ask it again in today's language.
@@ -178,7 +187,7 @@ def problem_message(code: str, params: dict[str, Any]) -> str:
     if template is None:
         return code
     params = dict(params)
-    if code == "file_too_large":
+    if code in {"file_too_large", "workbook_too_large"}:
         params["limit"] = filesizeformat(params.get("limit", 0))
     return str(template) % params
 
@@ -402,6 +411,13 @@ def _open_sheet(content: bytes, problems: list[Problem]):
     if not zipfile.is_zipfile(io.BytesIO(content)):
         problems.append(Problem(None, "file_type"))
         return None
+    # Refused by what the zip declares before openpyxl unpacks anything (a zip bomb stays packed).
+    refused = workbook_inspect(
+        content, max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_cells=settings.IMPORT_MAX_CELLS
+    )
+    if refused is not None:
+        problems.append(Problem(None, refused.code, refused.params))
+        return None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -505,38 +521,32 @@ def _read_header(values: tuple, row: int, problems: list[Problem]) -> dict[str, 
 # Writing ------------------------------------------------------------------------------------------
 
 
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def template_workbook() -> bytes:
     """An empty import file: the headers, one example row, and a sheet explaining each column."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "房屋住户"
-    sheet.append(list(HEADERS.values()))
+    sheet_append(sheet, HEADERS.values())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.append(
-        ["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""]
+    sheet_append(
+        sheet, ["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""]
     )
     for letter, width in zip("ABCDEFGHIJKL", (8, 8, 8, 6, 13, 13, 8, 8, 12, 10, 14, 20), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列", "说明"])
+    sheet_append(help_sheet, ["列", "说明"])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for key, header in HEADERS.items():
-        help_sheet.append([header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
-    help_sheet.append([])
+        sheet_append(help_sheet, [header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
+    sheet_append(help_sheet, [])
     for rule in TEMPLATE_RULES:
-        help_sheet.append(["", rule])
+        sheet_append(help_sheet, ["", rule])
     help_sheet.column_dimensions["A"].width = 16
     help_sheet.column_dimensions["B"].width = 80
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 @dataclass(frozen=True)
@@ -555,35 +565,31 @@ class ExportRow:
     notes: str = ""
 
 
-def _text_cell(sheet, value: str):
-    """A text cell that stays text: '=…' typed by someone into a name is not a formula in our export."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
 def write_rooms(rows: Iterable[ExportRow]) -> bytes:
-    """Write rooms in the import format, streaming (write-only), so that the file imports unchanged."""
+    """Write rooms in the import format, streaming (write-only), so that the file imports unchanged.
+
+    Text is written as text (``wuye.core.excel``): a name typed as ``=…`` or ``-…`` is no formula here,
+    and it reads back as typed.
+    """
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("房屋住户")
-    sheet.append(list(HEADERS.values()))
+    sheet_append(sheet, HEADERS.values())
     for row in rows:
-        texts = [
-            _text_cell(sheet, value)
-            for value in (
+        sheet_append(
+            sheet,
+            [
                 row.building,
                 row.unit,
                 row.number,  # text: keeps 0101 as 0101
+                row.floor,
+                row.built_area,
+                row.inner_area,
                 USE_LABELS.get(row.use, row.use),
                 STATE_LABELS.get(row.state, row.state),
                 row.household_name,
                 row.owner_name,
                 row.owner_phone,
                 row.notes,
-            )
-        ]
-        sheet.append([*texts[:3], row.floor, row.built_area, row.inner_area, *texts[3:]])
-    return _save(workbook)
+            ],
+        )
+    return workbook_bytes(workbook)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.uploads import ACCEPT_DOCUMENTS
 from wuye.households.enums import DocumentKind, PersonKind, TagColour
 from wuye.households.models import TagGroup
 from wuye.households.validators import normalise_phone, validate_id_number, validate_phone, validate_plate
@@ -73,7 +74,11 @@ class ContactForm(forms.Form):
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
-    file = forms.FileField(label=_("File"), help_text=_("PDF, JPEG or PNG"))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("A PDF, or a JPEG, PNG, WebP or GIF image"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_DOCUMENTS}),
+    )
 
 
 class RoomBindForm(forms.Form):

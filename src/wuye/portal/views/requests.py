@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wuye.core.uploads import upload_response
 from wuye.estate.models import Building
 from wuye.owners.domain.queries import acting_person, binding_of, request_of, request_photo_of, requests_of
 from wuye.portal.auth import owner_required
@@ -176,4 +177,4 @@ def request_photo(request, requestphoto_pk: int):
     photo = request_photo_of(account=request.owner, pk=requestphoto_pk)
     if photo is None:
         raise Http404
-    return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    return upload_response(photo.file, content_type=photo.content_type, title=f"photo-{photo.pk}")

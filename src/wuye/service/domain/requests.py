@@ -20,6 +20,7 @@ from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import Community, user_can
 from wuye.core.money import fen_to_yuan
+from wuye.core.uploads import IMAGES, CheckedUpload, UploadRefusedError, upload_check
 from wuye.estate.models import Building, Room
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.service.domain.errors import ServiceError
@@ -48,7 +49,7 @@ from wuye.service.models import (
     Team,
 )
 from wuye.service.rules import NEEDS_ASSIGNEE, target_state
-from wuye.service.validators import MAX_PHOTOS, STARS, photo_max_bytes, sniff_photo
+from wuye.service.validators import MAX_PHOTOS, STARS, photo_max_bytes
 
 register_actions(
     {
@@ -106,37 +107,29 @@ def _check_person(request: ServiceRequest, person: Person) -> None:
         raise ServiceError(_("Only the household that reported a request can do this."))
 
 
-def _check_photos(photos: Sequence) -> list[tuple[object, str]]:
-    """Every photo checked before anything is written: JPEG or PNG by content, and not too large."""
+def _check_photos(photos: Sequence) -> list[CheckedUpload]:
+    """Every photo checked before anything is written: decoded as an image (``wuye.core.uploads``)."""
     if len(photos) > MAX_PHOTOS:
         raise ServiceError(_("At most %(n)s photos can be attached.") % {"n": MAX_PHOTOS})
-    checked = []
-    for upload in photos:
-        if upload.size > photo_max_bytes():
-            raise ServiceError(_("A photo is larger than %(mb)s MB.") % {"mb": photo_max_bytes() // 2**20})
-        head = upload.read(16)
-        upload.seek(0)
-        content_type = sniff_photo(head)
-        if content_type is None:
-            raise ServiceError(_("Only JPEG and PNG photos can be attached."))
-        checked.append((upload, content_type))
-    return checked
+    try:
+        return [upload_check(upload, accept=IMAGES, max_bytes=photo_max_bytes()) for upload in photos]
+    except UploadRefusedError as error:
+        raise ServiceError(str(error)) from None
 
 
-def _store_photos(request: ServiceRequest, checked: list[tuple[object, str]]) -> list[RequestPhoto]:
+def _store_photos(request: ServiceRequest, checked: list[CheckedUpload]) -> list[RequestPhoto]:
     return [
         RequestPhoto.objects.create(
             community_id=request.community_id,
             request=request,
-            file=upload,
-            content_type=kind,
-            size=upload.size,
+            file=photo.as_file(),
+            content_type=photo.content_type,
+            size=photo.size,
         )
-        for upload, kind in checked
+        for photo in checked
     ]
 
 
-@transaction.atomic
 def request_submit(
     *,
     community: Community,
@@ -162,6 +155,9 @@ def request_submit(
     ``building``. Staff taking a call or a visitor (phone, walk-in) may leave the household empty for an
     anonymous common-area report. With the community's automatic assignment on, the request is
     accepted and handed to the next member of its category's team at once.
+
+    Photos are decoded and written again before the transaction opens: SQLite takes its write lock
+    at BEGIN, and no other write should wait for an image to be re-encoded.
     """
     now = now or timezone.now()
     if channel not in RequestChannel.values:
@@ -193,53 +189,53 @@ def request_submit(
     if room is None and building is None and not location_text.strip():
         raise ServiceError(_("Say where: a room of the household, or a place in the community."))
     checked = _check_photos(photos)
-
-    request = ServiceRequest.objects.create(
-        community=community,
-        type=type,
-        channel=channel,
-        category=category,
-        household=household,
-        person=person,
-        room=room,
-        building=building,
-        location_text=location_text.strip()[:100],
-        description=description,
-        preferred_time=preferred_time,
-        contact_name=contact_name.strip() or (person.name if person else ""),
-        contact_phone=contact_phone.strip() or (person.phone if person else ""),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        submitted_at=now,
-        response_due_at=now + datetime.timedelta(minutes=category.response_minutes),
-        completion_due_at=now + datetime.timedelta(hours=category.completion_hours),
-    )
-    _store_photos(request, checked)
-    RequestEvent.objects.create(
-        community=community,
-        request=request,
-        action="submit",
-        to_state=RequestState.SUBMITTED,
-        actor=request.created_by,
-        person=person,
-        at=now,
-    )
-    log_action(
-        "service.request.submitted",
-        actor=actor,
-        obj=request,
-        household_id=request.household_id,
-        changes={
-            "request_type": type,
-            "request_channel": channel,
-            "category": str(category),
-            "location": request.location,
-            "photos": len(checked),
-        },
-    )
-    if service_settings_of(community=community).auto_assign:
-        request = request_transition(request=request, action=RequestAction.ACCEPT, now=now)
-        if category.effective_team_id is not None:
-            request = request_auto_assign(request=request, now=now)
+    with transaction.atomic():
+        request = ServiceRequest.objects.create(
+            community=community,
+            type=type,
+            channel=channel,
+            category=category,
+            household=household,
+            person=person,
+            room=room,
+            building=building,
+            location_text=location_text.strip()[:100],
+            description=description,
+            preferred_time=preferred_time,
+            contact_name=contact_name.strip() or (person.name if person else ""),
+            contact_phone=contact_phone.strip() or (person.phone if person else ""),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            submitted_at=now,
+            response_due_at=now + datetime.timedelta(minutes=category.response_minutes),
+            completion_due_at=now + datetime.timedelta(hours=category.completion_hours),
+        )
+        _store_photos(request, checked)
+        RequestEvent.objects.create(
+            community=community,
+            request=request,
+            action="submit",
+            to_state=RequestState.SUBMITTED,
+            actor=request.created_by,
+            person=person,
+            at=now,
+        )
+        log_action(
+            "service.request.submitted",
+            actor=actor,
+            obj=request,
+            household_id=request.household_id,
+            changes={
+                "request_type": type,
+                "request_channel": channel,
+                "category": str(category),
+                "location": request.location,
+                "photos": len(checked),
+            },
+        )
+        if service_settings_of(community=community).auto_assign:
+            request = request_transition(request=request, action=RequestAction.ACCEPT, now=now)
+            if category.effective_team_id is not None:
+                request = request_auto_assign(request=request, now=now)
     return request
 
 
@@ -511,24 +507,28 @@ def request_comment(
     return comment
 
 
-@transaction.atomic
 def request_photo_add(*, request: ServiceRequest, photos: Sequence, actor=None, person: Person | None = None):
-    """More photos (the owner's, or the technician's before/after), checked like those at submission."""
-    locked = request_lock(request.pk)
-    if person is not None:
-        _check_person(locked, person)
-    if locked.state in ENDED_STATES:
-        raise ServiceError(_("This request is closed."))
-    if locked.photos.count() + len(photos) > MAX_PHOTOS:
-        raise ServiceError(_("At most %(n)s photos can be attached.") % {"n": MAX_PHOTOS})
-    stored = _store_photos(locked, _check_photos(photos))
-    log_action(
-        "service.request.photo_added",
-        actor=actor,
-        obj=locked,
-        household_id=locked.household_id,
-        changes={"photos": len(stored)},
-    )
+    """More photos (the owner's, or the technician's before/after), checked like those at submission.
+
+    The photos are decoded before the request is locked (see ``request_submit``).
+    """
+    checked = _check_photos(photos)
+    with transaction.atomic():
+        locked = request_lock(request.pk)
+        if person is not None:
+            _check_person(locked, person)
+        if locked.state in ENDED_STATES:
+            raise ServiceError(_("This request is closed."))
+        if locked.photos.count() + len(checked) > MAX_PHOTOS:
+            raise ServiceError(_("At most %(n)s photos can be attached.") % {"n": MAX_PHOTOS})
+        stored = _store_photos(locked, checked)
+        log_action(
+            "service.request.photo_added",
+            actor=actor,
+            obj=locked,
+            household_id=locked.household_id,
+            changes={"photos": len(stored)},
+        )
     return stored
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.money import decimal_to_fen
+from wuye.core.uploads import ACCEPT_IMAGES
 from wuye.households.interfaces.forms import PhoneField
 from wuye.service.enums import Period, RequestChannel, RequestType, ReturnVisitResult
 from wuye.service.validators import MAX_PHOTOS
@@ -24,7 +25,7 @@ class PhotosField(forms.FileField):
     """Several files in one input; each is checked by content in the domain (``request_submit``)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"}))
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": ACCEPT_IMAGES}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -67,7 +68,7 @@ class StaffRequestForm(forms.Form):
 
     def __init__(self, *args, categories, people=(), rooms=(), buildings=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["photos"].help_text = gettext("JPEG or PNG, at most %(n)s") % {"n": MAX_PHOTOS}
+        self.fields["photos"].help_text = gettext("JPEG, PNG, WebP or GIF, at most %(n)s") % {"n": MAX_PHOTOS}
         self.fields["category"].choices = [
             (c.pk, f"— {c.name}" if c.parent_id else c.name) for c in categories
         ]
