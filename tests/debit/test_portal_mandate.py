@@ -216,3 +216,10 @@ def test_booking_and_cancelling_a_card_opening(owner_client, household, debit_se
 
     owner_client.post(reverse("portal:debit_referral_cancel", args=[referral.pk]))
     assert CardReferral.objects.get().state == ReferralState.CANCELLED
+
+
+def test_a_new_code_within_the_minute_is_refused_with_the_reason(owner_client, debit_settings, fee_items):
+    owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
+    response = owner_client.post(reverse("portal:debit_code_send"), follow=True)
+    assert "验证码发送未满一分钟" in response.content.decode()
+    assert LoginCode.objects.filter(purpose="mandate").count() == 1

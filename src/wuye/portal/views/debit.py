@@ -47,7 +47,7 @@ def _client_address(request) -> str:
     return request.META.get("REMOTE_ADDR") or ""
 
 
-def _send_code(request, phone: str) -> bool:
+def _send_code(request, phone: str, *, announce: bool) -> bool:
     try:
         login_code_send(
             phone=phone,
@@ -58,7 +58,8 @@ def _send_code(request, phone: str) -> bool:
     except LoginError as error:
         messages.error(request, str(error))
         return False
-    messages.success(request, _("A code was sent by SMS to %(phone)s.") % {"phone": mask(phone)})
+    if announce:  # the code page says where the first code went
+        messages.success(request, _("A code was sent by SMS to %(phone)s.") % {"phone": mask(phone)})
     return True
 
 
@@ -145,7 +146,7 @@ def debit_sign(request):
             "limit_per_month": data["limit_per_month"],
             "at": timezone.now().isoformat(),
         }
-        _send_code(request, data["phone"])
+        _send_code(request, data["phone"], announce=False)
         return redirect("portal:debit_confirm")
     return render_portal(
         request,
@@ -215,7 +216,7 @@ def debit_code_send(request):
     draft = _draft(request)
     if draft is None:
         return redirect("portal:debit_sign")
-    _send_code(request, draft["phone"])
+    _send_code(request, draft["phone"], announce=True)
     return redirect("portal:debit_confirm")
 
 
