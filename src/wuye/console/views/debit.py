@@ -258,19 +258,26 @@ def mandate_confirmations(request):
                 preview = confirmations_preview(community=community, rows=rows)
                 context["errors"] = preview.errors
                 if "apply" in request.POST and not preview.errors:
-                    with transaction.atomic():
-                        counts = mandates_confirm(
-                            community=community, confirmations=[row for _n, row in rows], actor=request.user
+                    try:
+                        with transaction.atomic():  # all lines or none
+                            counts = mandates_confirm(
+                                community=community,
+                                confirmations=[row for _n, row in rows],
+                                actor=request.user,
+                            )
+                    except MandateError as error:  # a mandate changed since the preview
+                        context["errors"] = [str(error)]
+                    else:
+                        messages.success(
+                            request,
+                            _(
+                                "Confirmation file applied: %(activated)s mandates active, %(rejected)s rejected, %(skipped)s lines skipped."
+                            )
+                            % counts,
                         )
-                    messages.success(
-                        request,
-                        _(
-                            "Confirmation file applied: %(activated)s mandates active, %(rejected)s rejected, %(skipped)s lines skipped."
-                        )
-                        % counts,
-                    )
-                    return redirect("console:mandate_confirmations")
-                context.update(preview=preview, text=text)
+                        return redirect("console:mandate_confirmations")
+                if not context["errors"]:
+                    context.update(preview=preview, text=text)
     return render(request, "console/debit/confirmations.html", context)
 
 
