@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import F
 
 from wuye.core.models import AuditLog, Community, Company, StaffRole
+from wuye.debit.enums import MandateState, ReferralState
+from wuye.debit.models import BankBranch, CardReferral, DebitSettings, Mandate
 from wuye.demo import seed as demo
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
@@ -27,6 +29,7 @@ from wuye.households.models import (
     Vehicle,
 )
 from wuye.households.validators import ID_NUMBER, MOBILE, validate_id_number, validate_plate
+from wuye.owners.models import HouseholdBinding
 
 SMALL = 0.05
 MODELS = (
@@ -45,6 +48,10 @@ MODELS = (
     HouseholdTag,
     StaffRole,
     AuditLog,
+    DebitSettings,
+    BankBranch,
+    Mandate,
+    CardReferral,
     get_user_model(),
 )
 
@@ -241,6 +248,29 @@ def test_one_audit_entry_per_community(seeded):
     assert sorted(entries.values_list("community__name", flat=True)) == sorted(
         c.name for c in demo.COMMUNITIES
     )
+
+
+def test_each_community_has_a_partner_bank_mandates_and_a_referral(seeded):
+    assert BankBranch.objects.count() == 3
+    for community in Community.objects.all():
+        assert DebitSettings.objects.get(community=community).bank_name == "合作银行"
+        mandates = Mandate.objects.filter(community=community)
+        states = Counter(mandates.values_list("state", flat=True))
+        assert states == {MandateState.ACTIVE: 6, MandateState.PENDING_BANK: 3}
+        assert all(m.agreement_no for m in mandates.filter(state=MandateState.ACTIVE))
+        assert {item.name for m in mandates for item in m.fee_items.all()} == {"物业费", "卫生费"}
+        assert CardReferral.objects.filter(community=community, state=ReferralState.BOOKED).count() == 1
+        invited = list(
+            HouseholdBinding.objects.filter(community=community)
+            .order_by("household_id")
+            .values_list("household_id", flat=True)
+        )
+        assert not mandates.filter(household_id=invited[0]).exists()  # the first demo owner can sign
+        assert mandates.get(household_id=invited[1]).state == MandateState.ACTIVE
+        tagged = HouseholdTag.objects.filter(tag__community=community, tag__rule="debit_mandate")
+        assert set(tagged.values_list("household_id", flat=True)) == set(
+            mandates.filter(state=MandateState.ACTIVE).values_list("household_id", flat=True)
+        )
 
 
 def test_id_numbers_are_stored_encrypted(seeded):

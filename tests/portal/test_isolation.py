@@ -11,11 +11,14 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.billing.factories import FeeItemFactory
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory
 from tests.owners.factories import HouseholdBindingFactory, OwnerAccountFactory
 from tests.portal.conftest import png_bytes
 from tests.service.factories import ServiceRequestFactory
 from wuye.core.models import AuditLog
+from wuye.debit.domain.mandates import MandateTerms, mandate_sign_online
+from wuye.debit.models import BankBranch, CardReferral, Mandate
 from wuye.notices.models import Activity, ActivitySignup, Notice, NoticeBuilding, NoticeRead
 from wuye.owners.models import BindingRequest
 from wuye.service.models import RequestComment, RequestPhoto
@@ -65,7 +68,28 @@ def _objects_of(household, *, person, notice_audience="community"):
         room=household.room_links.get().room,
         name=person.name,
     )
+    mandate = mandate_sign_online(
+        household=household,
+        terms=MandateTerms(
+            bank_name="合作银行",
+            holder_name=person.name,
+            card_number="6228480402564890018",
+            fee_items=(FeeItemFactory(community=community),),
+            effective_on=datetime.date(2025, 1, 1),
+        ),
+        code_checked=True,
+    )
+    referral = CardReferral.objects.create(
+        community=community,
+        household=household,
+        branch=BankBranch.objects.create(company=community.company, name="支行"),
+        name=person.name,
+        phone="13900000000",
+        visit_at=start,
+    )
     return {
+        "mandate_pk": mandate.pk,
+        "cardreferral_pk": referral.pk,
         "servicerequest_pk": request.pk,
         "requestphoto_pk": photo.pk,
         "notice_pk": notice.pk,
@@ -103,6 +127,8 @@ def _state():
         ActivitySignup.objects.count(),
         RequestComment.objects.count(),
         list(BindingRequest.objects.values_list("state", flat=True)),
+        list(Mandate.objects.values_list("state", flat=True)),
+        list(CardReferral.objects.values_list("state", flat=True)),
     )
 
 

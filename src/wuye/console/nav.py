@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wuye.console import (
     urls_arrears,
     urls_billing,
+    urls_debit,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -36,6 +37,7 @@ def groups():
         (_("Billing"), urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV),
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),
+        (_("Bank direct debit"), urls_debit.NAV),
         (_("Administration"), ADMINISTRATION),
     ]
 

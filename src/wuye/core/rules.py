@@ -21,6 +21,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.SERVICE_MANAGE,
             P.NOTICES_MANAGE,
             P.OWNERS_MANAGE,
+            P.DEBIT_VIEW,
+            P.DEBIT_SIGN,
+            P.DEBIT_MANAGE,
         }
     ),
     Role.FRONT_DESK: frozenset(
@@ -34,12 +37,25 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.SERVICE_MANAGE,
             P.NOTICES_MANAGE,
             P.OWNERS_MANAGE,
+            P.DEBIT_VIEW,
+            P.DEBIT_SIGN,
         }
     ),
-    Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE}),
+    Role.CASHIER: frozenset(
+        {
+            P.ARCHIVE_VIEW,
+            P.ESTATE_VIEW,
+            P.BILLING_VIEW,
+            P.PAYMENTS_TAKE,
+            P.DEBIT_VIEW,
+            P.DEBIT_SIGN,
+            P.DEBIT_MANAGE,
+        }
+    ),
     Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
-    # The bank sees aggregates and, later, the mandates of its own cards: never the archive.
-    Role.BANK: frozenset({P.ESTATE_VIEW}),
+    # The bank sees aggregates and handles card-opening appointments (with only the name and phone the
+    # owner gave for that booking): never the archive, never a mandate's holder.
+    Role.BANK: frozenset({P.ESTATE_VIEW, P.BANK_REFERRALS}),
 }
 
 

@@ -8,5 +8,7 @@ class DebitConfig(AppConfig):
     verbose_name = _("Bank direct debit")
 
     def ready(self) -> None:
-        # Audit labels and the 已签代扣 tag rule.
-        from wuye.debit.domain import batches, mandates  # noqa: F401
+        # Audit labels and the 已签代扣 tag rule; the mandate's sections of the portal home and the
+        # household page.
+        from wuye.debit import sections  # noqa: F401
+        from wuye.debit.domain import batches, mandates, referrals  # noqa: F401

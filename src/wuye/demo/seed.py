@@ -26,6 +26,7 @@ from wuye.core.audit import log_action, register_actions
 from wuye.core.enums import Role
 from wuye.core.models import Community, Company, StaffRole
 from wuye.demo.billing import seed_billing
+from wuye.demo.debit import seed_debit
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -968,6 +969,7 @@ def seed(*, scale: float = 1.0) -> SeedReport:
     owners = seed_owner_accounts(communities=communities, actor=admin)
     for community in communities:
         seed_billing(community=community, actor=admin)
+        seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)
     return SeedReport(
         company=company.name,

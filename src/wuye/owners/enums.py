@@ -13,6 +13,7 @@ class Language(models.TextChoices):
 class LoginPurpose(models.TextChoices):
     LOGIN = "login", _("Log in")
     PHONE_CHANGE = "phone", _("Change phone number")
+    MANDATE = "mandate", _("Sign a debit mandate")
 
 
 class BindingSource(models.TextChoices):

@@ -8,5 +8,5 @@ class PortalConfig(AppConfig):
     verbose_name = _("Owner portal")
 
     def ready(self) -> None:
-        from wuye.portal import sections  # noqa: F401  (placeholder home sections for billing and debit)
+        from wuye.portal import sections  # noqa: F401  (the placeholder home section for billing)
         from wuye.portal.domain import paylinks, poster  # noqa: F401  (audit labels of the pay poster, links)

@@ -1,8 +1,8 @@
-"""The portal home's placeholder sections for bills due and the debit mandate.
+"""The portal home's placeholder section for bills due.
 
-Both render nothing until their hook (``owners.domain.queries.bills_for_household``,
-``debit_mandate_for_household``) returns something; billing and debit may also replace the
-section outright by registering their own under the same key.
+It renders nothing until its hook (``owners.domain.queries.bills_for_household``) returns something;
+billing may replace the section outright by registering its own under the same key. The debit
+mandate's section ("debit") is registered by the debit app (``wuye.debit.sections``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,6 @@ def _bills(household, account):
     return {"bills": bills} if bills else None
 
 
-def _mandate(household, account):
-    mandate = queries.debit_mandate_for_household(household=household)
-    return {"mandate": mandate} if mandate is not None else None
-
-
 register_portal_section(
     PortalSection(key="bills", template="portal/sections/bills.html", context=_bills, order=10)
-)
-register_portal_section(
-    PortalSection(key="debit", template="portal/sections/debit.html", context=_mandate, order=20)
 )

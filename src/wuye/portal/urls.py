@@ -3,7 +3,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 
 from django.urls import path, re_path
 
-from wuye.portal.views import account, home, notices, pay, requests
+from wuye.portal.views import account, debit, home, notices, pay, requests
 
 app_name = "portal"
 urlpatterns = [
@@ -32,6 +32,14 @@ urlpatterns = [
     path("activities/", notices.activity_list, name="activities"),
     path("activities/<int:activity_pk>/signup/", notices.activity_signup_view, name="activity_signup"),
     path("activities/<int:activity_pk>/cancel/", notices.activity_cancel_view, name="activity_cancel"),
+    # Bank direct debit (银行代扣): the mandate, signing it with a one-time code, card bookings.
+    path("debit/", debit.debit_home, name="debit"),
+    path("debit/sign/", debit.debit_sign, name="debit_sign"),
+    path("debit/sign/code/", debit.debit_confirm, name="debit_confirm"),
+    path("debit/sign/code/send/", debit.debit_code_send, name="debit_code_send"),
+    path("debit/mandates/<int:mandate_pk>/revoke/", debit.debit_revoke, name="debit_revoke"),
+    path("debit/cards/", debit.referrals, name="debit_referrals"),
+    path("debit/cards/<int:cardreferral_pk>/cancel/", debit.referral_cancel, name="debit_referral_cancel"),
     # Self-service payment (自助缴费): public pages, scoped by an unguessable token (poster, household
     # link, receipt) or by the session that started the attempt, not by an owner's bindings. They are
     # regex routes, which the owner isolation walk above does not enumerate; their own isolation test

@@ -429,6 +429,10 @@ def document_download(request, document_pk: int):
 @require_POST
 def document_delete(request, document_pk: int):
     document = scoped_get(Document.objects, request, EDIT, pk=document_pk)
-    archive.document_remove(document=document, actor=request.user)
-    messages.success(request, _("Document removed."))
+    try:
+        archive.document_remove(document=document, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Document removed."))
     return redirect("console:household", household_pk=document.household_id)

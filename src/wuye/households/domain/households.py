@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -309,6 +310,8 @@ def document_add(*, household: Household, kind: str, title: str, upload, actor) 
 
 @transaction.atomic
 def document_remove(*, document: Document, actor) -> None:
+    """Delete a document and, once that is committed, its file. A document another record keeps as
+    its evidence (a debit mandate's signed form) is refused, and its file stays."""
     log_action(
         "households.document.removed",
         actor=actor,
@@ -316,8 +319,16 @@ def document_remove(*, document: Document, actor) -> None:
         household_id=document.household_id,
         changes={"title": document.title},
     )
-    document.file.delete(save=False)
-    document.delete()
+    stored = document.file
+    try:
+        document.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _(
+                "This document is the evidence of another record (such as a debit mandate) and cannot be deleted."
+            )
+        ) from None
+    transaction.on_commit(lambda: stored.delete(save=False))
 
 
 def _tag_links_log(tag: Tag, household_pks: list[int], action: str, actor) -> None:

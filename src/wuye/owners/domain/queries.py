@@ -131,11 +131,6 @@ def bills_for_household(*, household: Household) -> list[BillDue]:
     ]
 
 
-def debit_mandate_for_household(*, household: Household):
-    """HOOK for debit: the household's bank debit mandate (代扣协议), or None until debit lands."""
-    return
-
-
 # --- what an owner sees of the service desk and the notices ---------------------------------------
 
 
