@@ -27,6 +27,8 @@ class Permission(models.TextChoices):
     PAYMENTS_TAKE = "payments.take", _("Take payments and prepayments at the counter")
     PAYMENTS_REFUND = "payments.refund", _("Approve refunds and see the channel inbox")
     PAYMENTS_CONFIGURE = "payments.configure", _("Set up payment channels and payment rules")
+    DEBIT_VIEW = "debit.view", _("View debit mandates and batches")
+    DEBIT_MANAGE = "debit.manage", _("Manage debit mandates and batches")
     SERVICE_VIEW = "service.view", _("View service requests")
     SERVICE_HANDLE = "service.handle", _("Handle service requests assigned to oneself")
     SERVICE_MANAGE = "service.manage", _("Assign requests; manage categories, teams and SLAs")

@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.BILLING_VIEW,
             P.BILLING_MANAGE,
             P.PAYMENTS_REFUND,
+            P.DEBIT_VIEW,
+            P.DEBIT_MANAGE,
             P.SERVICE_VIEW,
             P.SERVICE_HANDLE,
             P.SERVICE_MANAGE,
@@ -29,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.ARCHIVE_EDIT,
             P.ESTATE_VIEW,
             P.BILLING_VIEW,
+            P.DEBIT_VIEW,
             P.SERVICE_VIEW,
             P.SERVICE_HANDLE,
             P.SERVICE_MANAGE,
@@ -36,7 +39,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.OWNERS_MANAGE,
         }
     ),
-    Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE}),
+    Role.CASHIER: frozenset(
+        {P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE, P.DEBIT_VIEW, P.DEBIT_MANAGE}
+    ),
     Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
     # The bank sees aggregates and, later, the mandates of its own cards: never the archive.
     Role.BANK: frozenset({P.ESTATE_VIEW}),
