@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wuye.console import (
     urls_arrears,
     urls_billing,
+    urls_debit_batches,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -33,7 +34,14 @@ def groups():
     """[(heading, entries)] in sidebar order."""
     return [
         (_("Archive"), ARCHIVE),
-        (_("Billing"), urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV),
+        (
+            _("Billing"),
+            urls_billing.NAV
+            + urls_meters.NAV
+            + urls_receipts.NAV
+            + urls_arrears.NAV
+            + urls_debit_batches.NAV,
+        ),
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Administration"), ADMINISTRATION),

@@ -7,6 +7,7 @@ from django.urls import include, path
 from wuye.console import (
     urls_arrears,
     urls_billing,
+    urls_debit_batches,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -87,4 +88,5 @@ urlpatterns = [
     path("", include(urls_service.urlpatterns)),
     path("", include(urls_notices.urlpatterns)),
     path("", include(urls_owners.urlpatterns)),
+    path("", include(urls_debit_batches.urlpatterns)),
 ]
