@@ -78,7 +78,7 @@ BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
 class LineState(models.TextChoices):
     PENDING = "pending", _("Awaiting the bank")
     SUCCEEDED = "succeeded", _("Debited")
-    FAILED = "failed", pgettext_lazy("debit line state", "Failed")  # not a message's "Failed" (发送失败)
+    FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Unknown, being checked")
     RETURNED = "returned", _("Returned after success")
     CANCELLED = "cancelled", _("Cancelled")
