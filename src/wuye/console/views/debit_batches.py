@@ -64,12 +64,12 @@ TAKES_RETURNS = (BatchState.PARTIAL, BatchState.SETTLED)
 class BuildForm(forms.Form):
     cutoff_on = forms.DateField(
         label=gettext_lazy("Bills due by"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Open bills due on or before this day are debited."),
     )
     collection_on = forms.DateField(
         label=gettext_lazy("Collection date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("The day the bank debits the cards."),
     )
     communities = forms.ModelMultipleChoiceField(
