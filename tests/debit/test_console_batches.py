@@ -12,7 +12,9 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -583,3 +585,26 @@ def test_the_simulated_bank_is_offered_only_in_debug_or_to_a_community_on_the_si
     body = cashier_client.get(url).content.decode()
     assert 'id="bank-simulator"' in body
     assert f'href="{settings.WUYE_PAYSIM_URL}/bank/"' in body
+
+
+def test_the_batch_pages_read_the_same_number_of_queries_whatever_the_lines(cashier_client, community):
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert cashier_client.get(url).status_code == 200
+        return len(captured)
+
+    mandated_household(community, (12000,))
+    small = _built(cashier_client, community)
+    small_counts = (
+        queries(reverse("console:debit_batches")),
+        queries(reverse("console:debit_batch", args=[small.pk])),
+    )
+    cashier_client.post(reverse("console:debit_batch_cancel", args=[small.pk]))
+    for digit in "1234":
+        mandated_household(community, (5000, 700), card=CARD + "5" + digit)
+    large = DebitBatch.objects.get(pk=_build(cashier_client, community).url.split("/")[-2])
+    assert large.line_count == 5
+    assert (
+        queries(reverse("console:debit_batches")),
+        queries(reverse("console:debit_batch", args=[large.pk])),
+    ) == small_counts

@@ -34,7 +34,7 @@ from wuye.debit.domain import batch_queries as queries
 from wuye.debit.domain.batches import BatchError, batch_build, batch_cancel, batch_send, batch_summary
 from wuye.debit.domain.files import (
     batch_files,
-    batch_files_export,
+    batch_files_downloaded,
     files_digest,
     files_zip,
     result_read,
@@ -267,7 +267,7 @@ def batch_download(request, debitbatch_pk: int):
             ),
         )
         return redirect(reverse("console:debit_batch", args=[batch.pk]) + "?mismatch=1")
-    files = batch_files_export(batch=batch, actor=request.user)
+    batch_files_downloaded(batch=batch, files=files, actor=request.user)
     if len(files) == 1:
         name, content, content_type = files[0][0], files[0][1], "application/octet-stream"
     else:

@@ -69,10 +69,9 @@ def batch_files(batch: DebitBatch) -> list[tuple[str, bytes]]:
     return bankfiles.debit_files_write(bankfiles.bank_format_get(batch.file_format), batch_debit_file(batch))
 
 
-def batch_files_export(*, batch: DebitBatch, actor=None) -> list[tuple[str, bytes]]:
-    """The batch's files for a person to take to the bank. They carry whole card numbers, so every
-    download is in the audit log (with the digest, to tell later which bytes left)."""
-    files = batch_files(batch)
+def batch_files_downloaded(*, batch: DebitBatch, files: list[tuple[str, bytes]], actor=None) -> None:
+    """Record that a person took the batch's files (``batch_files``) away. They carry whole card
+    numbers, so every download is in the audit log, with the digest to tell later which bytes left."""
     log_action(
         "debit.batch.downloaded",
         actor=actor,
@@ -80,7 +79,6 @@ def batch_files_export(*, batch: DebitBatch, actor=None) -> list[tuple[str, byte
         community_id=batch_community_id(batch),
         changes={"files": [name for name, _content in files], "sha256": files_digest(files)},
     )
-    return files
 
 
 def files_zip(files: list[tuple[str, bytes]], *, batch: DebitBatch) -> bytes:
