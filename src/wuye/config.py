@@ -74,7 +74,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("DATABASE_URL", str, "", "postgres://user:pass@host/db; empty means SQLite in the data folder"),
     Setting("WUYE_DATA_DIR", Path, DEFAULT_DATA_DIR, "folder for the SQLite database and uploads"),
     Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
-    Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel file accepted for import"),
+    Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel or bank file accepted for import"),
     Setting(
         "WUYE_IMPORT_MAX_UNPACKED_BYTES",
         int,

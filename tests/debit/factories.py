@@ -31,8 +31,11 @@ def community_with_debit(**settings):
     return community
 
 
-def mandated_household(community, amounts=(12000, 3000), *, periods=(JAN,), agreement="", **limits):
-    """A household with one bill per period (one line per amount) and an active mandate covering them."""
+def mandated_household(
+    community, amounts=(12000, 3000), *, periods=(JAN,), agreement="", card="6222021234567890123", **limits
+):
+    """A household with one bill per period (one line per amount) and an active mandate covering them.
+    The card's last digit scripts paysim's bank (0-6 success, 7 insufficient funds, 8 closed, 9 unknown)."""
     household = HouseholdRoomFactory(
         household__community=community, room__community=community, community=community
     ).household
@@ -43,7 +46,7 @@ def mandated_household(community, amounts=(12000, 3000), *, periods=(JAN,), agre
         terms=MandateTerms(
             bank_name="合作银行",
             holder_name=household.name,
-            card_number="6222021234567890123",
+            card_number=card,
             fee_items=tuple(items),
             effective_on=JAN,
             **limits,

@@ -94,6 +94,7 @@ def test_pain008_refuses_a_value_longer_than_the_schema_allows():
         refused.value.message
         == "Debit line 2: agreement number is 36 characters long; ISO 20022 allows 35 here."
     )
+    assert refused.value.line == 2
 
 
 def test_pain008_refuses_a_missing_creditor_account():

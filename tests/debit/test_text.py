@@ -165,6 +165,7 @@ def test_character_gbk_cannot_carry_is_refused(name, char, codepoint):
     assert refused.value.message == (
         f"Debit line 2: 户名 contains “{char}” (U+{codepoint}), which GBK cannot carry."
     )
+    assert refused.value.line == 2  # the debit line, so the office can find its mandate
 
 
 def test_unencodable_character_refusal_in_chinese():
@@ -195,8 +196,9 @@ def test_gb18030_carries_what_gbk_cannot():
 
 
 def test_creditor_name_gbk_cannot_carry_is_refused_in_the_header():
-    with pytest.raises(BankFileError, match=r"^The file header: 收款单位 contains “𠮷”"):
+    with pytest.raises(BankFileError, match=r"^The file header: 收款单位 contains “𠮷”") as refused:
         text_debit_files_write(GENERIC, debit_file(creditor_name="𠮷祥物业"))
+    assert refused.value.line is None
 
 
 def test_value_too_long_for_its_fixed_width_is_refused_not_cut():

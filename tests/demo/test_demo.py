@@ -1,5 +1,6 @@
 """``wuye demo``: size and realism of the plan, idempotence, tenancy of every row, logins, 空置."""
 
+import datetime
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
@@ -10,10 +11,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
 from wuye.core.models import AuditLog, Community, Company, StaffRole
+from wuye.debit.domain.batches import batch_build
 from wuye.debit.enums import MandateState, ReferralState
-from wuye.debit.models import BankBranch, CardReferral, DebitSettings, Mandate
+from wuye.debit.models import BankBranch, CardReferral, DebitBatch, DebitSettings, Mandate, ResultFile
 from wuye.demo import seed as demo
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
@@ -30,6 +33,7 @@ from wuye.households.models import (
 )
 from wuye.households.validators import ID_NUMBER, MOBILE, validate_id_number, validate_plate
 from wuye.owners.models import HouseholdBinding
+from wuye.payments.domain.checks import ledger_check
 
 SMALL = 0.05
 MODELS = (
@@ -321,3 +325,29 @@ def test_scale_must_be_positive(db):
     with pytest.raises(CommandError):
         run_demo("--scale", "0")
     assert not Room.objects.exists()
+
+
+def test_the_demo_debits_by_bank_with_mixed_outcomes_and_one_settled_batch(seeded):
+    for community in Community.objects.all():
+        assert DebitSettings.objects.get(community=community).file_format == "generic_cn"
+        active = Mandate.objects.filter(community=community, state="active")
+        assert sorted(mandate.card_number[-1] for mandate in active) == list("12356789")
+        past = DebitBatch.objects.get(communities=community)
+        assert past.state == "settled"
+        assert past.collection_on < timezone.localdate()
+        assert Counter(past.lines.values_list("state", flat=True)) == {"succeeded": 5, "failed": 2}
+        assert ledger_check(community=community) == []
+        # A batch built today retries the card short of funds, takes the card whose mandate is new
+        # (the bank will not know its answer yet) and leaves out the closed account's failed month.
+        today = timezone.localdate()
+        now = batch_build(
+            company=community.company,
+            communities=[community],
+            cutoff_on=today,
+            collection_on=today + datetime.timedelta(days=3),
+        )
+        assert now.line_count == 8
+        assert [entry["reason"] for entry in now.left_out] == ["final_failure"]
+    counts = (DebitBatch.objects.count(), Mandate.objects.count(), ResultFile.objects.count())
+    run_demo("--scale", str(SMALL))
+    assert (DebitBatch.objects.count(), Mandate.objects.count(), ResultFile.objects.count()) == counts

@@ -7,6 +7,7 @@ from wuye.console import (
     urls_arrears,
     urls_billing,
     urls_debit,
+    urls_debit_batches,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -34,7 +35,14 @@ def groups():
     """[(heading, entries)] in sidebar order."""
     return [
         (_("Archive"), ARCHIVE),
-        (_("Billing"), urls_billing.NAV + urls_meters.NAV + urls_receipts.NAV + urls_arrears.NAV),
+        (
+            _("Billing"),
+            urls_billing.NAV
+            + urls_meters.NAV
+            + urls_receipts.NAV
+            + urls_arrears.NAV
+            + urls_debit_batches.NAV,
+        ),
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Bank direct debit"), urls_debit.NAV),

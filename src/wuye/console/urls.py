@@ -8,6 +8,7 @@ from wuye.console import (
     urls_arrears,
     urls_billing,
     urls_debit,
+    urls_debit_batches,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -89,4 +90,5 @@ urlpatterns = [
     path("", include(urls_notices.urlpatterns)),
     path("", include(urls_owners.urlpatterns)),
     path("", include(urls_debit.urlpatterns)),
+    path("", include(urls_debit_batches.urlpatterns)),
 ]

@@ -32,10 +32,10 @@ class Permission(models.TextChoices):
     SERVICE_MANAGE = "service.manage", _("Assign requests; manage categories, teams and SLAs")
     NOTICES_MANAGE = "notices.manage", _("Publish notices and activities")
     OWNERS_MANAGE = "owners.manage", _("Invite owners, approve bindings, read the message outbox")
-    DEBIT_VIEW = "debit.view", _("View bank debit mandates")
+    DEBIT_VIEW = "debit.view", _("View debit mandates and batches")
     DEBIT_SIGN = "debit.sign", _("Enter debit mandates signed on paper at the counter")
     DEBIT_MANAGE = (
         "debit.manage",
-        _("Activate, suspend and revoke debit mandates; import the bank's confirmations"),
+        _("Activate, suspend and revoke mandates; build, send and settle debit batches"),
     )
     BANK_REFERRALS = "bank.referrals", _("Handle card-opening appointments at the partner bank")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wuye.billing.models import FeeItem
 from wuye.core.crypto import EncryptedTextField, mask
-from wuye.core.models import Community, Company, TenantQuerySet
+from wuye.core.models import Community, Company, TenantQuerySet, communities_for
 from wuye.debit.enums import (
     MANDATE_LIVE_STATES,
     BatchState,
@@ -212,6 +212,19 @@ class CardReferral(models.Model):
         return f"{self.branch} {self.visit_at:%Y-%m-%d %H:%M}"
 
 
+class DebitBatchQuerySet(models.QuerySet):
+    """A batch belongs to every community it debits: staff see it when their role in one of them
+    grants the permission (a batch has no single ``community`` for ``TenantQuerySet``)."""
+
+    def for_user(self, user, permission: str):
+        communities = communities_for(user, permission).values("pk")
+        return self.filter(
+            pk__in=DebitBatch.communities.through.objects.filter(community__in=communities).values(
+                "debitbatch_id"
+            )
+        )
+
+
 class DebitBatch(models.Model):
     """One debit file (送盘) for one or several communities of a company, named by ``number``."""
 
@@ -234,6 +247,8 @@ class DebitBatch(models.Model):
     sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+
+    objects = DebitBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("debit batch")

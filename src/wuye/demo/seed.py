@@ -27,6 +27,7 @@ from wuye.core.enums import Role
 from wuye.core.models import Community, Company, StaffRole
 from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
+from wuye.demo.debit_batches import seed_debit as seed_debit_batches
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -971,6 +972,7 @@ def seed(*, scale: float = 1.0) -> SeedReport:
         seed_billing(community=community, actor=admin)
         seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)
+        seed_debit_batches(community=community, creditor_name=company.name, actor=admin)
     return SeedReport(
         company=company.name,
         communities=reports,

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import zipfile
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from wuye.core.audit import log_action, register_actions
 from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.interfaces.files import DebitFile
 from wuye.debit.interfaces.files import DebitLine as FileLine
 from wuye.debit.interfaces.textformat import TextFormat
 from wuye.debit.models import DebitBatch, DebitLine, DebitSettings
+
+register_actions({"debit.batch.downloaded": gettext_lazy("Debit batch files downloaded")})
 
 
 def batch_debit_file(batch: DebitBatch) -> DebitFile:
@@ -73,6 +79,32 @@ def batch_files(batch: DebitBatch) -> list[tuple[str, bytes]]:
     """[(file name, bytes)] to send the bank; BankFileError (naming the line and the character or
     field) when a line cannot be written in the bank's format."""
     return bankfiles.debit_files_write(batch_format(batch), batch_debit_file(batch))
+
+
+def batch_files_downloaded(*, batch: DebitBatch, files: list[tuple[str, bytes]], actor=None) -> None:
+    """Record that a person took the batch's files (``batch_files``) away. They carry whole card
+    numbers, so every download is in the audit log, with the digest to tell later which bytes left."""
+    log_action(
+        "debit.batch.downloaded",
+        actor=actor,
+        obj=batch,
+        community_id=batch_community_id(batch),
+        changes={"files": [name for name, _content in files], "sha256": files_digest(files)},
+    )
+
+
+def files_zip(files: list[tuple[str, bytes]], *, batch: DebitBatch) -> bytes:
+    """The parts of a split batch in one zip. Every entry is dated the batch's creation day, so the
+    same files always give the same zip, byte for byte."""
+    created = batch.created_at.date()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            entry = zipfile.ZipInfo(name, date_time=(created.year, created.month, created.day, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, content)
+    return buffer.getvalue()
 
 
 def files_digest(files: list[tuple[str, bytes]]) -> str:

@@ -319,3 +319,23 @@ def returns_settle(*, batch: DebitBatch, returns, actor=None) -> int:
                 line_return(line=ours, code=item.code, message=item.message, actor=actor)
                 returned += 1
     return returned
+
+
+@transaction.atomic
+def returns_import(*, batch: DebitBatch, returns, file_name: str, sha256: str, actor=None) -> ResultFile:
+    """A late-returns file of ``batch`` (``returns_read``): applied with ``returns_settle`` and recorded
+    once by its digest (the file itself is not kept); the same file again changes nothing. Refused
+    whole (ResultError) as ``returns_settle`` refuses."""
+    locked = DebitBatch.objects.select_for_update().get(pk=batch.pk)
+    seen = ResultFile.objects.filter(batch=locked, sha256=sha256).first()
+    if seen is not None:
+        return seen
+    returned = returns_settle(batch=locked, returns=returns, actor=actor)
+    return ResultFile.objects.create(
+        batch=locked,
+        kind=ResultFile.Kind.RETURNS,
+        file_name=file_name[:200],
+        sha256=sha256,
+        returned=returned,
+        imported_by=_user(actor),
+    )

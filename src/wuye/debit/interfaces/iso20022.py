@@ -121,22 +121,27 @@ def _amount_text(fen: int) -> str:
     return fen_to_yuan(fen, grouping=False)
 
 
-def _xml_text(value: str, *, where: str, field: str, max_length: int, required: bool = True) -> str:
+def _xml_text(
+    value: str, *, where: str, field: str, max_length: int, required: bool = True, line: int | None = None
+) -> str:
     """A value checked for what the schema and XML allow: not empty (when required), no character XML
-    cannot carry, not longer than the schema's MaxNText (refused, never cut)."""
+    cannot carry, not longer than the schema's MaxNText (refused, never cut). ``line``: the debit
+    line the value belongs to, for the error."""
     params = {"where": where, "field": field}
     if required and not value.strip():
-        raise BankFileError(_("%(where)s: %(field)s is missing.") % params)
+        raise BankFileError(_("%(where)s: %(field)s is missing.") % params, line=line)
     char = control_character(value) or next((c for c in value if c in "\ufffe\uffff"), None)
     if char is not None:
         raise BankFileError(
             _("%(where)s: %(field)s contains “%(char)s” (U+%(codepoint)s), which XML cannot carry.")
-            % {**params, "char": char, "codepoint": codepoint(char)}
+            % {**params, "char": char, "codepoint": codepoint(char)},
+            line=line,
         )
     if len(value) > max_length:
         raise BankFileError(
             _("%(where)s: %(field)s is %(length)s characters long; ISO 20022 allows %(max)s here.")
-            % {**params, "length": len(value), "max": max_length}
+            % {**params, "length": len(value), "max": max_length},
+            line=line,
         )
     return value
 
@@ -191,14 +196,18 @@ def pain008_write(debit_file: DebitFile) -> bytes:
         tree.sub(identification, "InstrId", str(line.line_no))
         tree.sub(identification, "EndToEndId", line.reference)
         tree.sub(transaction, "InstdAmt", _amount_text(line.amount_fen), Ccy=CURRENCY)
-        agreement = _xml_text(line.agreement_no, where=where, field=_("agreement number"), max_length=35)
+        agreement = _xml_text(
+            line.agreement_no, where=where, field=_("agreement number"), max_length=35, line=line.line_no
+        )
         tree.path(transaction, "DrctDbtTx/MndtRltdInf/MndtId", agreement)
         tree.path(transaction, "DbtrAgt/FinInstnId/Othr/Id", NOT_PROVIDED)
-        name = _xml_text(line.holder_name, where=where, field=_("account holder's name"), max_length=140)
+        name = _xml_text(
+            line.holder_name, where=where, field=_("account holder's name"), max_length=140, line=line.line_no
+        )
         tree.sub(tree.sub(transaction, "Dbtr"), "Nm", name)
         tree.path(transaction, "DbtrAcct/Id/Othr/Id", line.card_number)
         if line.memo:
-            memo = _xml_text(line.memo, where=where, field=_("memo"), max_length=140)
+            memo = _xml_text(line.memo, where=where, field=_("memo"), max_length=140, line=line.line_no)
             tree.path(transaction, "RmtInf/Ustrd", memo)
     return tree.bytes()
 

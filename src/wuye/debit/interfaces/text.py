@@ -176,7 +176,11 @@ def _layout_write(
     if layout.header is not None:
         lines.append(_record_bytes(fmt, layout.header, file_values, _("the file header")))
     for where, values in line_values:
-        lines.append(_record_bytes(fmt, layout.detail, {**file_values, **values}, where))
+        try:
+            lines.append(_record_bytes(fmt, layout.detail, {**file_values, **values}, where))
+        except BankFileError as error:
+            error.line = values.get("line_no")  # the debit line a value could not be written of
+            raise
     if layout.trailer is not None:
         lines.append(_record_bytes(fmt, layout.trailer, file_values, _("the file trailer")))
     return _file_bytes(fmt, lines)
