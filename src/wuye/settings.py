@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wuye.service",
     "wuye.notices",
     "wuye.console",
+    "wuye.partner",
     "wuye.portal",
     "wuye.api",
     "wuye.demo",
