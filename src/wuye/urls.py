@@ -8,6 +8,7 @@ from wuye.api.api import api
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include("wuye.console.urls")),
+    path("partner/", include("wuye.partner.urls")),
     path("m/", include("wuye.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

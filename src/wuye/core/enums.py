@@ -32,3 +32,4 @@ class Permission(models.TextChoices):
     SERVICE_MANAGE = "service.manage", _("Assign requests; manage categories, teams and SLAs")
     NOTICES_MANAGE = "notices.manage", _("Publish notices and activities")
     OWNERS_MANAGE = "owners.manage", _("Invite owners, approve bindings, read the message outbox")
+    PARTNER_VIEW = "partner.view", _("See the partner bank's dashboard: figures only, never an owner")

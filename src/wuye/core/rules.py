@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.SERVICE_MANAGE,
             P.NOTICES_MANAGE,
             P.OWNERS_MANAGE,
+            P.PARTNER_VIEW,
         }
     ),
     Role.FRONT_DESK: frozenset(
@@ -38,8 +39,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE}),
     Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
-    # The bank sees aggregates and, later, the mandates of its own cards: never the archive.
-    Role.BANK: frozenset({P.ESTATE_VIEW}),
+    # The bank sees aggregates (its dashboard) and, later, the mandates of its own cards: never the archive.
+    Role.BANK: frozenset({P.ESTATE_VIEW, P.PARTNER_VIEW}),
 }
 
 
