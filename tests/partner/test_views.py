@@ -147,6 +147,13 @@ def test_export_writes_a_formula_like_text_as_text(client, data):
     assert (cell.value, cell.data_type, cell.quotePrefix) == ('=HYPERLINK("http://x","y")', "s", True)
 
 
+def test_the_console_sends_the_bank_to_its_dashboard(client, data):
+    _bank(client, data.a)
+    response = client.get(reverse("console:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partner:dashboard")
+
+
 def test_staff_keep_the_console_and_see_the_dashboard_in_its_menu(client, data):
     client.force_login(staff(data.a, Role.SUPERVISOR))
     body = _body(client.get(reverse("console:home")))

@@ -39,8 +39,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     Role.CASHIER: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.BILLING_VIEW, P.PAYMENTS_TAKE}),
     Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
-    # The bank sees aggregates (its dashboard) and, later, the mandates of its own cards: never the archive.
-    Role.BANK: frozenset({P.ESTATE_VIEW, P.PARTNER_VIEW}),
+    # The bank sees aggregates (the partner dashboard) and, later, the mandates of its own cards: never
+    # the archive, the estate (a room page shows its household) or anything that names an owner.
+    Role.BANK: frozenset({P.PARTNER_VIEW}),
 }
 
 

@@ -1,7 +1,7 @@
 """API tokens: a staff member creates named bearer tokens for /api/v1 and revokes them.
 
 A token acts with its owner's roles, so any staff member may hold tokens (``estate.view`` is granted
-by every role). The key is shown once, in the response to the POST that created it; only its hash
+by every console role; the partner bank, which has its dashboard and no console, has none). The key is shown once, in the response to the POST that created it; only its hash
 is stored, so it cannot be shown again.
 """
 
