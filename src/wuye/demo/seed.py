@@ -26,6 +26,7 @@ from wuye.core.audit import log_action, register_actions
 from wuye.core.enums import Role
 from wuye.core.models import Community, Company, StaffRole
 from wuye.demo.billing import seed_billing
+from wuye.demo.partner import seed_partner_demo
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -969,6 +970,8 @@ def seed(*, scale: float = 1.0) -> SeedReport:
     for community in communities:
         seed_billing(community=community, actor=admin)
         seed_payment_channels(community=community)
+    for community in communities:
+        seed_partner_demo(community, actor=admin, scale=scale)
     return SeedReport(
         company=company.name,
         communities=reports,
