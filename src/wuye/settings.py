@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "wuye.service",
     "wuye.notices",
     "wuye.console",
+    "wuye.partner",
     "wuye.portal",
     "wuye.api",
     "wuye.demo",

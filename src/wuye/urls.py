@@ -12,6 +12,7 @@ handler500 = "wuye.core.views.server_error"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include("wuye.console.urls")),
+    path("partner/", include("wuye.partner.urls")),
     path("m/", include("wuye.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

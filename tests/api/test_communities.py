@@ -21,7 +21,7 @@ def test_community_list_shows_the_users_communities_with_permissions(api_as, com
     assert body[0]["name"] == community.name
     assert body[0]["permissions"] == sorted(ROLE_PERMISSIONS[Role.CASHIER])
     assert Permission.ARCHIVE_EDIT not in body[0]["permissions"]
-    assert body[1]["permissions"] == sorted([Permission.BANK_REFERRALS, Permission.ESTATE_VIEW])
+    assert body[1]["permissions"] == sorted([Permission.BANK_REFERRALS, Permission.PARTNER_VIEW])
 
 
 def test_community_list_of_a_superuser_is_every_community_with_every_permission(api_as, community):

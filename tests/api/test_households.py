@@ -307,6 +307,8 @@ def test_bank_user_sees_no_household(api_as, household):
     assert HouseholdTag.objects.count() == 0
 
 
-def test_bank_user_still_sees_rooms(api_as, household):
+def test_bank_user_sees_no_room(api_as, household):
+    """A room is where a household lives: the bank sees figures only (its dashboard), no rooms."""
     api = api_as(staff(household.community, Role.BANK))
-    assert _pks(api.get("/rooms")) == [household.rooms.get().pk]
+    assert _pks(api.get("/rooms")) == []
+    assert api.get(f"/rooms/{household.rooms.get().pk}").status_code == 404

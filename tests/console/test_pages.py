@@ -86,7 +86,9 @@ def test_bank_role_sees_no_household(client, household):
     client.force_login(staff(household.community, Role.BANK))
     assert client.get(reverse("console:household", args=[household.pk])).status_code == 404
     assert client.get(reverse("console:households")).status_code == 404
-    assert client.get(reverse("console:buildings")).status_code == 200
+    # A room page shows its household and its history: the bank sees no estate page either.
+    assert client.get(reverse("console:room", args=[household.rooms.get().pk])).status_code == 404
+    assert client.get(reverse("console:buildings")).status_code == 404
 
 
 def test_save_and_delete_filter(admin_client, admin_user, community):

@@ -16,7 +16,15 @@ from django.utils import timezone
 from wuye.core.models import AuditLog, Community, Company, StaffRole
 from wuye.debit.domain.batches import batch_build
 from wuye.debit.enums import MandateState, ReferralState
-from wuye.debit.models import BankBranch, CardReferral, DebitBatch, DebitSettings, Mandate, ResultFile
+from wuye.debit.models import (
+    BankBranch,
+    CardReferral,
+    DebitBatch,
+    DebitLine,
+    DebitSettings,
+    Mandate,
+    ResultFile,
+)
 from wuye.demo import seed as demo
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
@@ -55,6 +63,8 @@ MODELS = (
     DebitSettings,
     BankBranch,
     Mandate,
+    DebitBatch,
+    DebitLine,
     CardReferral,
     get_user_model(),
 )
@@ -294,6 +304,26 @@ def test_seeded_rows_pass_model_validation(seeded):
         person.full_clean()
         if person.phone:
             assert MOBILE.match(person.phone)
+
+
+def test_the_bank_lands_on_its_dashboard_with_figures(seeded, client):
+    from django.urls import reverse
+
+    from wuye.payments.domain.checks import ledger_check
+
+    assert client.login(username="bank", password=demo.DEMO_PASSWORD)
+    assert client.get(reverse("console:home"))["Location"] == reverse("partner:dashboard")
+    response = client.get(reverse("partner:dashboard"))
+    assert response.status_code == 200
+    figures = response.context["dashboard"]
+    assert [item.community.name for item in figures.communities] == [c.name for c in demo.COMMUNITIES]
+    total = figures.total
+    assert total.mandated > 0 and total.mandates["pending_bank"] > 0
+    assert total.lines.succeeded > 0 and total.lines.failed > 0 and total.funds.bank_fen > 0
+    assert {reason.code for reason in figures.failure_reasons} == {"51", "14"}
+    assert total.referrals["opened"] > 0 and total.referrals["booked"] > 0
+    for community in Community.objects.all():  # the debits went through the books like any payment
+        assert ledger_check(community=community) == []
 
 
 def test_full_scale_seed(db):

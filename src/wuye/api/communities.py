@@ -8,7 +8,7 @@ from ninja import Router
 
 from wuye.api.schemas import CommunityOut
 from wuye.core.enums import Permission
-from wuye.core.models import StaffRole, communities_for
+from wuye.core.models import StaffRole, communities_with_role
 from wuye.core.rules import role_grants
 
 router = Router(tags=["communities"])
@@ -16,9 +16,10 @@ router = Router(tags=["communities"])
 
 @router.get("", response=list[CommunityOut], operation_id="community_list")
 def community_list(request):
-    """Communities in which you hold any role (every role may at least view the estate)."""
+    """Communities in which you hold any role, with what your roles allow there (the partner bank's
+    role allows only its dashboard, so its communities list ``partner.view`` alone)."""
     user = request.user
-    communities = list(communities_for(user, Permission.ESTATE_VIEW).order_by("pk"))
+    communities = list(communities_with_role(user).order_by("pk"))
     roles = defaultdict(set)
     for community_pk, role in StaffRole.objects.filter(user=user).values_list("community_id", "role"):
         roles[community_pk].add(role)

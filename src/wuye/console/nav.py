@@ -24,6 +24,7 @@ ARCHIVE = [
     ("console:imports", _("Excel import"), Permission.ESTATE_MANAGE),
 ]
 ADMINISTRATION = [
+    ("partner:dashboard", _("Partner bank dashboard"), Permission.PARTNER_VIEW),
     ("console:staff", _("Staff"), Permission.STAFF_MANAGE),
     ("console:lockouts", _("Login locks"), Permission.STAFF_MANAGE),
     ("console:audit", _("Audit log"), Permission.AUDIT_VIEW),

@@ -39,3 +39,4 @@ class Permission(models.TextChoices):
         _("Activate, suspend and revoke mandates; build, send and settle debit batches"),
     )
     BANK_REFERRALS = "bank.referrals", _("Handle card-opening appointments at the partner bank")
+    PARTNER_VIEW = "partner.view", _("See the partner bank's dashboard: figures only, never an owner")

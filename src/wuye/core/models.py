@@ -57,6 +57,15 @@ def communities_for(user, permission: str) -> models.QuerySet[Community]:
     ).distinct()
 
 
+def communities_with_role(user) -> models.QuerySet[Community]:
+    """The communities in which ``user`` holds any role (every community for a superuser)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Community.objects.none()
+    if user.is_superuser:
+        return Community.objects.all()
+    return Community.objects.filter(staff_roles__user=user).distinct()
+
+
 def user_can(user, community_id: int, permission: str) -> bool:
     return communities_for(user, permission).filter(pk=community_id).exists()
 

@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.DEBIT_VIEW,
             P.DEBIT_SIGN,
             P.DEBIT_MANAGE,
+            P.PARTNER_VIEW,
         }
     ),
     Role.FRONT_DESK: frozenset(
@@ -56,9 +57,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.TECHNICIAN: frozenset({P.ARCHIVE_VIEW, P.ESTATE_VIEW, P.SERVICE_VIEW, P.SERVICE_HANDLE}),
-    # The bank sees aggregates and handles card-opening appointments (with only the name and phone the
-    # owner gave for that booking): never the archive, never a mandate's holder.
-    Role.BANK: frozenset({P.ESTATE_VIEW, P.BANK_REFERRALS}),
+    # The bank sees aggregates (the partner dashboard) and handles card-opening appointments (with
+    # only the name and phone the owner gave for that booking): never the archive, the estate (a room
+    # page shows its household) or anything else that names an owner.
+    Role.BANK: frozenset({P.PARTNER_VIEW, P.BANK_REFERRALS}),
 }
 
 

@@ -28,6 +28,7 @@ from wuye.core.models import Community, Company, StaffRole
 from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
+from wuye.demo.partner import seed_partner_demo
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -973,6 +974,8 @@ def seed(*, scale: float = 1.0) -> SeedReport:
         seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)
         seed_debit_batches(community=community, creditor_name=company.name, actor=admin)
+    for community in communities:
+        seed_partner_demo(community, actor=admin, scale=scale)
     return SeedReport(
         company=company.name,
         communities=reports,

@@ -13,8 +13,21 @@ from wuye.estate.models import Room
 from wuye.households.models import Household, Tag
 
 
-@staff_view(Permission.ESTATE_VIEW)
+@login_required
 def home(request):
+    """The console's overview. The console is the property office's: a user whose roles grant none of
+    it but the partner dashboard (the bank) lands there instead."""
+    user = request.user
+    if (
+        not communities_for(user, Permission.ESTATE_VIEW).exists()
+        and communities_for(user, Permission.PARTNER_VIEW).exists()
+    ):
+        return redirect("partner:dashboard")
+    return overview(request)
+
+
+@staff_view(Permission.ESTATE_VIEW)
+def overview(request):
     community = request.community
     rooms_by_state = dict(
         Room.objects.filter(community=community).values_list("state").annotate(n=Count("pk")).order_by()

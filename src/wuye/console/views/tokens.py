@@ -2,7 +2,7 @@
 
 Every token expires after the days chosen when it is created (at most ``settings.API_TOKEN_MAX_DAYS``).
 A token acts with its owner's roles, so any staff member may hold tokens (``estate.view`` is granted
-by every role). The key is shown once, in the response to the POST that created it; only its hash
+by every console role; the partner bank, which has its dashboard and no console, has none). The key is shown once, in the response to the POST that created it; only its hash
 is stored, so it cannot be shown again.
 """
 
