@@ -1,8 +1,6 @@
 """An owner on a phone signs a bank direct debit mandate: the form with the mandate's text, the
 one-time code sent to the bank phone, the mandate awaiting the bank. The card shows masked only."""
 
-import re
-
 import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
@@ -15,7 +13,6 @@ from tests.owners.factories import HouseholdBindingFactory
 from wuye.core.enums import Role
 from wuye.debit.enums import MandateState, SignedVia
 from wuye.debit.models import DebitSettings, Mandate
-from wuye.notifications.models import Message
 from wuye.portal.auth import SESSION_ACCOUNT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +36,7 @@ def test_owner_signs_a_mandate_on_a_phone_and_the_office_activates_it(
     browser,
     live_server,
     community,
+    sms,
 ):
     DebitSettings.objects.create(
         community=community, bank_name="合作银行", creditor_name="安居物业服务有限公司"
@@ -68,8 +66,7 @@ def test_owner_signs_a_mandate_on_a_phone_and_the_office_activates_it(
 
     page.wait_for_url("**/m/debit/sign/code/")
     assert page.locator("#summary-card").inner_text() == "合作银行 ****0018"
-    code = re.search(r"\d{6}", Message.objects.filter(address=PHONE).latest("pk").body).group()
-    page.fill("input[name=code]", code)
+    page.fill("input[name=code]", sms.code(PHONE))
     screenshot(page, "portal-debit-code")
     page.click("#code-form button[type=submit]")
 

@@ -1,6 +1,9 @@
 """The partner bank logs in, lands on its dashboard, sees the figures and the two charts drawn by the
 bundled Chart.js (Chinese labels), filters one community and downloads the Excel export."""
 
+import io
+import pathlib
+
 import openpyxl
 import pytest
 
@@ -63,6 +66,7 @@ def test_the_bank_reads_its_dashboard_with_charts(page, live_server):
         page.click("#partner-export")
     download = download_info.value
     assert download.suggested_filename == "partner-2026-01-2026-04.xlsx"
-    workbook = openpyxl.load_workbook(download.path())
+    # the saved download has no extension, which openpyxl reads as "not a workbook": hand it the bytes
+    workbook = openpyxl.load_workbook(io.BytesIO(pathlib.Path(download.path()).read_bytes()))
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == [data.b.name, "合计"]

@@ -306,7 +306,8 @@ def test_the_bank_handles_referrals_and_sees_nothing_else(client, community, hou
     assert "王先生" in html and "13700001111" in html and referral.branch.name in html
     assert household.name not in html  # the archive's name of the household is not the bank's
     assert "13912345678" not in html  # nor the owner's phone from the archive
-    assert reverse("console:referrals") in html_of(client.get(reverse("console:home")))
+    assert client.get(reverse("console:home"))["Location"] == reverse("partner:dashboard")
+    assert reverse("console:referrals") in html_of(client.get(reverse("partner:dashboard")))
 
     for url in (
         reverse("console:mandates"),

@@ -22,11 +22,12 @@ from wuye.billing.models import Bill, FeeItem
 from wuye.core.models import Community
 from wuye.debit.domain.batches import batch_build, batch_send
 from wuye.debit.domain.files import batch_files, files_digest, result_read
-from wuye.debit.domain.mandates import MandateTerms, mandate_sign_online, mandate_transition
+from wuye.debit.domain.mandates import MANDATE_RULE, MandateTerms, mandate_sign_online, mandate_transition
 from wuye.debit.domain.results import result_settle
 from wuye.debit.enums import MANDATE_LIVE_STATES, MandateState
 from wuye.debit.models import DebitBatch, DebitSettings, Mandate
 from wuye.demo.billing import MONTHS
+from wuye.households.domain.tagrules import tags_refresh
 from wuye.households.models import Household
 from wuye.owners.models import HouseholdBinding
 from wuye.paysim.bank import bank_result
@@ -92,6 +93,8 @@ def seed_mandates(*, community: Community, first_month: datetime.date) -> int:
             to_state=MandateState.ACTIVE,
             agreement_no=f"AGDEMO{community.pk:03d}{index:05d}",
         )
+    # The transitions refresh the 已签代扣 tag after commit; here at once, like the demo's other tags.
+    tags_refresh(community=community, keys=[MANDATE_RULE])
     return len(households)
 
 

@@ -147,15 +147,15 @@ def _batches(community: Community, *, actor) -> None:
 
 
 def _referrals(community: Community) -> None:
-    branches = [
+    """Visits already handled by the bank (opened, not opened, cancelled by the owner), in the past:
+    the bookings still to come are demo.debit's."""
+    branches = list(BankBranch.objects.filter(company=community.company).order_by("pk")) or [
         BankBranch.objects.get_or_create(company=community.company, name=name)[0] for name in BRANCHES
     ]
     states = [
         ReferralState.OPENED,
         ReferralState.OPENED,
         ReferralState.OPENED,
-        ReferralState.BOOKED,
-        ReferralState.BOOKED,
         ReferralState.NOT_OPENED,
         ReferralState.CANCELLED,
     ]
@@ -163,6 +163,7 @@ def _referrals(community: Community) -> None:
         Person.objects.filter(community=community, kind=PersonKind.OWNER)
         .exclude(phone="")
         .exclude(household__in=Mandate.objects.filter(community=community).values("household_id"))
+        .exclude(household__in=CardReferral.objects.filter(community=community).values("household_id"))
         .order_by("household_id", "pk")
     )
     chosen, seen = [], set()
@@ -181,7 +182,7 @@ def _referrals(community: Community) -> None:
                 branch=branches[index % len(branches)],
                 name=person.name,
                 phone=person.phone,
-                visit_at=visit - datetime.timedelta(days=3 * index),
+                visit_at=visit - datetime.timedelta(days=3 * (index + 1)),
                 state=state,
             )
             for index, (person, state) in enumerate(zip(chosen, states, strict=False))
@@ -204,5 +205,5 @@ def seed_partner_demo(community: Community, *, actor=None, scale: float = 1.0) -
         _mandates(community, scale_count=max(8, round(MANDATES_MAX * scale)), actor=actor)
     if not DebitLine.objects.filter(community=community).exists():
         _batches(community, actor=actor)
-    if not CardReferral.objects.filter(community=community).exists():
+    if not CardReferral.objects.filter(community=community).exclude(state=ReferralState.BOOKED).exists():
         _referrals(community)

@@ -138,6 +138,7 @@ def dashboard(request):
             "chart_data": _chart_data(figures),
             "query": request.GET.urlencode(),
             "console_access": communities_for(request.user, Permission.ESTATE_VIEW).exists(),
+            "referrals_access": communities_for(request.user, Permission.BANK_REFERRALS).exists(),
         },
     )
 

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.audit import action_label
@@ -284,6 +284,7 @@ def mandate_confirmations(request):
 # --- card referrals (the partner bank's worklist) -----------------------------------------------------
 
 
+@require_GET
 @staff_view(REFERRALS)
 def referral_list(request):
     """Appointments to open a card, in every community where the user handles them. Only what the

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.billing.models import FeeItem
 from wuye.core.crypto import decrypt, encrypt, mask
+from wuye.core.net import client_address
 from wuye.debit.domain.mandates import MandateError, MandateTerms, mandate_sign_online, mandate_transition
 from wuye.debit.domain.queries import (
     branches_for,
@@ -43,15 +44,11 @@ SESSION_DRAFT = "wuye_owner_mandate"
 DRAFT_LIFETIME = datetime.timedelta(minutes=30)
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or ""
-
-
 def _send_code(request, phone: str, *, announce: bool) -> bool:
     try:
         login_code_send(
             phone=phone,
-            client_address=_client_address(request) or None,
+            client_address=client_address(request) or None,
             purpose=LoginPurpose.MANDATE,
             account=request.owner,
         )
@@ -181,7 +178,7 @@ def debit_confirm(request):
                     household=household,
                     terms=_draft_terms(draft, household),
                     code_checked=True,
-                    client_address=_client_address(request),
+                    client_address=client_address(request),
                     actor=request.owner,
                 )
             except MandateError as error:
