@@ -31,6 +31,8 @@ from wuye.debit.models import DebitBatch, DebitLine, DebitSettings, Mandate
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel, OrderState, PaymentMethod
 from wuye.payments.models import OrderLine, PaymentAttempt, PaymentOrder
 
+CHUNK = 5000  # primary keys per statement
+
 register_actions(
     {
         "debit.batch.built": gettext_lazy("Debit batch built"),
@@ -330,9 +332,7 @@ def batch_send(*, batch: DebitBatch, files_sha256: str, actor=None) -> DebitBatc
     locked.files_sha256, locked.sent_at = files_sha256, timezone.now()
     locked.sent_by = actor if getattr(actor, "is_authenticated", False) else None
     locked.save(update_fields=["state", "files_sha256", "sent_at", "sent_by"])
-    PaymentAttempt.objects.filter(debit_line__batch=locked, state=AttemptState.CREATED).update(
-        state=AttemptState.PENDING, updated_at=timezone.now()
-    )
+    _attempts_update(locked, state=AttemptState.PENDING, updated_at=timezone.now())
     log_action(
         "debit.batch.sent",
         actor=actor,
@@ -350,13 +350,27 @@ def batch_cancel(*, batch: DebitBatch, actor=None) -> DebitBatch:
     _batch_move(locked, BatchState.CANCELLED)
     locked.save(update_fields=["state"])
     now = timezone.now()
-    PaymentAttempt.objects.filter(debit_line__batch=locked, state=AttemptState.CREATED).update(
-        state=AttemptState.FAILED, failure_reason=_("Batch cancelled")[:200], updated_at=now
+    order_pks = _attempts_update(
+        locked, state=AttemptState.FAILED, failure_reason=_("Batch cancelled")[:200], updated_at=now
     )
-    PaymentOrder.objects.filter(attempts__debit_line__batch=locked).update(state=OrderState.CLOSED)
+    for start in range(0, len(order_pks), CHUNK):
+        PaymentOrder.objects.filter(pk__in=order_pks[start : start + CHUNK]).update(state=OrderState.CLOSED)
     DebitLine.objects.filter(batch=locked).update(state=LineState.CANCELLED, settled_at=now)
     log_action("debit.batch.cancelled", actor=actor, obj=locked, community_id=batch_community_id(locked))
     return locked
+
+
+def _attempts_update(batch: DebitBatch, **values) -> list[int]:
+    """Write ``values`` on the batch's attempts still created; the pks of the batch's orders. By
+    primary key, a chunk at a time: a join of freshly written tables can be planned from statistics
+    that do not know them yet (a nested loop over 20,000 lines took 38 s)."""
+    attempt_pks = sorted(DebitLine.objects.filter(batch=batch).values_list("attempt_id", flat=True))
+    orders: set[int] = set()
+    for start in range(0, len(attempt_pks), CHUNK):
+        part = PaymentAttempt.objects.filter(pk__in=attempt_pks[start : start + CHUNK])
+        orders.update(part.values_list("order_id", flat=True))
+        part.filter(state=AttemptState.CREATED).update(**values)
+    return sorted(orders)
 
 
 def batch_summary(batch: DebitBatch) -> dict:

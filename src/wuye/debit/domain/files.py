@@ -32,8 +32,7 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
     memo = _("Property fees by %(date)s") % {"date": f"{batch.cutoff_on:%Y-%m-%d}"}
     lines = (
         DebitLine.objects.filter(batch=batch)
-        .select_related("mandate")
-        .only(
+        .values_list(
             "line_no",
             "reference",
             "amount_fen",
@@ -52,15 +51,17 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
         creditor_id=creditor.creditor_id or "0",
         lines=tuple(
             FileLine(
-                line_no=line.line_no,
-                reference=line.reference,
-                agreement_no=line.mandate.agreement_no,
-                card_number=line.mandate.card_number,
-                holder_name=line.mandate.holder_name,
-                amount_fen=line.amount_fen,
+                line_no=line_no,
+                reference=reference,
+                agreement_no=agreement_no,
+                card_number=card_number,
+                holder_name=holder_name,
+                amount_fen=amount_fen,
                 memo=memo,
             )
-            for line in lines.iterator(chunk_size=5000)
+            for line_no, reference, amount_fen, agreement_no, card_number, holder_name in lines.iterator(
+                chunk_size=5000
+            )
         ),
     )
 

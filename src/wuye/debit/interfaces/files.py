@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -53,13 +52,16 @@ def not_a_document_check(data: bytes) -> None:
         raise BankFileError(_("This is a spreadsheet, an archive or a PDF, not a bank file."))
 
 
+# The characters of Unicode's categories Cc (controls), Cs (surrogates), Zl and Zp (line and paragraph
+# separators), as one pattern: every field of every line goes through it.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
 def control_character(text: str) -> str | None:
     """The first character of ``text`` that has no place in a one-line field (a control character,
     a line or paragraph separator, a lone surrogate), or None."""
-    for char in text:
-        if unicodedata.category(char) in {"Cc", "Cs", "Zl", "Zp"}:
-            return char
-    return None
+    found = _CONTROL.search(text)
+    return found.group() if found else None
 
 
 def codepoint(char: str) -> str:

@@ -33,6 +33,7 @@ Decisions, the same for every format:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
@@ -111,24 +112,29 @@ def _value_text(field: FieldSpec, value: Any) -> str:
     return str(value)
 
 
-def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], where: str) -> bytes:
+def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], where) -> bytes:
+    """The field's bytes; ``where`` (a text, or a function giving it) names the record in a refusal.
+    Every field of every line comes through here, so the messages are only made for a refusal."""
     if field.const is not None:
         text = field.const
     elif field.value is not None:
         text = _value_text(field, values[field.value])
     else:
         text = ""
-    params = {"where": where, "field": field_label(field)}
+
+    def params():
+        return {"where": where() if callable(where) else where, "field": field_label(field)}
+
     char = control_character(text)
     if char is not None:
         raise BankFileError(
             _("%(where)s: %(field)s contains a control character (U+%(codepoint)s).")
-            % {**params, "codepoint": codepoint(char)}
+            % {**params(), "codepoint": codepoint(char)}
         )
     if fmt.delimiter and fmt.delimiter in text:
         raise BankFileError(
             _("%(where)s: %(field)s contains the delimiter “%(delimiter)s”.")
-            % {**params, "delimiter": fmt.delimiter}
+            % {**params(), "delimiter": fmt.delimiter}
         )
     try:
         data = text.encode(fmt.encoding)
@@ -136,14 +142,14 @@ def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], w
         char = text[error.start]
         raise BankFileError(
             _("%(where)s: %(field)s contains “%(char)s” (U+%(codepoint)s), which %(encoding)s cannot carry.")
-            % {**params, "char": char, "codepoint": codepoint(char), "encoding": fmt.encoding_label}
+            % {**params(), "char": char, "codepoint": codepoint(char), "encoding": fmt.encoding_label}
         ) from None
     if field.width is not None and len(data) > field.width:
         raise BankFileError(
             _(
                 "%(where)s: %(field)s is %(length)s bytes in %(encoding)s, longer than the %(width)s bytes of its field."
             )
-            % {**params, "length": len(data), "encoding": fmt.encoding_label, "width": field.width}
+            % {**params(), "length": len(data), "encoding": fmt.encoding_label, "width": field.width}
         )
     if field.pad_to_width and field.width is not None:
         padding = field.pad.encode("ascii") * (field.width - len(data))
@@ -151,7 +157,7 @@ def _field_bytes(fmt: TextFormat, field: FieldSpec, values: Mapping[str, Any], w
     return data
 
 
-def _record_bytes(fmt: TextFormat, record: RecordSpec, values: Mapping[str, Any], where: str) -> bytes:
+def _record_bytes(fmt: TextFormat, record: RecordSpec, values: Mapping[str, Any], where) -> bytes:
     parts = [_field_bytes(fmt, field, values, where) for field in record.fields]
     delimiter = fmt.delimiter.encode("ascii")
     line = delimiter.join(parts)
@@ -193,6 +199,10 @@ def file_name_make(pattern: str, **values: Any) -> str:
     return name
 
 
+def _debit_line_where(line_no: int) -> str:
+    return _("debit line %(line)s") % {"line": line_no}
+
+
 def text_debit_files_write(fmt: TextFormat, debit_file: DebitFile) -> list[tuple[str, bytes]]:
     """The debit file(s) for a batch: [(file name, bytes)], one per part."""
     if not debit_file.lines:
@@ -216,7 +226,7 @@ def text_debit_files_write(fmt: TextFormat, debit_file: DebitFile) -> list[tuple
         }
         line_values = [
             (
-                _("debit line %(line)s") % {"line": line.line_no},
+                functools.partial(_debit_line_where, line.line_no),
                 {name: getattr(line, name) for name in VALUES[DEBIT][1]},
             )
             for line in chunk
@@ -467,8 +477,12 @@ def _unpad(field: FieldSpec, text: str) -> str:
 
 
 def _value_parse(field: FieldSpec, text: str, line: int) -> Any:
+    if field.kind == TEXT and field.pad == " ":
+        return text.strip(" ")  # the common case, first: nothing to check
     raw = text
     text = _unpad(field, text)
+    if field.kind not in (INT, AMOUNT, DATE):
+        return text
     params = {"line": line, "field": field_label(field), "value": raw.strip()}
     if field.kind == INT:
         if not _INT_TEXT.match(text):
