@@ -105,7 +105,10 @@ class AuditLog(models.Model):
     ``household_id`` is a plain integer so that ``core`` depends on no other app.
     """
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", null=True)
+    # community leads audit_community_time: no index of its own (every action writes one row).
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -265,9 +265,11 @@ class DebitBatch(models.Model):
 class DebitLine(models.Model):
     """One debit of one household's card in a batch: the attempt that pays its order's bill lines."""
 
-    batch = models.ForeignKey(DebitBatch, on_delete=models.PROTECT, related_name="lines")
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # batch, community and household lead debitline_unique_line_no, debitline_community_state and
+    # debitline_household: no index of their own (every index is written with every line settled).
+    batch = models.ForeignKey(DebitBatch, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
     mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="lines")
     attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, related_name="debit_line")
     line_no = models.PositiveIntegerField(_("line"))

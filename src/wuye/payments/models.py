@@ -58,9 +58,13 @@ class ReceiptCounter(models.Model):
 
 
 class Receipt(models.Model):
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    # community and household lead receipt_unique_number and receipt_household_time: no index of their own
+    # (each index is written with every receipt; a bank's result file writes 100,000 of them).
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
     number = models.PositiveIntegerField(_("receipt number"))
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="receipts")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="receipts", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=ReceiptKind.choices)
     method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
     amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; > 0
@@ -108,9 +112,12 @@ class Allocation(models.Model):
     """
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    # Led by the unique (transaction, line) and by allocation_household: no index of their own.
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="allocations")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
     amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; > 0 pays, < 0 takes back (refund)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -123,10 +130,7 @@ class Allocation(models.Model):
             models.UniqueConstraint(fields=["transaction", "line"], name="allocation_unique_line"),
             models.CheckConstraint(condition=~Q(amount_fen=0), name="allocation_amount_nonzero"),
         ]
-        indexes = [
-            models.Index(fields=["transaction"], name="allocation_transaction"),
-            models.Index(fields=["household"], name="allocation_household"),
-        ]
+        indexes = [models.Index(fields=["household"], name="allocation_household")]
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.amount_fen}"
@@ -225,7 +229,9 @@ class PaymentOrder(models.Model):
     """What a payer set out to pay: chosen bill lines of one household, with their total then."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_orders")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="payment_orders", db_index=False
+    )
     total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen
     state = models.CharField(_("state"), max_length=8, choices=OrderState.choices, default=OrderState.OPEN)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -266,7 +272,7 @@ class PaymentAttempt(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="attempts")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
     out_trade_no = models.CharField(_("order number"), max_length=32, unique=True, default=new_out_trade_no)

@@ -26,9 +26,9 @@ from wuye.billing.domain import compute
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine, line_outstanding_sql
 from wuye.core import sql
-from wuye.core.audit import log_action, log_bulk, register_actions, register_field_labels
+from wuye.core.audit import AuditEntry, log_action, log_bulk, register_actions, register_field_labels
 from wuye.core.enums import Permission
-from wuye.core.models import AuditLog, user_can
+from wuye.core.models import user_can
 from wuye.core.money import fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
@@ -138,7 +138,7 @@ def bills_refresh_state(*, bill_pks: list[int], chunk: int = 5000) -> int:
     thousands): lock them in pk order, sum their lines, write the states that changed and log each
     change like the one-by-one path. The number of bills whose state changed."""
     changed: list[tuple[str, int]] = []
-    entries: list[AuditLog] = []
+    entries: list[AuditEntry] = []
     bill_pks = sorted(set(bill_pks))
     for start in range(0, len(bill_pks), chunk):
         part = bill_pks[start : start + chunk]
@@ -153,7 +153,7 @@ def bills_refresh_state(*, bill_pks: list[int], chunk: int = 5000) -> int:
             if state != before:
                 changed.append((state, pk))
                 entries.append(
-                    AuditLog(
+                    AuditEntry(
                         community_id=community_id,
                         action="billing.bill.state_changed",
                         object_type="billing.bill",

@@ -196,6 +196,12 @@ def transactions_post_many(
         if postings is not None:
             sources.append(postings.sql)
             params += list(postings.params)
+        if db.vendor == "postgresql":
+            # Temporary tables are never analysed by autovacuum: without statistics the planner takes
+            # them for a few rows, and the balance proof below ran as a nested loop (33 s for 17,000).
+            cursor.execute(f"ANALYZE {NEW_TRANSACTIONS}")
+            if entries:
+                cursor.execute(f"ANALYZE {NEW_POSTINGS}")
         if key_seen == "return":
             # Keys posted before: their tags map to the first transaction, and nothing is written for them.
             cursor.execute(
@@ -256,24 +262,23 @@ def transactions_post_many(
                     WHERE p.amount_fen <> 0 AND COALESCE(t.existing, 0) = 0""",
                 [*params, community_id],
             )
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {NEW_TRANSACTIONS} WHERE existing = 0")
-        low, high = cursor.fetchone()
-        if low is not None:
-            # The proof: one aggregate over what was written, read through the transaction index.
-            cursor.execute(
-                f"""SELECT p.transaction_id, SUM(p.amount_fen) FROM ledger_posting p
-                    WHERE p.transaction_id BETWEEN %s AND %s
-                      AND p.transaction_id IN (SELECT id FROM {NEW_TRANSACTIONS} WHERE existing = 0)
-                    GROUP BY p.transaction_id HAVING SUM(p.amount_fen) <> 0
-                    ORDER BY p.transaction_id LIMIT 1""",
-                [low, high],
+        # The proof: one aggregate over what was written, driven by the staging table (analysed) and
+        # joined through the transaction index: the
+        # postings just written are not in the ledger's statistics yet, and a plan driven by them
+        # took them for one row (a nested loop over both, 18 s for 17,000 transactions).
+        cursor.execute(
+            f"""SELECT t.id, SUM(p.amount_fen) FROM {NEW_TRANSACTIONS} t
+                JOIN ledger_posting p ON p.transaction_id = t.id
+                WHERE t.existing = 0
+                GROUP BY t.id HAVING SUM(p.amount_fen) <> 0
+                ORDER BY t.id LIMIT 1"""
+        )
+        unbalanced = cursor.fetchone()
+        if unbalanced is not None:
+            raise LedgerError(
+                _("Transaction %(pk)s does not balance: %(total)s fen.")
+                % {"pk": unbalanced[0], "total": int(unbalanced[1])}
             )
-            unbalanced = cursor.fetchone()
-            if unbalanced is not None:
-                raise LedgerError(
-                    _("Transaction %(pk)s does not balance: %(total)s fen.")
-                    % {"pk": unbalanced[0], "total": int(unbalanced[1])}
-                )
         cursor.execute(f"SELECT tag, id FROM {NEW_TRANSACTIONS}")
         written = dict(cursor.fetchall())
         for name in (NEW_TRANSACTIONS, NEW_POSTINGS):

@@ -25,8 +25,7 @@ from wuye.billing.domain.bills import bills_refresh_state
 from wuye.billing.models import line_outstanding_sql
 from wuye.billing.tagrules import ARREARS_RULE, arrears_tag_refresh_on_commit
 from wuye.core import sql
-from wuye.core.audit import log_bulk
-from wuye.core.models import AuditLog
+from wuye.core.audit import AuditEntry, log_bulk
 from wuye.core.money import fen_to_yuan
 from wuye.estate.models import room_label
 from wuye.households.domain.tagrules import carries_rule_tag_sql
@@ -280,7 +279,7 @@ def payments_apply_many(
             )
         )
         audit.append(
-            AuditLog(
+            AuditEntry(
                 community_id=community_pk,
                 actor_id=actor_pk,
                 action="payments.payment.received",
@@ -390,7 +389,7 @@ def attempts_finish_many(*, outcomes: list[tuple[int, str, str]], actor=None) ->
         if to_state == AttemptState.FAILED:
             closed.append(order_pk)
         audit.append(
-            AuditLog(
+            AuditEntry(
                 community_id=community_pk,
                 actor_id=actor_pk,
                 action="payments.attempt.changed",
