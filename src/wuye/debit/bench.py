@@ -5,9 +5,9 @@ mandate per household (cards whose last digit scripts the simulated bank's answe
 5 % lack funds, 5 % closed accounts, 5 % unknown), and paysim's bank answering the files.
 
 Timed apart: building the batch (``build_seconds``: the lines, orders and attempts), generating its
-files and marking it sent (``generate_seconds``), reading the bank's result files and settling every
-line (``import_seconds``). Then ``wuye ledger check`` of the community. The last line printed is one
-JSON object.
+files (``generate_seconds``), marking it sent, which makes every attempt pending and locks its lines
+(``send_seconds``), reading the bank's result files and settling every line (``import_seconds``).
+Then ``wuye ledger check`` of the community. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -99,9 +99,12 @@ def bench_debit(*, lines: int, out: Path | None, log) -> dict:
 
     started = time.perf_counter()
     files = batch_files(batch)
-    batch = batch_send(batch=batch, files_sha256=files_digest(files))
     generate_seconds = time.perf_counter() - started
     log(f"  {len(files)} file(s) written")
+
+    started = time.perf_counter()
+    batch = batch_send(batch=batch, files_sha256=files_digest(files))
+    send_seconds = time.perf_counter() - started
 
     answers = [bank_result(batch_format(batch), data) for _name, data in files]
     if out is not None:
@@ -133,6 +136,7 @@ def bench_debit(*, lines: int, out: Path | None, log) -> dict:
         "files": len(files),
         "build_seconds": round(build_seconds, 3),
         "generate_seconds": round(generate_seconds, 3),
+        "send_seconds": round(send_seconds, 3),
         "import_seconds": round(import_seconds, 3),
         "settled": states[LineState.SUCCEEDED],
         "failed": states[LineState.FAILED],

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.models import LINE_OUTSTANDING, BillLine
+from wuye.core import sql
 from wuye.core.audit import log_action, register_actions
 from wuye.core.models import Community, Company
 from wuye.debit.enums import BATCH_TRANSITIONS, BatchState, LineState, MandateState
@@ -218,7 +219,8 @@ def batch_build(
     )
     batch.communities.set(community_pks)
     user = batch.created_by
-    orders = PaymentOrder.objects.bulk_create(
+    # Four writes of as many rows as lines: COPY (``sql.copy_instances``), not bulk_create.
+    orders = sql.copy_instances(
         [
             PaymentOrder(
                 community_id=candidate.mandate.community_id,
@@ -227,19 +229,17 @@ def batch_build(
                 created_by=user,
             )
             for candidate, taken, _try in chosen
-        ],
-        batch_size=5000,
+        ]
     )
-    OrderLine.objects.bulk_create(
+    sql.copy_instances(
         [
             OrderLine(order=order, line_id=line_pk, amount_fen=owed)
             for order, (_candidate, taken, _try) in zip(orders, chosen, strict=True)
             for line_pk, owed in taken
-        ],
-        batch_size=5000,
+        ]
     )
     references = [f"{batch.number}-{number:06d}" for number in range(1, len(chosen) + 1)]
-    attempts = PaymentAttempt.objects.bulk_create(
+    attempts = sql.copy_instances(
         [
             PaymentAttempt(
                 community_id=order.community_id,
@@ -252,10 +252,9 @@ def batch_build(
                 created_by=user,
             )
             for order, reference in zip(orders, references, strict=True)
-        ],
-        batch_size=5000,
+        ]
     )
-    DebitLine.objects.bulk_create(
+    sql.copy_instances(
         [
             DebitLine(
                 batch=batch,
@@ -271,8 +270,7 @@ def batch_build(
             for number, (attempt, (candidate, _taken, try_number)) in enumerate(
                 zip(attempts, chosen, strict=True), start=1
             )
-        ],
-        batch_size=5000,
+        ]
     )
     batch.line_count = len(attempts)
     batch.total_fen = sum(attempt.amount_fen for attempt in attempts)

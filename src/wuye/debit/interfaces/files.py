@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Our end-to-end id (ISO Max35Text) and the bank's agreement number: printable ASCII, no spaces.
 _ASCII_ID = re.compile(r"^[!-~]{1,35}$")
@@ -69,6 +70,10 @@ def codepoint(char: str) -> str:
     return f"{ord(char):04X}"
 
 
+# Field names for messages, translated when a message is made (not for every line written).
+_HOLDER_NAME, _MEMO = gettext_lazy("account holder's name"), gettext_lazy("memo")
+
+
 @dataclass(frozen=True)
 class DebitLine:
     """One line of a debit file (送盘)."""
@@ -114,7 +119,7 @@ class DebitLine:
             raise BankFileError(
                 _("Debit line %(line)s: the account holder's name is missing.") % {"line": line}, line=line
             )
-        for label, value in ((_("account holder's name"), self.holder_name), (_("memo"), self.memo)):
+        for label, value in ((_HOLDER_NAME, self.holder_name), (_MEMO, self.memo)):
             char = control_character(value)
             if char is not None:
                 raise BankFileError(
