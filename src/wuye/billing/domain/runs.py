@@ -582,25 +582,33 @@ def _issue_chunk(
                     ) AS earlier WHERE bill_id IS NOT NULL"""
             )
             earlier = cursor.rowcount
-            # Bills created below have ids above this mark (ids only grow), name this run and are of
-            # the chunk's households without an earlier bill (a chunk issued beside this one commits
-            # bills of this run too, of other households).
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM billing_bill")
-            mark = cursor.fetchone()[0]
-            cursor.execute(
-                f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state, total_fen, due_on,
-                                              created_at)
-                    SELECT %s, t.household_id, {period}, %s, 'open', t.total_fen, {due_on}, %s
-                    FROM {HOUSEHOLDS} t WHERE t.household_id NOT IN (SELECT household_id FROM {BILLS})""",
-                [community_id, run.pk, timezone.now()],
-            )
-            cursor.execute(
-                f"""INSERT INTO {BILLS} (household_id, bill_id, is_new)
-                    SELECT household_id, id, 1 FROM billing_bill WHERE id > %s AND run_id = %s
-                    AND household_id IN (SELECT household_id FROM {HOUSEHOLDS})
-                    AND household_id NOT IN (SELECT household_id FROM {BILLS})""",
-                [mark, run.pk],
-            )
+            insert_bills = f"""INSERT INTO billing_bill (community_id, household_id, period, run_id, state,
+                                                  total_fen, due_on, created_at)
+                SELECT %s, t.household_id, {period}, %s, 'open', t.total_fen, {due_on}, %s
+                FROM {HOUSEHOLDS} t WHERE t.household_id NOT IN (SELECT household_id FROM {BILLS})"""
+            if connection.vendor == "postgresql":
+                # The new bills' ids straight from the insert: reading them back from the bill table,
+                # which the statistics do not know to hold them yet, was planned as one scan of the
+                # chunk's households per bill (15 s for one chunk of 20,000 households).
+                cursor.execute(
+                    f"""WITH made AS ({insert_bills} RETURNING household_id, id)
+                        INSERT INTO {BILLS} (household_id, bill_id, is_new) SELECT household_id, id, 1 FROM made""",
+                    [community_id, run.pk, timezone.now()],
+                )
+            else:
+                # Bills created below have ids above this mark (ids only grow), name this run and are
+                # of the chunk's households without an earlier bill (a chunk issued beside this one
+                # commits bills of this run too, of other households).
+                cursor.execute("SELECT COALESCE(MAX(id), 0) FROM billing_bill")
+                mark = cursor.fetchone()[0]
+                cursor.execute(insert_bills, [community_id, run.pk, timezone.now()])
+                cursor.execute(
+                    f"""INSERT INTO {BILLS} (household_id, bill_id, is_new)
+                        SELECT household_id, id, 1 FROM billing_bill WHERE id > %s AND run_id = %s
+                        AND household_id IN (SELECT household_id FROM {HOUSEHOLDS})
+                        AND household_id NOT IN (SELECT household_id FROM {BILLS})""",
+                    [mark, run.pk],
+                )
         # The chunk's ledger transaction, from the computed lines (the same rows the lines are below):
         # Dr receivable per household, Cr income per fee item, written and proven balanced by the ledger.
         record_id = transactions_post_many(
