@@ -55,10 +55,16 @@ def env_prefix() -> str:
     return settings.CHANNEL_ENV_PREFIX
 
 
-def _inside(path: Path, folder: Path) -> Path:
-    """``path`` (relative to ``folder``, or absolute) with every link followed, if it stays inside
-    ``folder`` (itself with links followed); ReferenceRefusedError otherwise."""
-    if ".." in PurePosixPath(str(path)).parts:
+@functools.lru_cache(maxsize=256)
+def _inside(name: str, folder: Path) -> Path:
+    """``name`` (relative to ``folder``, or absolute) with every link followed, if it stays inside
+    ``folder`` (itself with links followed); ReferenceRefusedError otherwise.
+
+    A path that passed is cached (refusals are not): following links costs a system call per folder
+    level, and every notification resolves its account's keys. What the cached path names can only
+    change by writing inside the secrets folder, which is the operator's."""
+    path = Path(name)
+    if ".." in PurePosixPath(name).parts:
         raise ReferenceRefusedError(_("A key file is named without “..”."))
     try:
         root = folder.resolve()
@@ -98,7 +104,7 @@ def key_reference_path(reference: str) -> Path | None:
         name = reference[5:]
         if not name:
             raise ReferenceRefusedError(_("Name the key file: file:NAME, in the secrets folder."))
-        return _inside(Path(name), secrets_dir())
+        return _inside(name, secrets_dir())
     if reference.startswith(PAYSIM_SCHEME):
         if not paysim_enabled():
             raise ReferenceRefusedError(
@@ -109,7 +115,7 @@ def key_reference_path(reference: str) -> Path | None:
         name = reference[len(PAYSIM_SCHEME) :]
         if not name or "/" in name:
             raise ReferenceRefusedError(_("Name one of paysim's test keys: paysim:NAME."))
-        return _inside(Path(name), PAYSIM_KEYS_DIR)
+        return _inside(name, PAYSIM_KEYS_DIR)
     raise ReferenceRefusedError(
         _(
             "Give where the key is: file:NAME (in the secrets folder) or env:%(prefix)sNAME; never the key itself."
