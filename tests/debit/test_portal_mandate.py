@@ -235,3 +235,15 @@ def test_a_new_code_within_the_minute_is_refused_with_the_reason(owner_client, d
     response = owner_client.post(reverse("portal:debit_code_send"), follow=True)
     assert "验证码发送未满一分钟" in response.content.decode()
     assert LoginCode.objects.filter(purpose="mandate").count() == 1
+
+
+def test_a_code_to_sign_is_sent_right_after_a_code_to_log_in(owner_client, debit_settings, fee_items):
+    """An owner logs in with a code and signs at once: the minute between codes is per purpose."""
+    with gateway.delivered():
+        login_code_send(phone=PHONE)
+    with gateway.delivered():
+        owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
+    assert list(LoginCode.objects.order_by("pk").values_list("purpose", flat=True)) == ["login", "mandate"]
+    response = owner_client.post(reverse("portal:debit_confirm"), {"code": latest_code()})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:debit")
+    assert Mandate.objects.get().state == MandateState.PENDING_BANK

@@ -757,7 +757,7 @@ def seed_owner_accounts(*, communities: list[Community], actor=None) -> list[Own
     """Invite the first owners (by household) of each community to the owner portal (/m/).
 
     Idempotent: inviting again changes nothing. They log in with their phone; without an SMS gateway
-    the one-time code is in the server log and in the console's SMS outbox.
+    the one-time code is in the development server's log (the console's SMS outbox keeps it masked).
     """
     from wuye.owners.domain.bindings import binding_invite  # the demo sits above every app
     from wuye.owners.validators import MOBILE

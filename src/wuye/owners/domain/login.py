@@ -90,10 +90,12 @@ def phone_is_known(phone: str) -> bool:
     return OwnerAccount.objects.filter(phone=phone).exists() or Person.objects.filter(phone=phone).exists()
 
 
-def _check_rate(phone: str, network: str, account: OwnerAccount | None, now: datetime) -> None:
+def _check_rate(phone: str, purpose: str, network: str, account: OwnerAccount | None, now: datetime) -> None:
     hour_ago = now - timedelta(hours=1)
     recent = LoginCode.objects.filter(phone=phone, created_at__gte=hour_ago)
-    if recent.filter(created_at__gt=now - PHONE_INTERVAL).exists():
+    # One code a minute for each purpose: an owner who has just logged in may at once ask for the code
+    # that signs a mandate. The hourly limits count every purpose.
+    if recent.filter(purpose=purpose, created_at__gt=now - PHONE_INTERVAL).exists():
         raise LoginError(_("A code was sent less than a minute ago. Please wait before asking again."))
     if recent.count() >= PHONE_PER_HOUR:
         raise LoginError(_("Too many codes for this phone. Please try again in an hour."))
@@ -133,7 +135,7 @@ def login_code_send(
         if OwnerAccount.objects.filter(phone=phone).exists():
             raise LoginError(_("Another account uses this phone number."))
     network = address_bucket(client_address or "")
-    _check_rate(phone, network, account, now)
+    _check_rate(phone, purpose, network, account, now)
     code = f"{secrets.randbelow(10**6):06d}"
     login_code = LoginCode.objects.create(
         phone=phone,

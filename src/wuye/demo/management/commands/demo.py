@@ -102,6 +102,7 @@ class Command(BaseCommand):
             for owner in report.owners:
                 out(f"  {_pad(owner.phone, 14)}{_pad(owner.name, 8)}{_pad(owner.community, 10)}{owner.room}")
             out(
-                "  用手机号登录，验证码见服务器日志或后台「SMS outbox」页面"
-                " (log in with a phone; the code is in the server log and in the console's SMS outbox)."
+                "  用手机号登录，验证码打印在运行 make demo 的终端里（开发模式的服务器日志；后台短信记录只显示 ******）"
+                " (log in with a phone; the code is printed in the terminal running make demo, the development"
+                " server's log; the console's SMS outbox shows it masked)."
             )
