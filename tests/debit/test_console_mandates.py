@@ -308,6 +308,12 @@ def test_the_bank_handles_referrals_and_sees_nothing_else(client, community, hou
     assert "13912345678" not in html  # nor the owner's phone from the archive
     assert client.get(reverse("console:home"))["Location"] == reverse("partner:dashboard")
     assert reverse("console:referrals") in html_of(client.get(reverse("partner:dashboard")))
+    sidebar = client.get(reverse("console:referrals")).context["nav_groups"]
+    assert [item["url"] for group in sidebar for item in group["items"]] == [
+        reverse("console:home"),
+        reverse("console:referrals"),
+        reverse("partner:dashboard"),
+    ]  # its own pages, and none that would answer 404 (API tokens, search)
 
     for url in (
         reverse("console:mandates"),

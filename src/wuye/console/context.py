@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from wuye.console import nav
 from wuye.core.enums import Permission
-from wuye.core.models import communities_for
+from wuye.core.models import communities_with_role
 from wuye.core.rules import role_grants
 from wuye.core.tenancy import SESSION_KEY
 
@@ -13,7 +13,9 @@ def console(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated or not request.path.startswith("/console/"):
         return {}
-    communities = list(communities_for(user, Permission.ESTATE_VIEW).order_by("pk"))
+    # Every community the user holds a role in: the partner bank's role has no estate pages, yet its
+    # sidebar shows its dashboard and referrals.
+    communities = list(communities_with_role(user).order_by("pk"))
     chosen = request.session.get(SESSION_KEY)
     current = next((c for c in communities if c.pk == chosen), communities[0] if communities else None)
     granted = set()

@@ -28,7 +28,7 @@ ADMINISTRATION = [
     ("console:staff", _("Staff"), Permission.STAFF_MANAGE),
     ("console:lockouts", _("Login locks"), Permission.STAFF_MANAGE),
     ("console:audit", _("Audit log"), Permission.AUDIT_VIEW),
-    ("console:tokens", _("API tokens"), None),
+    ("console:tokens", _("API tokens"), Permission.ESTATE_VIEW),
 ]
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
-from wuye.core.models import communities_for
+from wuye.core.models import communities_for, communities_with_role
 from wuye.core.tenancy import SESSION_KEY
 from wuye.estate.models import Room
 from wuye.households.models import Household, Tag
@@ -54,7 +54,7 @@ def overview(request):
 def community_switch(request):
     """Make another of the user's communities the current one."""
     pk = request.POST.get("community", "")
-    if not pk.isdigit() or not communities_for(request.user, Permission.ESTATE_VIEW).filter(pk=pk).exists():
+    if not pk.isdigit() or not communities_with_role(request.user).filter(pk=pk).exists():
         raise Http404
     request.session[SESSION_KEY] = int(pk)
     target = request.POST.get("next", "")
