@@ -91,6 +91,7 @@ def test_signing_with_the_right_code_creates_a_mandate_awaiting_the_bank(
     assert response.status_code == 302 and response["Location"] == reverse("portal:debit_confirm")
     code = LoginCode.objects.get(phone=PHONE)
     assert code.purpose == "mandate"
+    assert "您正在签约银行代扣" in gateway.text(PHONE)  # not a login code's text
     assert Mandate.objects.count() == 0
 
     confirm = owner_client.get(reverse("portal:debit_confirm"))

@@ -55,6 +55,19 @@ register_event(
     optional=False,
     secrets=("code",),
 )
+# The code that signs a bank direct debit mandate says so: an owner who did not ask to sign can tell.
+MANDATE_CODE_EVENT = "owners.mandate.code"
+register_event(
+    MANDATE_CODE_EVENT,
+    gettext_lazy("Debit mandate code"),
+    gettext_lazy("Your code to sign a debit mandate"),
+    gettext_lazy(
+        "You are signing a bank direct debit mandate. Your code is %(code)s. It expires in %(minutes)s"
+        " minutes. Never tell it to anyone."
+    ),
+    optional=False,
+    secrets=("code",),
+)
 register_actions(
     {
         "owners.account.created": gettext_lazy("Owner account created"),
@@ -153,7 +166,7 @@ def login_code_send(
     notify_phone(
         community=community_of_phone(account.phone if account else phone),
         phone=phone,
-        event=LOGIN_CODE_EVENT,
+        event=MANDATE_CODE_EVENT if purpose == LoginPurpose.MANDATE else LOGIN_CODE_EVENT,
         context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
         language=known.language if known else None,
     )
