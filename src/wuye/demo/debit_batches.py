@@ -75,7 +75,7 @@ def seed_mandates(*, community: Community, first_month: datetime.date) -> int:
     today = timezone.localdate()
     households = _households(community, first_month, len(CARD_DIGITS))
     for index, (household, digit) in enumerate(zip(households, CARD_DIGITS, strict=False)):
-        card = f"62220200{community.pk:03d}{index:07d}{digit}"
+        card = f"62220200{community.pk % 1000:03d}{index:07d}{digit}"  # 19 digits, whatever the pk
         mandate = mandate_sign_online(
             household=household,
             terms=MandateTerms(
