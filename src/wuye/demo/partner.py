@@ -104,7 +104,7 @@ def _mandates(community: Community, *, scale_count: int, actor) -> None:
             terms=MandateTerms(
                 bank_name=BANK,
                 holder_name=owner.name if owner else household.name,
-                card_number=f"62220{community.pk:02d}{household.pk:012d}",
+                card_number=f"62220{community.pk % 100:02d}{household.pk % 10**12:012d}",  # 19 digits
                 fee_items=items,
                 effective_on=start,
                 phone=owner.phone if owner else "",
