@@ -27,19 +27,6 @@ def owner_client(client, household):
     return log_in(client, binding.account)
 
 
-@pytest.fixture(autouse=True)
-def _gateway(sms):
-    global gateway  # latest_code reads what the test's SMS gateway received
-    gateway = sms
-    yield
-    gateway = None
-
-
-def latest_code(phone=PHONE) -> str:
-    """The code in the last SMS to ``phone``, as the gateway received it (the outbox keeps it masked)."""
-    return gateway.code(phone)
-
-
 def sign_form(fee_items, **overrides):
     data = {
         "holder_name": "王小明",
@@ -84,21 +71,21 @@ def test_the_form_shows_the_community_bank_and_the_accounts_phone(owner_client, 
 
 
 def test_signing_with_the_right_code_creates_a_mandate_awaiting_the_bank(
-    owner_client, household, debit_settings, fee_items
+    owner_client, household, debit_settings, fee_items, sms
 ):
-    with gateway.delivered():
+    with sms.delivered():
         response = owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items, bank_name="别的银行"))
     assert response.status_code == 302 and response["Location"] == reverse("portal:debit_confirm")
     code = LoginCode.objects.get(phone=PHONE)
     assert code.purpose == "mandate"
-    assert "您正在签约银行代扣" in gateway.text(PHONE)  # not a login code's text
+    assert "您正在签约银行代扣" in sms.text(PHONE)  # not a login code's text
     assert Mandate.objects.count() == 0
 
     confirm = owner_client.get(reverse("portal:debit_confirm"))
     assert "合作银行 ****0018" in confirm.content.decode()
     assert_no_card(confirm)
 
-    response = owner_client.post(reverse("portal:debit_confirm"), {"code": latest_code()})
+    response = owner_client.post(reverse("portal:debit_confirm"), {"code": sms.code(PHONE)})
     assert response.status_code == 302 and response["Location"] == reverse("portal:debit")
 
     mandate = Mandate.objects.get()
@@ -123,10 +110,10 @@ def test_signing_with_the_right_code_creates_a_mandate_awaiting_the_bank(
         assert_no_card(page)
 
 
-def test_a_wrong_code_signs_nothing(owner_client, debit_settings, fee_items):
-    with gateway.delivered():
+def test_a_wrong_code_signs_nothing(owner_client, debit_settings, fee_items, sms):
+    with sms.delivered():
         owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
-    right = latest_code()
+    right = sms.code(PHONE)
     wrong = "000000" if right != "000000" else "111111"
 
     response = owner_client.post(reverse("portal:debit_confirm"), {"code": wrong})
@@ -138,14 +125,14 @@ def test_a_wrong_code_signs_nothing(owner_client, debit_settings, fee_items):
     assert AuditLog.objects.filter(action__startswith="debit.").count() == 0
 
 
-def test_a_login_code_does_not_sign(owner_client, debit_settings, fee_items):
+def test_a_login_code_does_not_sign(owner_client, debit_settings, fee_items, sms):
     owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
     mandate_code = LoginCode.objects.get(purpose="mandate")
     LoginCode.objects.filter(pk=mandate_code.pk).update(created_at=mandate_code.created_at.replace(year=2000))
-    with gateway.delivered():
+    with sms.delivered():
         login_code_send(phone=PHONE)  # a newer code, for logging in
 
-    response = owner_client.post(reverse("portal:debit_confirm"), {"code": latest_code()})
+    response = owner_client.post(reverse("portal:debit_confirm"), {"code": sms.code(PHONE)})
 
     assert response.status_code == 200
     assert Mandate.objects.count() == 0
@@ -231,20 +218,22 @@ def test_booking_and_cancelling_a_card_opening(owner_client, household, debit_se
     assert CardReferral.objects.get().state == ReferralState.CANCELLED
 
 
-def test_a_new_code_within_the_minute_is_refused_with_the_reason(owner_client, debit_settings, fee_items):
+def test_a_new_code_within_the_minute_is_refused_with_the_reason(
+    owner_client, debit_settings, fee_items, sms
+):
     owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
     response = owner_client.post(reverse("portal:debit_code_send"), follow=True)
     assert "验证码发送未满一分钟" in response.content.decode()
     assert LoginCode.objects.filter(purpose="mandate").count() == 1
 
 
-def test_a_code_to_sign_is_sent_right_after_a_code_to_log_in(owner_client, debit_settings, fee_items):
+def test_a_code_to_sign_is_sent_right_after_a_code_to_log_in(owner_client, debit_settings, fee_items, sms):
     """An owner logs in with a code and signs at once: the minute between codes is per purpose."""
-    with gateway.delivered():
+    with sms.delivered():
         login_code_send(phone=PHONE)
-    with gateway.delivered():
+    with sms.delivered():
         owner_client.post(reverse("portal:debit_sign"), sign_form(fee_items))
     assert list(LoginCode.objects.order_by("pk").values_list("purpose", flat=True)) == ["login", "mandate"]
-    response = owner_client.post(reverse("portal:debit_confirm"), {"code": latest_code()})
+    response = owner_client.post(reverse("portal:debit_confirm"), {"code": sms.code(PHONE)})
     assert response.status_code == 302 and response["Location"] == reverse("portal:debit")
     assert Mandate.objects.get().state == MandateState.PENDING_BANK

@@ -192,6 +192,13 @@ def update(instance: models.Model, fields: Sequence[str]) -> int:
         return cursor.rowcount
 
 
+def chunks(values: Sequence, size: int = 5000):
+    """``values`` a slice of ``size`` at a time: set-based writers name their rows by key in
+    statements of bounded length."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, for a set-based writer that inserts rows with
     their keys (so rows that point at each other can be written without reading keys back). Inside the
@@ -230,11 +237,11 @@ def copy_instances(objects: Sequence[M]) -> Sequence[M]:
     fields = _fields(model)
     for instance, pk in zip(objects, reserve_ids(model, len(objects)), strict=True):
         instance.pk = pk
-    prep = [(field, field.pre_save, field.get_db_prep_save) for field in fields]
+    prep = [(field.pre_save, field.get_db_prep_save) for field in fields]
     copy_rows(
         model._meta.db_table,
         [field.column for field in fields],
-        ([save(pre(instance, True), db) for _field, pre, save in prep] for instance in objects),
+        ([save(pre(instance, True), db) for pre, save in prep] for instance in objects),
     )
     for instance in objects:
         instance._state.adding = False

@@ -32,8 +32,6 @@ from wuye.debit.models import DebitBatch, DebitLine, DebitSettings, Mandate
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel, OrderState, PaymentMethod
 from wuye.payments.models import OrderLine, PaymentAttempt, PaymentOrder
 
-CHUNK = 5000  # primary keys per statement
-
 register_actions(
     {
         "debit.batch.built": gettext_lazy("Debit batch built"),
@@ -330,7 +328,11 @@ def batch_send(*, batch: DebitBatch, files_sha256: str, actor=None) -> DebitBatc
     locked.files_sha256, locked.sent_at = files_sha256, timezone.now()
     locked.sent_by = actor if getattr(actor, "is_authenticated", False) else None
     locked.save(update_fields=["state", "files_sha256", "sent_at", "sent_by"])
-    _attempts_update(locked, state=AttemptState.PENDING, updated_at=timezone.now())
+    now = timezone.now()
+    for part in sql.chunks(_attempt_pks(locked)):
+        PaymentAttempt.objects.filter(pk__in=part, state=AttemptState.CREATED).update(
+            state=AttemptState.PENDING, updated_at=now
+        )
     log_action(
         "debit.batch.sent",
         actor=actor,
@@ -348,27 +350,22 @@ def batch_cancel(*, batch: DebitBatch, actor=None) -> DebitBatch:
     _batch_move(locked, BatchState.CANCELLED)
     locked.save(update_fields=["state"])
     now = timezone.now()
-    order_pks = _attempts_update(
-        locked, state=AttemptState.FAILED, failure_reason=_("Batch cancelled")[:200], updated_at=now
-    )
-    for start in range(0, len(order_pks), CHUNK):
-        PaymentOrder.objects.filter(pk__in=order_pks[start : start + CHUNK]).update(state=OrderState.CLOSED)
+    for part in sql.chunks(_attempt_pks(locked)):
+        attempts = PaymentAttempt.objects.filter(pk__in=part)
+        attempts.filter(state=AttemptState.CREATED).update(
+            state=AttemptState.FAILED, failure_reason=_("Batch cancelled")[:200], updated_at=now
+        )
+        PaymentOrder.objects.filter(pk__in=attempts.values("order_id")).update(state=OrderState.CLOSED)
     DebitLine.objects.filter(batch=locked).update(state=LineState.CANCELLED, settled_at=now)
     log_action("debit.batch.cancelled", actor=actor, obj=locked, community_id=batch_community_id(locked))
     return locked
 
 
-def _attempts_update(batch: DebitBatch, **values) -> list[int]:
-    """Write ``values`` on the batch's attempts still created; the pks of the batch's orders. By
-    primary key, a chunk at a time: a join of freshly written tables can be planned from statistics
-    that do not know them yet (a nested loop over 20,000 lines took 38 s)."""
-    attempt_pks = sorted(DebitLine.objects.filter(batch=batch).values_list("attempt_id", flat=True))
-    orders: set[int] = set()
-    for start in range(0, len(attempt_pks), CHUNK):
-        part = PaymentAttempt.objects.filter(pk__in=attempt_pks[start : start + CHUNK])
-        orders.update(part.values_list("order_id", flat=True))
-        part.filter(state=AttemptState.CREATED).update(**values)
-    return sorted(orders)
+def _attempt_pks(batch: DebitBatch) -> list[int]:
+    """The batch's attempts, by primary key: the writes below name them a chunk at a time, since a join
+    of freshly written tables can be planned from statistics that do not know them yet (a nested loop
+    over 20,000 lines took 38 s)."""
+    return sorted(DebitLine.objects.filter(batch=batch).values_list("attempt_id", flat=True))
 
 
 def batch_summary(batch: DebitBatch) -> dict:

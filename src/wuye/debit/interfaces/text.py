@@ -477,12 +477,10 @@ def _unpad(field: FieldSpec, text: str) -> str:
 
 
 def _value_parse(field: FieldSpec, text: str, line: int) -> Any:
-    if field.kind == TEXT and field.pad == " ":
-        return text.strip(" ")  # the common case, first: nothing to check
     raw = text
     text = _unpad(field, text)
     if field.kind not in (INT, AMOUNT, DATE):
-        return text
+        return text  # text: nothing to check (and no message made, for every field of every line)
     params = {"line": line, "field": field_label(field), "value": raw.strip()}
     if field.kind == INT:
         if not _INT_TEXT.match(text):

@@ -37,8 +37,6 @@ from wuye.payments.enums import ATTEMPT_TRANSITIONS, METHOD_ACCOUNT, AttemptStat
 from wuye.payments.lock_objects import row_lock
 from wuye.payments.models import Receipt, ReceiptCounter, new_token
 
-CHUNK = 5000
-
 
 @dataclass(frozen=True)
 class Success:
@@ -47,18 +45,13 @@ class Success:
     channel_trade_no: str = ""
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _ids(values) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
 def _locked_attempts(pks: list[int]) -> dict[int, tuple]:
     found = {}
-    for part in _chunks(sorted(pks)):
+    for part in sql.chunks(sorted(pks)):
         for values in sql.rows(
             "SELECT id, community_id, household_id, order_id, method, out_trade_no, amount_fen, state,"
             f" transaction_id FROM payments_paymentattempt WHERE id IN ({_ids(part)}) ORDER BY id"
@@ -71,7 +64,7 @@ def _locked_attempts(pks: list[int]) -> dict[int, tuple]:
 def _locked_households(pks: list[int]) -> dict[int, tuple]:
     """(name, bound, tagged) per household, locked in pk order like ``household_lock``."""
     found = {}
-    for part in _chunks(sorted(pks)):
+    for part in sql.chunks(sorted(pks)):
         for pk, name, bound, tagged in sql.rows(
             f"SELECT h.id, h.name, {anyone_bound_sql('h.id')}, {carries_rule_tag_sql('h.id')}"
             f" FROM households_household h WHERE h.id IN ({_ids(part)}) ORDER BY h.id" + row_lock(of="h"),
@@ -85,7 +78,7 @@ def _locked_lines(order_pks: list[int]) -> dict[int, list[list]]:
     """Per order: its open lines [line_pk, bill_pk, period, asked, outstanding], locked in pk order."""
     by_order: dict[int, list[list]] = defaultdict(list)
     rows = []
-    for part in _chunks(sorted(order_pks)):
+    for part in sql.chunks(sorted(order_pks)):
         rows += sql.rows(
             f"SELECT l.id, l.bill_id, b.period, o.amount_fen, {line_outstanding_sql('l')}, o.order_id"
             " FROM billing_billline l JOIN billing_bill b ON b.id = l.bill_id"
@@ -101,7 +94,7 @@ def _locked_lines(order_pks: list[int]) -> dict[int, list[list]]:
 def _rooms_labels(household_pks: list[int]) -> dict[int, str]:
     """``receipts.rooms_label`` of many households in one read per chunk."""
     rooms: dict[int, list[str]] = defaultdict(list)
-    for part in _chunks(sorted(household_pks)):
+    for part in sql.chunks(sorted(household_pks)):
         for household_pk, building, unit, number in sql.rows(
             "SELECT hr.household_id, b.name, u.name, r.number FROM households_householdroom hr"
             " JOIN estate_room r ON r.id = hr.room_id JOIN estate_building b ON b.id = r.building_id"
@@ -135,7 +128,7 @@ def _update_many(table: str, columns: list[tuple[str, str]], rows: list[tuple]) 
     if connection.vendor == "postgresql":
         unnest = ", ".join(f"%s::{kind}[]" for kind in ["bigint", *(kind for _name, kind in columns)])
         sets = ", ".join(f"{name} = v.{name}" for name in names)
-        for part in _chunks(rows, 20000):
+        for part in sql.chunks(rows, 20000):
             sql.execute(
                 f"UPDATE {table} t SET {sets} FROM unnest({unnest}) AS v(id, {', '.join(names)})"
                 " WHERE t.id = v.id",
@@ -307,7 +300,7 @@ def payments_apply_many(
     )
     _add_paid(paid_rows)
     bills_refresh_state(bill_pks=sorted(bills))
-    for part in _chunks(sorted({row[3] for row in todo})):
+    for part in sql.chunks(sorted({row[3] for row in todo})):
         sql.execute(
             f"UPDATE payments_paymentorder SET state = %s WHERE id IN ({_ids(part)})", [OrderState.PAID]
         )
@@ -356,7 +349,7 @@ def payments_apply_many(
 def _add_paid(rows: list[tuple[int, int]]) -> None:
     """Raise many lines' paid amounts (the lines are locked by the caller)."""
     if connection.vendor == "postgresql":
-        for part in _chunks(rows, 20000):
+        for part in sql.chunks(rows, 20000):
             sql.execute(
                 "UPDATE billing_billline l SET paid_fen = l.paid_fen + v.amount"
                 " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, amount) WHERE l.id = v.id",
@@ -405,7 +398,7 @@ def attempts_finish_many(*, outcomes: list[tuple[int, str, str]], actor=None) ->
         [("state", "text"), ("failure_reason", "text"), ("updated_at", "timestamptz")],
         rows,
     )
-    for part in _chunks(sorted(closed)):
+    for part in sql.chunks(sorted(closed)):
         sql.execute(
             f"UPDATE payments_paymentorder SET state = %s WHERE id IN ({_ids(part)})", [OrderState.CLOSED]
         )
