@@ -140,8 +140,7 @@ def bills_refresh_state(*, bill_pks: list[int], chunk: int = 5000) -> int:
     changed: list[tuple[str, int]] = []
     entries: list[AuditEntry] = []
     bill_pks = sorted(set(bill_pks))
-    for start in range(0, len(bill_pks), chunk):
-        part = bill_pks[start : start + chunk]
+    for part in sql.chunks(bill_pks, chunk):
         ids = ", ".join(str(int(pk)) for pk in part)
         locked = sql.rows(_BILLS_LOCK.format(ids=ids) + sql.for_update(of="b"))
         sums = {found[0]: found[1:] for found in sql.rows(_BILLS_SUMS.format(ids=ids))}
@@ -165,8 +164,8 @@ def bills_refresh_state(*, bill_pks: list[int], chunk: int = 5000) -> int:
                 )
     for state in {state for state, _pk in changed}:
         pks = [pk for new, pk in changed if new == state]
-        for start in range(0, len(pks), chunk):
-            ids = ", ".join(str(int(pk)) for pk in pks[start : start + chunk])
+        for part in sql.chunks(pks, chunk):
+            ids = ", ".join(str(int(pk)) for pk in part)
             sql.execute(f"UPDATE billing_bill SET state = %s WHERE id IN ({ids})", [state])
     log_bulk(entries)
     return len(changed)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.core import sql
 from wuye.core.audit import log_action, register_actions
 from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.enums import BatchState, LineState
@@ -266,8 +267,8 @@ def _lines_update(items, state: str, now) -> None:
         groups[code, message, retryable].append(ours.pk)
         ours.state, ours.result_code, ours.result_message, ours.retryable = state, code, message, retryable
     for (code, message, retryable), pks in groups.items():
-        for start in range(0, len(pks), 5000):
-            DebitLine.objects.filter(pk__in=pks[start : start + 5000]).update(
+        for part in sql.chunks(pks):
+            DebitLine.objects.filter(pk__in=part).update(
                 state=state, result_code=code, result_message=message, retryable=retryable, settled_at=now
             )
 
