@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "wuye.billing",
     "wuye.payments",
     "wuye.debit",
+    "wuye.recon",
     "wuye.paysim",
     "wuye.owners",
     "wuye.notifications",

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
     SUPERVISOR = "supervisor", _("Supervisor")
     BANK = "bank", _("Partner bank (read-only)")
+    ACCOUNTANT = "accountant", _("Accountant")
 
 
 class Permission(models.TextChoices):
@@ -38,5 +39,7 @@ class Permission(models.TextChoices):
         "debit.manage",
         _("Activate, suspend and revoke mandates; build, send and settle debit batches"),
     )
+    FINANCE_VIEW = "finance.view", _("See reconciliations, suspense and takings reports")
+    FINANCE_RECONCILE = "finance.reconcile", _("Reconcile channel bills, settle differences and suspense")
     BANK_REFERRALS = "bank.referrals", _("Handle card-opening appointments at the partner bank")
     PARTNER_VIEW = "partner.view", _("See the partner bank's dashboard: figures only, never an owner")

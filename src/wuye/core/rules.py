@@ -27,6 +27,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             P.DEBIT_SIGN,
             P.DEBIT_MANAGE,
             P.PARTNER_VIEW,
+            P.FINANCE_VIEW,
+            P.FINANCE_RECONCILE,
+        }
+    ),
+    Role.ACCOUNTANT: frozenset(
+        {
+            P.ARCHIVE_VIEW,
+            P.ESTATE_VIEW,
+            P.AUDIT_VIEW,
+            P.BILLING_VIEW,
+            P.DEBIT_VIEW,
+            P.FINANCE_VIEW,
+            P.FINANCE_RECONCILE,
         }
     ),
     Role.FRONT_DESK: frozenset(

@@ -32,3 +32,5 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     REFUND_SETTLED = "refund_settled", _("Refund paid out")
     REFUND_FAILED = "refund_failed", _("Refund failed, returned to prepayment")
+    SUSPENSE = "suspense", _("Unexplained money moved to suspense")
+    SUSPENSE_CLEAR = "suspense_clear", _("Suspense cleared")

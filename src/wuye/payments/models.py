@@ -207,6 +207,13 @@ class ChannelAccount(models.Model):
     platform_public_key_id = models.CharField(_("channel public key id"), max_length=64, blank=True)
     gateway_url = models.URLField(_("gateway"), max_length=200, blank=True)  # blank: the channel's real one
     notify_base_url = models.URLField(_("notification base address"), max_length=200, blank=True)
+    # The fee the channel keeps, in 万分之 (60: 0.60 %), as the merchant contract says; reconciliation checks
+    # every payment's fee in the bill against it.
+    fee_per_10000 = models.PositiveSmallIntegerField(
+        _("fee rate (per 10,000)"),
+        default=60,
+        help_text=_("60 means 0.60 %, the usual rate for property fees."),
+    )
 
     objects = TenantQuerySet.as_manager()
 

@@ -19,7 +19,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 from wuye.paysim import keys as sim_keys
-from wuye.paysim.state import ALIPAY, CLOSED, PAID, UNPAID, SimOrder, SimRefund, now
+from wuye.paysim.state import ALIPAY, CLOSED, PAID, UNPAID, SimOrder, SimRefund, now, order_fee_fen
 
 if TYPE_CHECKING:
     from wuye.paysim.server import PaySim, Response
@@ -29,6 +29,11 @@ CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _field(text: str) -> str:
+    """A CSV field of the bill, quoted when it holds a comma or a quote."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
 def _fen(text: Any) -> int | None:
@@ -309,14 +314,14 @@ def bill_zip(sim: PaySim, app_id: str, day: datetime.date) -> bytes:
         for order in orders:
             if order.paid_at and order.paid_at.date() == day:
                 lines.append(
-                    f"{order.channel_trade_no}\t,{order.out_trade_no}\t,交易,{order.description},{_stamp(order.created_at)},"
-                    f"{_stamp(order.paid_at)},{_yuan(order.amount_fen)},{_yuan(order.amount_fen)},,0.00"
+                    f"{order.channel_trade_no}\t,{order.out_trade_no}\t,交易,{_field(order.description)},{_stamp(order.created_at)},"
+                    f"{_stamp(order.paid_at)},{_yuan(order.amount_fen)},{_yuan(order.amount_fen)},,{_yuan(order_fee_fen(order))}"
                 )
         for refund in refunds:
             order = by_no.get(refund.out_trade_no)
             if order and refund.succeeded_at and refund.succeeded_at.date() == day:
                 lines.append(
-                    f"{order.channel_trade_no}\t,{order.out_trade_no}\t,退款,{order.description},{_stamp(order.created_at)},"
+                    f"{order.channel_trade_no}\t,{order.out_trade_no}\t,退款,{_field(order.description)},{_stamp(order.created_at)},"
                     f"{_stamp(refund.succeeded_at)},-{_yuan(refund.amount_fen)},-{_yuan(refund.amount_fen)},{refund.out_refund_no},0.00"
                 )
     lines.append(

@@ -25,6 +25,18 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(CHINA).replace(microsecond=0)
 
 
+FEE_PER_10000 = 60  # the merchants' rate in the simulator: 0.60 %, as the bills print it
+
+
+def fee_fen(amount_fen: int) -> int:
+    """The channel's fee on a payment: the rate, rounded half up to the fen (WeChat and Alipay round so)."""
+    return (amount_fen * FEE_PER_10000 + 5000) // 10000
+
+
+def order_fee_fen(order: SimOrder) -> int:
+    return order.fee_fen if order.fee_fen is not None else fee_fen(order.amount_fen)
+
+
 @dataclass
 class SimRefund:
     method: str
@@ -67,6 +79,9 @@ class SimOrder:
     paid_at: datetime.datetime | None = None
     cancelled: bool = False  # the payer pressed 取消 on the phone (the order stays open, as at WeChat)
     refunded_fen: int = 0  # fen
+    fee_fen: int | None = (
+        None  # fen the channel keeps; None: the rate (``fee_fen()``); set to script a wrong fee
+    )
     event_id: str = field(default_factory=lambda: secrets.token_hex(16))  # the payment notification's
 
     def as_json(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from wuye.paysim import keys as sim_keys
-from wuye.paysim.state import CLOSED, PAID, UNPAID, WECHAT, SimOrder, SimRefund, now
+from wuye.paysim.state import CLOSED, PAID, UNPAID, WECHAT, SimOrder, SimRefund, now, order_fee_fen
 
 if TYPE_CHECKING:
     from wuye.paysim.server import PaySim, Response
@@ -401,9 +401,14 @@ def _yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
+def _fee(fen: int) -> str:
+    """A fee as WeChat's bill prints it: yuan with five decimals."""
+    return _yuan(fen) + "000"
+
+
 def bill_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
     """The day's ALL trade bill in WeChat's layout: every field prefixed with a backtick, then totals."""
-    rows, paid_total, refund_total, count = [], 0, 0, 0
+    rows, paid_total, refund_total, fee_total, count = [], 0, 0, 0, 0
     with sim.lock:
         orders = [o for o in sim.orders.values() if o.method == WECHAT and o.merchant_id == mchid]
         refunds = [r for r in sim.refunds.values() if r.method == WECHAT]
@@ -413,6 +418,8 @@ def bill_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
                 continue
             count += 1
             paid_total += order.amount_fen
+            fee = order_fee_fen(order)
+            fee_total += fee
             fields = [
                 order.paid_at.strftime("%Y-%m-%d %H:%M:%S"),
                 order.app_id,
@@ -436,7 +443,7 @@ def bill_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
                 "",
                 order.description,
                 "",
-                "0.00000",
+                _fee(fee),
                 "0.60%",
                 _yuan(order.amount_fen),
                 "0.00",
@@ -485,7 +492,7 @@ def bill_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
         _yuan(paid_total),
         _yuan(refund_total),
         "0.00",
-        "0.00000",
+        _fee(fee_total),
         _yuan(paid_total),
         _yuan(refund_total),
     ]
