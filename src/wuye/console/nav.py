@@ -12,6 +12,7 @@ from wuye.console import (
     urls_notices,
     urls_owners,
     urls_receipts,
+    urls_recon,
     urls_service,
 )
 from wuye.core.enums import Permission
@@ -47,6 +48,7 @@ def groups():
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Bank direct debit"), urls_debit.NAV),
+        (_("Finance"), urls_recon.NAV),
         (_("Administration"), ADMINISTRATION),
     ]
 

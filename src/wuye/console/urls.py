@@ -9,6 +9,7 @@ from wuye.console import (
     urls_billing,
     urls_debit,
     urls_debit_batches,
+    urls_recon,
     urls_meters,
     urls_notices,
     urls_owners,
@@ -91,4 +92,5 @@ urlpatterns = [
     path("", include(urls_owners.urlpatterns)),
     path("", include(urls_debit.urlpatterns)),
     path("", include(urls_debit_batches.urlpatterns)),
+    path("", include(urls_recon.urlpatterns)),
 ]

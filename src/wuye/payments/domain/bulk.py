@@ -180,6 +180,9 @@ def payments_apply_many(
     # ledger transaction per success, written per community by the ledger's set-based writer.
     plans: list[tuple[list[tuple[int, int, int]], int]] = []  # ([(line, bill, share)], excess)
     drafts: dict[int, list[Draft]] = defaultdict(list)
+    # What each line still owes as the successes before it in this call pay it (two orders of one
+    # household may share a line: the second finds it paid, as it would one by one).
+    owed: dict[int, int] = {}
     for success, community_pk, household_pk, order_pk, method, out_trade_no, amount in todo:
         remaining, plan = amount, []
         for line_pk, bill_pk, _period, asked, outstanding in sorted(
@@ -187,10 +190,11 @@ def payments_apply_many(
         ):
             if remaining <= 0:
                 break
-            share = min(remaining, asked, outstanding)
+            share = min(remaining, asked, owed.get(line_pk, outstanding))
             if share > 0:
                 plan.append((line_pk, bill_pk, share))
                 remaining -= share
+                owed[line_pk] = owed.get(line_pk, outstanding) - share
         plans.append((plan, remaining))
         drafts[community_pk].append(
             Draft(

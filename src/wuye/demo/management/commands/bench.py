@@ -1,4 +1,5 @@
-"""`wuye bench billing|callbacks|debit …`: see wuye.billing.bench, wuye.payments.bench, wuye.debit.bench."""
+"""`wuye bench billing|callbacks|debit|recon …`: see wuye.billing.bench, wuye.payments.bench, wuye.debit.bench,
+wuye.recon.bench."""
 
 import os
 import sys
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         debit.add_argument("--lines", type=int, required=True)
         debit.add_argument("--out", default=None, help="leave the files written here (pain.008 included)")
         debit.add_argument(
+            "--database-url", default=None, help="run against this database (e.g. postgres://…)"
+        )
+
+        recon = sub.add_parser("recon", help="reconcile one day of channel bills with injected differences")
+        recon.add_argument("--payments", type=int, required=True)
+        recon.add_argument("--inject", type=int, default=10, help="differences injected per class")
+        recon.add_argument(
             "--database-url", default=None, help="run against this database (e.g. postgres://…)"
         )
 
@@ -62,6 +70,16 @@ class Command(BaseCommand):
                 log=lambda line: self.stderr.write(line),
             )
             debit_bench.print_result(result, write=self.stdout.write)
+            return
+        if which == "recon":
+            from wuye.recon import bench as recon_bench
+
+            if options["inject"] < 2 or options["payments"] < 20 * options["inject"]:
+                raise CommandError("--inject must be at least 2 and --payments at least 20 × --inject")
+            result = recon_bench.bench_recon(
+                payments=options["payments"], inject=options["inject"], log=lambda line: self.stderr.write(line)
+            )
+            recon_bench.print_result(result, write=self.stdout.write)
             return
         if which == "callbacks":
             from wuye.payments import bench as payments_bench

@@ -1,0 +1,26 @@
+"""Reads of reconciliation for the console and reports."""
+
+from __future__ import annotations
+
+from wuye.ledger.domain.ledger import balance_fen
+from wuye.ledger.enums import Account
+from wuye.recon.models import Difference, ReconRun
+
+
+def runs_of(*, community, method: str | None = None):
+    runs = ReconRun.objects.filter(community=community).select_related("created_by").defer("content")
+    return runs.filter(method=method) if method else runs
+
+
+def differences_of(*, community, state: str | None = None, kind: str | None = None):
+    differences = Difference.objects.filter(community=community).select_related("household")
+    if state:
+        differences = differences.filter(state=state)
+    if kind:
+        differences = differences.filter(kind=kind)
+    return differences.order_by("-day", "kind", "reference")
+
+
+def suspense_balance_fen(*, community) -> int:
+    """What the suspense account holds for the community (credit shown positive)."""
+    return -balance_fen(account=Account.SUSPENSE, community_id=community.pk)
