@@ -9,11 +9,11 @@ from wuye.console import (
     urls_billing,
     urls_debit,
     urls_debit_batches,
-    urls_recon,
     urls_meters,
     urls_notices,
     urls_owners,
     urls_receipts,
+    urls_recon,
     urls_service,
 )
 from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens

@@ -65,8 +65,8 @@ def _orders(community, *, doubles: int) -> None:
                out_trade_no, amount_fen, state, channel_trade_no, code_url, payer_ref, failure_reason,
                excess_fen, created_at, updated_at)
            SELECT o.community_id, o.id, o.household_id,
-                  CASE WHEN o.household_id %% 2 = 0 THEN 'wechat_native' ELSE 'alipay_qr' END,
-                  CASE WHEN o.household_id %% 2 = 0 THEN 'wechat' ELSE 'alipay' END,
+                  CASE WHEN o.id %% 2 = 0 THEN 'wechat_native' ELSE 'alipay_qr' END,
+                  CASE WHEN o.id %% 2 = 0 THEN 'wechat' ELSE 'alipay' END,
                   'RB' || CAST(o.id AS TEXT), o.total_fen, 'pending', '', '', '', '', 0, %s, %s
            FROM payments_paymentorder o WHERE o.community_id = %s""",
         [now, now, community.pk],

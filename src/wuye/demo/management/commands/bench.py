@@ -77,7 +77,9 @@ class Command(BaseCommand):
             if options["inject"] < 2 or options["payments"] < 20 * options["inject"]:
                 raise CommandError("--inject must be at least 2 and --payments at least 20 × --inject")
             result = recon_bench.bench_recon(
-                payments=options["payments"], inject=options["inject"], log=lambda line: self.stderr.write(line)
+                payments=options["payments"],
+                inject=options["inject"],
+                log=lambda line: self.stderr.write(line),
             )
             recon_bench.print_result(result, write=self.stdout.write)
             return
