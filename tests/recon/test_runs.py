@@ -315,3 +315,38 @@ def test_today_cannot_be_reconciled_and_an_unreadable_bill_writes_nothing(setup,
     with pytest.raises(BillError):
         recon_run(community=setup, method="wechat", day=back(1), data=b"not a bill")
     assert (ReconRun.objects.count(), Difference.objects.count()) == (0, 0)
+
+
+def test_communities_sharing_a_merchant_each_reconcile_their_own_payments(setup, paysim):
+    from tests.factories import CommunityFactory
+
+    other = CommunityFactory(company=setup.company)
+    paysim_accounts(other, base_url=paysim.base_url)
+    day = back(1)
+    paid(paysim, _household(setup, 1000), "wechat", day)
+    theirs = paid(paysim, _household(other, 2000), "wechat", day)
+    template = paysim.order(theirs.out_trade_no)
+    paysim.orders[("wechat", "NOTOURS4")] = SimOrder(
+        method="wechat",
+        out_trade_no="NOTOURS4",
+        amount_fen=300,
+        description="?",
+        notify_url="",
+        merchant_id=template.merchant_id,
+        app_id=template.app_id,
+        trade_type="NATIVE",
+        state="paid",
+        channel_trade_no="Q",
+        paid_at=day_window(day)[0] + datetime.timedelta(hours=2),
+    )
+
+    first, second = (recon_fetch(community=c, method="wechat", day=day) for c in (setup, other))
+
+    assert (first.their_payments, first.their_paid_fen, first.matched, found(first)) == (
+        2,
+        1300,
+        1,
+        {"channel_only": 1},
+    )
+    assert (second.their_payments, second.their_paid_fen, second.matched, found(second)) == (1, 2000, 1, {})
+    assert list(Difference.objects.values_list("community_id", "reference")) == [(setup.pk, "NOTOURS4")]

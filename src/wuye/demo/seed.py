@@ -29,6 +29,7 @@ from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
 from wuye.demo.partner import seed_partner_demo
+from wuye.demo.recon import seed_recon
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -44,6 +45,7 @@ from wuye.households.models import (
     TagGroup,
     Vehicle,
 )
+from wuye.paysim.seed import orders_write
 
 register_actions({"demo.seeded": gettext_lazy("Demo data seeded")})
 
@@ -151,6 +153,7 @@ LOGINS: tuple[tuple[str, str, str, str], ...] = (
     ("cashier", Role.CASHIER, "周静", "收费员 Cashier"),
     ("tech", Role.TECHNICIAN, "张建国", "维修工 Technician"),
     ("bank", Role.BANK, "刘洋", "合作银行（只读）Partner bank"),
+    ("accountant", Role.ACCOUNTANT, "吴敏", "会计 Accountant"),
 )
 
 # Tag groups (name, position) and their manual tags (name, colour, description).
@@ -974,6 +977,9 @@ def seed(*, scale: float = 1.0) -> SeedReport:
         seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)
         seed_debit_batches(community=community, creditor_name=company.name, actor=admin)
+    orders_write(
+        [order for community in communities for order in seed_recon(community=community, actor=admin)]
+    )
     for community in communities:
         seed_partner_demo(community, actor=admin, scale=scale)
     return SeedReport(

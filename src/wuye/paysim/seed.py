@@ -54,3 +54,60 @@ def paysim_accounts(community, *, key_mode: str = "public_key", base_url: str | 
         },
     )
     return wechat, alipay
+
+
+# Orders paid before paysim started ------------------------------------------------------------------
+# paysim keeps its orders in memory. The demo seed writes the channel payments it made (and the
+# differences it scripts) to a file that ``wuye paysim`` loads at start, so that the day's bills and
+# order queries know them, as the real channels would.
+
+ORDERS_FILE = "paysim-orders.json"
+
+
+def orders_file():
+    from pathlib import Path
+
+    return Path(settings.DATA_DIR) / ORDERS_FILE
+
+
+def orders_write(orders: list[dict]) -> None:
+    """Replace the file of past orders: dicts with method, out_trade_no, amount_fen, paid_at (ISO)."""
+    import json
+
+    path = orders_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(orders, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def orders_load(sim) -> int:
+    """Load the file of past orders into ``sim`` (a PaySim); returns how many. No file: none."""
+    import datetime
+    import json
+
+    from wuye.paysim.state import CHINA, PAID, WECHAT, SimOrder
+
+    path = orders_file()
+    if not path.exists():
+        return 0
+    orders = json.loads(path.read_text(encoding="utf-8"))
+    with sim.lock:
+        for order in orders:
+            method = order["method"]
+            paid_at = datetime.datetime.fromisoformat(order["paid_at"]).astimezone(CHINA)
+            sim.orders[(method, order["out_trade_no"])] = SimOrder(
+                method=method,
+                out_trade_no=order["out_trade_no"],
+                amount_fen=int(order["amount_fen"]),
+                description=order.get("description", "物业费"),
+                notify_url="",
+                merchant_id=sim_keys.WECHAT_MCHID if method == WECHAT else sim_keys.ALIPAY_SELLER_ID,
+                app_id=sim_keys.WECHAT_APPID if method == WECHAT else sim_keys.ALIPAY_APPID,
+                trade_type="NATIVE" if method == WECHAT else "PRECREATE",
+                state=PAID,
+                scanned=True,
+                channel_trade_no=order["channel_trade_no"],
+                payer_ref=order.get("payer_ref", "o-demo"),
+                created_at=paid_at,
+                paid_at=paid_at,
+            )
+    return len(orders)

@@ -8,8 +8,6 @@ anything else is 404.
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,12 +21,11 @@ from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.tenancy import scoped_get
 from wuye.recon.domain import actions
-from wuye.recon.domain.queries import differences_of, runs_of, suspense_balance_fen
+from wuye.recon.domain.queries import day_to_reconcile, differences_of, runs_of, suspense_balance_fen
 from wuye.recon.domain.runs import (
     RECONCILED_METHODS,
     BillError,
     ReconError,
-    day_window,
     recon_fetch,
     recon_run,
 )
@@ -38,10 +35,6 @@ from wuye.recon.models import Difference, ReconRun
 VIEW, RECONCILE = Permission.FINANCE_VIEW, Permission.FINANCE_RECONCILE
 PER_PAGE = 30
 ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund")
-
-
-def _yesterday() -> datetime.date:
-    return day_window(datetime.date.today())[0].date() - datetime.timedelta(days=1)
 
 
 class RunForm(forms.Form):
@@ -77,7 +70,9 @@ def run_list(request):
     method = request.GET.get("method", "")
     runs = runs_of(community=request.community, method=method or None)
     page = Paginator(runs, PER_PAGE).get_page(request.GET.get("page"))
-    form = RunForm(initial={"day": _yesterday(), "method": RECONCILED_METHODS[0]})
+    form = RunForm(
+        initial={"day": day_to_reconcile(community=request.community), "method": RECONCILED_METHODS[0]}
+    )
     return render(
         request,
         "console/recon/list.html",

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.db.models import Max
+
 from wuye.ledger.domain.ledger import balance_fen
 from wuye.ledger.enums import Account
+from wuye.payments.models import PaymentAttempt
+from wuye.recon.domain.runs import BEIJING, RECONCILED_METHODS, day_window
 from wuye.recon.models import Difference, ReconRun
 
 
@@ -24,3 +30,12 @@ def differences_of(*, community, state: str | None = None, kind: str | None = No
 def suspense_balance_fen(*, community) -> int:
     """What the suspense account holds for the community (credit shown positive)."""
     return -balance_fen(account=Account.SUSPENSE, community_id=community.pk)
+
+
+def day_to_reconcile(*, community) -> datetime.date:
+    """The last day before today on which the community took channel payments (yesterday if none)."""
+    today = day_window(datetime.date.today())[0]
+    last = PaymentAttempt.objects.filter(
+        community=community, method__in=RECONCILED_METHODS, paid_at__lt=today
+    ).aggregate(last=Max("paid_at"))["last"]
+    return last.astimezone(BEIJING).date() if last else today.date() - datetime.timedelta(days=1)

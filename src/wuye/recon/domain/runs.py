@@ -87,8 +87,12 @@ def _attempts_by_number(numbers: Iterable[str]) -> dict[str, tuple]:
     return found
 
 
-def _compare(community: Community, method: str, day: datetime.date, bill: ChannelBill, rate: int) -> tuple:
-    """(differences, matched, our_count, our_fen): check 1 of the docstring."""
+def _compare(
+    community: Community, method: str, day: datetime.date, bill: ChannelBill, rate: int, owns_unknowns: bool
+) -> tuple:
+    """(differences, matched, our_count, our_fen, this community's bill lines): check 1 of the docstring. Several communities may
+    share one merchant account: lines of another community's orders are left to its reconciliation,
+    and numbers nobody issued are reported once, by the merchant's first community (``owns_unknowns``)."""
     start, end = day_window(day)
     ours = {
         number: (pk, household, amount)
@@ -106,12 +110,18 @@ def _compare(community: Community, method: str, day: datetime.date, bill: Channe
     found: list[Found] = []
     matched = 0
     listed = set()
+    skipped: set[int] = set()  # rows of the bill that are not this community's
     for line in payments:
         listed.add(line.out_trade_no)
         mine = ours.get(line.out_trade_no)
         if mine is None:
             other = elsewhere.get(line.out_trade_no)
-            if other is None or other[1] != community.pk:
+            if (other is not None and other[1] != community.pk) or (other is None and not owns_unknowns):
+                # Another community's payment through the same merchant (its own reconciliation), or a
+                # number nobody issued (reported by the merchant's first community).
+                skipped.add(line.row)
+                continue
+            if other is None:
                 found.append(
                     Found(
                         DifferenceKind.CHANNEL_ONLY,
@@ -182,21 +192,27 @@ def _compare(community: Community, method: str, day: datetime.date, bill: Channe
                     detail=_("Paid here, not in the channel's bill: rechecked at T+1 and T+2."),
                 )
             )
-    found += _refunds_compare(community, method, start, end, refunds)
+    found += _refunds_compare(community, method, start, end, refunds, owns_unknowns, skipped)
     found += _doubles(community, method, start, end)
-    return found, matched, len(ours), sum(amount for _pk, _household, amount in ours.values())
+    kept = [line for line in bill.lines if line.row not in skipped] if skipped else bill.lines
+    return found, matched, len(ours), sum(amount for _pk, _household, amount in ours.values()), kept
 
 
-def _refunds_compare(community, method, start, end, lines) -> list[Found]:
+def _refunds_compare(
+    community, method, start, end, lines, owns_unknowns: bool, skipped: set[int]
+) -> list[Found]:
     found = []
     by_number = {}
     for part in sql.chunks(sorted({line.out_refund_no for line in lines})):
-        for values in Refund.objects.filter(out_refund_no__in=part, community=community).values_list(
-            "out_refund_no", "pk", "household_id", "amount_fen", "state", "attempt__out_trade_no"
+        for values in Refund.objects.filter(out_refund_no__in=part).values_list(
+            "out_refund_no", "pk", "household_id", "amount_fen", "state", "community_id"
         ):
             by_number[values[0]] = values[1:]
     for line in lines:
         mine = by_number.get(line.out_refund_no)
+        if (mine is not None and mine[4] != community.pk) or (mine is None and not owns_unknowns):
+            skipped.add(line.row)  # another community's refund through the same merchant
+            continue
         if mine is None or mine[3] != RefundState.SUCCEEDED:
             state = _("unknown here") if mine is None else RefundState(mine[3]).label
             found.append(
@@ -372,8 +388,18 @@ def recon_run(
     bill = bill_read(method, data)
     account = ChannelAccount.objects.filter(community=community, method=method).first()
     rate = account.fee_per_10000 if account is not None else 0
+    first = (
+        ChannelAccount.objects.filter(method=method, merchant_id=account.merchant_id, app_id=account.app_id)
+        .order_by("community_id")
+        .values_list("community_id", flat=True)
+        .first()
+        if account is not None
+        else community.pk
+    )
     with transaction.atomic():
-        found, matched, our_count, our_fen = _compare(community, method, day, bill, rate)
+        found, matched, our_count, our_fen, lines = _compare(
+            community, method, day, bill, rate, first == community.pk
+        )
         run = ReconRun.objects.create(
             community=community,
             method=method,
@@ -382,11 +408,11 @@ def recon_run(
             file_name=file_name[:200],
             sha256=digest,
             content=zlib.compress(data, 1),
-            their_payments=sum(1 for line in bill.lines if line.kind == PAYMENT),
-            their_paid_fen=bill.paid_fen,
-            their_refunds=sum(1 for line in bill.lines if line.kind == REFUND),
-            their_refunded_fen=bill.refunded_fen,
-            their_fee_fen=bill.fee_fen,
+            their_payments=sum(1 for line in lines if line.kind == PAYMENT),
+            their_paid_fen=sum(line.amount_fen for line in lines if line.kind == PAYMENT),
+            their_refunds=sum(1 for line in lines if line.kind == REFUND),
+            their_refunded_fen=sum(line.amount_fen for line in lines if line.kind == REFUND),
+            their_fee_fen=sum(line.fee_fen for line in lines),
             our_payments=our_count,
             our_paid_fen=our_fen,
             matched=matched,

@@ -14,7 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="do not log every request")
 
     def handle(self, *args, host, port, quiet, **options):
+        from wuye.paysim.seed import orders_file, orders_load
+
         sim = PaySim(host=host, port=port, verbose=not quiet)
+        loaded = orders_load(sim)
+        if loaded:
+            self.stdout.write(f"paysim: {loaded} orders paid earlier, from {orders_file()}")
         self.stdout.write(
             f"paysim on http://{host}:{port}/ (WeChat Pay: /v3/…, Alipay: /gateway.do); Ctrl-C stops"
         )
