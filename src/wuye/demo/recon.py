@@ -87,7 +87,7 @@ def seed_recon(*, community: Community, actor) -> list[dict]:
         orders.append(
             {
                 "method": "wechat",
-                "out_trade_no": f"{number}{community.pk:03d}",
+                "out_trade_no": number,  # one stranger per merchant: the same number from every community
                 "amount_fen": amount,
                 "paid_at": orders[0]["paid_at"],
                 "channel_trade_no": f"43{community.pk:026d}",
