@@ -1,6 +1,8 @@
 import datetime
 
-from wuye.recon.models import Difference, ReconRun
+from django.utils import timezone
+
+from wuye.recon.models import DayClose, Difference, ReconRun, Shift
 
 
 def build(community, staff_user) -> dict[str, int]:
@@ -23,4 +25,11 @@ def build(community, staff_user) -> dict[str, int]:
         first_run=run,
         last_run=run,
     )
-    return {"reconrun_pk": run.pk, "difference_pk": difference.pk}
+    shift = Shift.objects.create(community=community, cashier=staff_user, ended_at=timezone.now())
+    closed = DayClose.objects.create(community=community, day=run.day)
+    return {
+        "reconrun_pk": run.pk,
+        "difference_pk": difference.pk,
+        "shift_pk": shift.pk,
+        "dayclose_pk": closed.pk,
+    }

@@ -34,3 +34,9 @@ class Resolution(models.TextChoices):
 class RunSource(models.TextChoices):
     FETCHED = "fetched", _("Downloaded from the channel")
     UPLOADED = "uploaded", _("Uploaded by hand")
+
+
+class ShiftState(models.TextChoices):
+    SUBMITTED = "submitted", _("Handed over, awaiting sign-off")
+    SIGNED_OFF = "signed_off", _("Signed off")
+    RETURNED = "returned", _("Returned for a recount")

@@ -20,7 +20,7 @@ from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.enums import PaymentMethod
 from wuye.payments.models import PaymentAttempt, Refund
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource
+from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource, ShiftState
 
 USER = settings.AUTH_USER_MODEL
 
@@ -102,6 +102,9 @@ class Difference(models.Model):
     )
     resolved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Carried forward by a person: still open, no longer holding its day's close.
+    carried_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    carried_at = models.DateTimeField(_("carried forward"), null=True, blank=True)
     created_at = models.DateTimeField(_("found"), default=timezone.now)
 
     objects = TenantQuerySet.as_manager()
@@ -127,3 +130,113 @@ class Difference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class Shift(models.Model):
+    """A cashier's handover (交班): what the system says the cashier took at the counter since the last
+    handover, by method, against what was counted; any difference carries a reason; a supervisor (not the
+    cashier) signs it off, or returns it for a recount."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
+    cashier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("from"), null=True, blank=True)  # None: the cashier's first shift
+    ended_at = models.DateTimeField(_("handed over"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=ShiftState.choices, default=ShiftState.SUBMITTED
+    )
+    payments = models.PositiveIntegerField(_("payments"), default=0)
+    system_cash_fen = models.BigIntegerField(default=0)
+    system_card_fen = models.BigIntegerField(default=0)
+    system_transfer_fen = models.BigIntegerField(default=0)
+    counted_cash_fen = models.BigIntegerField(default=0)
+    counted_card_fen = models.BigIntegerField(default=0)
+    counted_transfer_fen = models.BigIntegerField(default=0)
+    reason = models.CharField(_("reason for the difference"), max_length=200, blank=True)
+    signed_off_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift handover")
+        verbose_name_plural = _("shift handovers")
+        ordering = ["-ended_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "cashier", "ended_at"], name="shift_unique_end"),
+            models.CheckConstraint(
+                condition=Q(reason__gt="")
+                | (
+                    Q(counted_cash_fen=models.F("system_cash_fen"))
+                    & Q(counted_card_fen=models.F("system_card_fen"))
+                    & Q(counted_transfer_fen=models.F("system_transfer_fen"))
+                ),
+                name="shift_difference_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True) | ~Q(signed_off_by=models.F("cashier")),
+                name="shift_signed_off_by_another",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "cashier", "-ended_at"], name="shift_last")]
+
+    def __str__(self) -> str:
+        return f"{self.cashier} {self.ended_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def rows(self) -> list[tuple[str, int, int, int]]:
+        """(method, system fen, counted fen, difference fen) for the page."""
+        return [
+            (method, system, counted, counted - system)
+            for method, system, counted in (
+                ("cash", self.system_cash_fen, self.counted_cash_fen),
+                ("card", self.system_card_fen, self.counted_card_fen),
+                ("transfer", self.system_transfer_fen, self.counted_transfer_fen),
+            )
+        ]
+
+    @property
+    def difference_fen(self) -> int:
+        return sum(row[3] for row in self.rows)
+
+
+class DayClose(models.Model):
+    """A closed day (日结) of a community. Money is booked on the Beijing day its ledger transaction is
+    written, and a day closes only once it is over, so nothing can land on a closed day: a payment, refund
+    or void made later lands on the next open day. Reopening (反结账) is recorded, never deleted."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
+    day = models.DateField(_("day"))
+    takings = models.JSONField(default=dict)  # {method: [count, fen]} booked that day, as closed
+    refunds_fen = models.BigIntegerField(default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+    reopened_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reopened_at = models.DateTimeField(_("reopened"), null=True, blank=True)
+    reopen_reason = models.CharField(_("reason for reopening"), max_length=200, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("day close")
+        verbose_name_plural = _("day closes")
+        ordering = ["-day", "-closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "day"],
+                condition=Q(reopened_at__isnull=True),
+                name="dayclose_one_per_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | Q(reopen_reason__gt=""),
+                name="dayclose_reopen_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}"
+
+    @property
+    def takings_fen(self) -> int:
+        return sum(fen for _count, fen in self.takings.values())

@@ -34,7 +34,7 @@ from wuye.recon.models import Difference, ReconRun
 
 VIEW, RECONCILE = Permission.FINANCE_VIEW, Permission.FINANCE_RECONCILE
 PER_PAGE = 30
-ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund")
+ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund", "carry")
 
 
 class RunForm(forms.Form):
@@ -191,7 +191,7 @@ def _actions_of(difference: Difference) -> set[str]:
         return {"refund_out", "write_off"} if difference.suspense_fen > 0 else {"write_off"}
     if difference.state != DifferenceState.OPEN:
         return set()
-    found = {"accept"}
+    found = {"accept"} | (set() if difference.carried_at else {"carry"})
     if difference.kind == DifferenceKind.CHANNEL_ONLY and difference.attempt_id:
         found.add("book")
     if difference.kind in actions.SUSPENDABLE and actions.suspense_amount_fen(difference):
@@ -222,6 +222,9 @@ def difference_act(request, difference_pk: int, action: str):
         elif action == "accept":
             actions.difference_accept(difference=difference, note=reason, actor=request.user)
             messages.success(request, _("Difference closed."))
+        elif action == "carry":
+            actions.difference_carry(difference=difference, note=reason, actor=request.user)
+            messages.success(request, _("Carried forward: the day can close; settle it later."))
         elif action == "refund":
             actions.difference_refund(difference=difference, actor=request.user)
             messages.success(request, _("Refund requested: a supervisor approves it on the refunds page."))

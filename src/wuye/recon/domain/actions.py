@@ -27,6 +27,7 @@ from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.refunds import refund_request
 from wuye.payments.enums import METHOD_ACCOUNT, AttemptState
 from wuye.payments.models import PaymentAttempt
+from wuye.recon.domain.days import day_guard
 from wuye.recon.domain.runs import ReconError
 from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution
 from wuye.recon.models import Difference
@@ -38,6 +39,7 @@ register_actions(
         "recon.difference.cleared": gettext_lazy("Suspense cleared"),
         "recon.difference.accepted": gettext_lazy("Reconciliation difference accepted"),
         "recon.difference.refunded": gettext_lazy("Double collection refunded"),
+        "recon.difference.carried": gettext_lazy("Difference carried forward"),
     }
 )
 
@@ -51,6 +53,8 @@ SUSPENDABLE = (
 
 def _locked(difference: Difference, *states: str) -> Difference:
     locked = Difference.objects.select_for_update().get(pk=difference.pk)
+    if locked.carried_at is None:
+        day_guard(community=locked.community, day=locked.day)
     if locked.state not in states:
         raise ReconError(
             _("This difference is %(state)s: the action is not possible.")
@@ -233,4 +237,20 @@ def difference_refund(*, difference: Difference, actor=None) -> Difference:
     locked.refund = refund
     locked.save()
     _log("recon.difference.refunded", locked, actor, out_refund_no=refund.out_refund_no)
+    return locked
+
+
+@transaction.atomic
+def difference_carry(*, difference: Difference, note: str, actor=None) -> Difference:
+    """Carry an open difference forward with a note: it stays open (to be settled on a later day) and no
+    longer holds its day's close."""
+    note = _reason(note)
+    locked = _locked(difference, DifferenceState.OPEN)
+    if locked.carried_at is not None:
+        raise ReconError(_("This difference is carried forward already."))
+    locked.carried_at = timezone.now()
+    locked.carried_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.note = note
+    locked.save(update_fields=["carried_at", "carried_by", "note"])
+    _log("recon.difference.carried", locked, actor, note=note)
     return locked

@@ -38,7 +38,7 @@ from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 from wuye.payments.models import ChannelAccount, PaymentAttempt, Refund
 from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource
 from wuye.recon.interfaces.bills import PAYMENT, REFUND, BillError, ChannelBill, bill_read
-from wuye.recon.models import Difference, ReconRun
+from wuye.recon.models import DayClose, Difference, ReconRun
 
 register_actions({"recon.run.done": gettext_lazy("Channel bill reconciled")})
 
@@ -381,6 +381,8 @@ def recon_run(
         raise ReconError(_("Only WeChat Pay and Alipay bills are reconciled here."))
     if day >= timezone.localdate(timezone=BEIJING):
         raise ReconError(_("A day can be reconciled once it is over (Beijing time)."))
+    if DayClose.objects.filter(community=community, day=day, reopened_at__isnull=True).exists():
+        raise ReconError(_("%(day)s is closed: reopen it first.") % {"day": day.isoformat()})
     digest = hashlib.sha256(data).hexdigest()
     seen = ReconRun.objects.filter(community=community, method=method, day=day, sha256=digest).first()
     if seen is not None:
