@@ -32,3 +32,4 @@ class TransactionKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     REFUND_SETTLED = "refund_settled", _("Refund paid out")
     REFUND_FAILED = "refund_failed", _("Refund failed, returned to prepayment")
+    RECEIPT_VOID = "receipt_void", _("Receipt voided, its payment reversed")

@@ -93,6 +93,10 @@ class RefundRequestForm(forms.Form):
         return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)
 
 
+class ReceiptVoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=200)
+
+
 KEY_REF_HELP = _(
     "file:NAME (a file in the secrets folder) or env:NAME (an environment variable the operator named for "
     "channel keys); never the key itself."
