@@ -124,8 +124,8 @@ class PaymentSettingsForm(forms.ModelForm):
         initial="0",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=_(
-            "Every other refund is approved by someone other than the person who requested it. "
-            "0: always two people."
+            "Every other refund is approved by someone other than the person who requested it. The same "
+            "limit holds for voiding a receipt. 0: always two people."
         ),
     )
 
