@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+from django.utils import translation
 
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.alipay import bill_zip
@@ -13,6 +14,15 @@ from wuye.paysim.wechat import bill_text
 from wuye.recon.interfaces.bills import PAYMENT, REFUND, BillError, alipay_bill_read, wechat_bill_read
 
 DAY = datetime.date(2026, 11, 30)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are matched by their English words (the messages themselves are translated)."""
+    with translation.override("en"):
+        yield
+
+
 AT = datetime.datetime(2026, 11, 30, 23, 59, 58, tzinfo=CHINA)
 
 

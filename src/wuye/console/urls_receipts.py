@@ -47,6 +47,19 @@ urlpatterns = [
     path("receipts/", receipts.receipt_list, name="receipts"),
     path("receipts/<int:receipt_pk>/", receipts.receipt_detail, name="receipt"),
     path("receipts/<int:receipt_pk>/receipt.pdf", receipts.receipt_download, name="receipt_pdf"),
+    path("receipts/<int:receipt_pk>/void/", receipts.receipt_void, name="receipt_void"),
+    path(
+        "receipts/<int:receipt_pk>/void/approve/",
+        receipts.receipt_void_decide,
+        {"decision": "approve"},
+        name="receipt_void_approve",
+    ),
+    path(
+        "receipts/<int:receipt_pk>/void/reject/",
+        receipts.receipt_void_decide,
+        {"decision": "reject"},
+        name="receipt_void_reject",
+    ),
 ]
 NAV = [
     ("console:counter", _("Counter"), Permission.PAYMENTS_TAKE),

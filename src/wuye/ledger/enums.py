@@ -34,3 +34,4 @@ class TransactionKind(models.TextChoices):
     REFUND_FAILED = "refund_failed", _("Refund failed, returned to prepayment")
     SUSPENSE = "suspense", _("Unexplained money moved to suspense")
     SUSPENSE_CLEAR = "suspense_clear", _("Suspense cleared")
+    RECEIPT_VOID = "receipt_void", _("Receipt voided, its payment reversed")

@@ -76,6 +76,21 @@ class Receipt(models.Model):
     issued_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     token = models.CharField(max_length=32, unique=True, default=new_token)
+    # Voiding (作废, ``payments.domain.voids``): asked for by ``voided_by`` with a reason, then approved
+    # by ``void_approved_by`` (four eyes), which posts ``void_transaction``, the reversal of the
+    # payment. The number stays used: a void receipt keeps it, so the numbers still have no gaps.
+    void_requested_at = models.DateTimeField(_("void requested"), null=True, blank=True)
+    void_reason = models.CharField(
+        _("reason for voiding"), max_length=200, blank=True, default="", db_default=""
+    )
+    voided_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    void_approved_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -87,6 +102,35 @@ class Receipt(models.Model):
             models.UniqueConstraint(fields=["community", "number"], name="receipt_unique_number"),
             models.CheckConstraint(condition=Q(number__gt=0), name="receipt_number_positive"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="receipt_amount_positive"),
+            # Not voided: no void field set. Asked for: a payment's receipt, with who asked, when and
+            # why. Voided: also who approved it, when, and the reversing transaction, all three at once.
+            models.CheckConstraint(
+                condition=Q(
+                    void_requested_at__isnull=True,
+                    void_reason="",
+                    voided_by__isnull=True,
+                    voided_at__isnull=True,
+                    void_approved_by__isnull=True,
+                    void_transaction__isnull=True,
+                )
+                | (
+                    Q(kind=ReceiptKind.PAYMENT, void_requested_at__isnull=False, voided_by__isnull=False)
+                    & ~Q(void_reason="")
+                    & (
+                        Q(
+                            voided_at__isnull=True,
+                            void_approved_by__isnull=True,
+                            void_transaction__isnull=True,
+                        )
+                        | Q(
+                            voided_at__isnull=False,
+                            void_approved_by__isnull=False,
+                            void_transaction__isnull=False,
+                        )
+                    )
+                ),
+                name="receipt_void_consistent",
+            ),
         ]
         indexes = [models.Index(fields=["household", "-issued_at"], name="receipt_household_time")]
 
@@ -96,6 +140,15 @@ class Receipt(models.Model):
     @property
     def display_number(self) -> str:
         return f"{self.number:08d}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def void_requested(self) -> bool:
+        """A void was asked for and waits for approval."""
+        return self.void_requested_at is not None and self.voided_at is None
 
     @property
     def cashier_name(self) -> str:

@@ -44,6 +44,9 @@ FONT_PACKAGE = "fonts-wqy-microhei"
 # translated; every other label goes through the catalog in the site's language.
 TITLE = "收据"
 CURRENCY_IN_WORDS = "人民币"
+# A void receipt's stamp: in both languages whatever the site's, so that a paper copy reads as void to
+# anyone it is shown to.
+VOID_MARK = "作废 VOID"
 
 
 class ReceiptFontError(RuntimeError):
@@ -100,6 +103,22 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
                     stroke=0,
                     fill=1,
                 )
+
+
+def _void_stamp(canvas: Canvas, font: str, receipt: ReceiptView) -> None:
+    """A void receipt: a large red 作废 VOID across the page, and the date it was voided beside its kind."""
+    voided = timezone.localtime(receipt.voided_at)
+    canvas.saveState()
+    canvas.setFillColorRGB(0.8, 0.1, 0.1)
+    canvas.setFont(font, 9)  # on the line of the receipt's kind, at the left (the kind is centred)
+    canvas.drawString(
+        MARGIN, HEIGHT - MARGIN - 23 * mm, _("Voided on %(date)s") % {"date": f"{voided:%Y-%m-%d %H:%M}"}
+    )
+    # Level, not slanted: text readers (and pdftotext) read it as the words it is.
+    canvas.setFillAlpha(0.35)
+    canvas.setFont(font, 48)
+    canvas.drawCentredString(WIDTH / 2, HEIGHT / 2, VOID_MARK)
+    canvas.restoreState()
 
 
 def receipt_pdf(view: ReceiptView) -> bytes:
@@ -183,6 +202,9 @@ def _render(receipt: ReceiptView, font: str) -> bytes:
         for part in simpleSplit(f"{_('Note')}: {receipt.note}", font, 10, WIDTH - 2 * MARGIN - QR_SIZE):
             text(MARGIN, y, part)
             y -= 5 * mm
+
+    if receipt.voided_at is not None:
+        _void_stamp(canvas, font, receipt)
 
     url = receipt_verify_url(receipt)
     qr_x, qr_y = WIDTH - MARGIN - QR_SIZE, MARGIN + 8 * mm

@@ -1,4 +1,5 @@
-"""The counter (收银台): find a household, take a prepayment, print its receipt; the receipts list."""
+"""The counter (收银台): find a household, take a prepayment, print its receipt; the receipts list; a
+receipt's void, asked for by a cashier and approved or rejected by a supervisor (as refunds are)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
@@ -23,12 +26,21 @@ from wuye.payments.domain.queries import (
     receipts_for_print,
 )
 from wuye.payments.domain.receipts import receipt_verify_url
-from wuye.payments.interfaces.forms import PrepaymentForm, new_form_key
+from wuye.payments.domain.voids import (
+    ReceiptVoidError,
+    receipt_void_approve,
+    receipt_void_reject,
+    receipt_void_request,
+    receipt_voids_plainly,
+)
+from wuye.payments.enums import ReceiptKind
+from wuye.payments.interfaces.forms import PrepaymentForm, ReceiptVoidForm, new_form_key
 from wuye.payments.models import Receipt
 from wuye.payments.pdf import pdf_response, receipt_pdf
 
 TAKE = Permission.PAYMENTS_TAKE
 VIEW = Permission.BILLING_VIEW
+REFUND = Permission.PAYMENTS_REFUND
 PAGE_SIZE = 50
 
 
@@ -97,15 +109,32 @@ def prepayment_new(request, household_pk: int):
     )
 
 
+VOID_FILTERS = (
+    ("valid", pgettext_lazy("receipts", "Not void")),
+    ("requested", pgettext_lazy("receipts", "Void awaiting approval")),
+    ("void", pgettext_lazy("receipts", "Void")),
+)
+
+
 @staff_view(VIEW)
 def receipt_list(request):
-    receipts = receipts_for_community(community=request.community)
+    void = request.GET.get("void") or ""
+    void = void if void in dict(VOID_FILTERS) else ""
+    receipts = receipts_for_community(community=request.community, void=void)
     number = (request.GET.get("number") or "").strip()
     if number.isdigit():
         receipts = receipts.filter(number=int(number))
     page = Paginator(receipts.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = f"number={number}" if number.isdigit() else ""
-    return render(request, "console/receipts/list.html", {"page": page, "number": number, "query": query})
+    query = "&".join(
+        part
+        for part in (f"number={number}" if number.isdigit() else "", f"void={void}" if void else "")
+        if part
+    )
+    return render(
+        request,
+        "console/receipts/list.html",
+        {"page": page, "number": number, "void": void, "void_filters": VOID_FILTERS, "query": query},
+    )
 
 
 def _receipt(request, receipt_pk: int) -> Receipt:
@@ -122,8 +151,72 @@ def receipt_detail(request, receipt_pk: int):
             "receipt": receipt,
             "items": receipt_items(receipt=receipt),
             "verify_url": receipt_verify_url(receipt),
+            "voidable": receipt.kind == ReceiptKind.PAYMENT and receipt.void_requested_at is None,
+            "voids_plainly": receipt_voids_plainly(receipt),
+            "void_form": ReceiptVoidForm(),
         },
     )
+
+
+@require_POST
+@staff_view(TAKE)
+def receipt_void(request, receipt_pk: int):
+    """Ask for a void (cashiers): a counter payment's receipt waits for a supervisor; an online or debit
+    payment's void is a refund of the payment, approved on the payment's page."""
+    receipt = scoped_get(Receipt.objects, request, TAKE, pk=receipt_pk)
+    form = ReceiptVoidForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("console:receipt", receipt_pk=receipt.pk)
+    try:
+        requested = receipt_void_request(
+            receipt=receipt, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except ReceiptVoidError as error:
+        messages.error(request, str(error))
+        return redirect("console:receipt", receipt_pk=receipt.pk)
+    if requested.refund is not None:
+        messages.success(
+            request,
+            _(
+                "The money goes back through its channel: a refund of ¥%(amount)s was requested; a"
+                " supervisor approves it."
+            )
+            % {"amount": fen_to_yuan(requested.refund.amount_fen)},
+        )
+        return redirect("console:payment", paymentattempt_pk=requested.refund.attempt_id)
+    messages.success(
+        request,
+        _("Void of receipt %(number)s requested; a supervisor approves it.")
+        % {"number": receipt.display_number},
+    )
+    return redirect("console:receipt", receipt_pk=receipt.pk)
+
+
+@require_POST
+@staff_view(REFUND)
+def receipt_void_decide(request, receipt_pk: int, decision: str):
+    """Approve (the payment is reversed) or reject a void asked for (supervisors)."""
+    receipt = scoped_get(Receipt.objects, request, REFUND, pk=receipt_pk)
+    try:
+        if decision == "approve":
+            receipt_void_approve(receipt=receipt, actor=request.user)
+            messages.success(
+                request,
+                _("Receipt %(number)s is void; its payment was reversed.")
+                % {"number": receipt.display_number},
+            )
+        else:
+            receipt_void_reject(receipt=receipt, actor=request.user)
+            messages.success(
+                request,
+                _("The void of receipt %(number)s was rejected.") % {"number": receipt.display_number},
+            )
+    except ReceiptVoidError as error:
+        messages.error(request, str(error))
+    return redirect("console:receipt", receipt_pk=receipt.pk)
 
 
 @staff_view(VIEW)

@@ -287,14 +287,23 @@ def transactions_post_many(
 
 
 def transactions_reverse(
-    *, community_id: int, reference: str, kind: str, reversal_kind: str, memo: str = "", actor=None
+    *,
+    community_id: int,
+    reference: str,
+    kind: str,
+    reversal_kind: str,
+    memo: str = "",
+    key: str | None = None,
+    actor=None,
 ) -> int:
     """One transaction that reverses every posting of the community's transactions of ``kind`` and
-    ``reference`` (a voided billing run), set-based; returns its id."""
+    ``reference`` (a voided billing run, a voided receipt's payment), set-based; returns its id.
+    With ``key``, a key posted before raises IntegrityError (callers hold the lock that makes a
+    second reversal a bug)."""
     return transactions_post_many(
         community_id=community_id,
         kind=reversal_kind,
-        transactions=[Draft(reference=reference, memo=memo)],
+        transactions=[Draft(reference=reference, memo=memo, key=key)],
         postings=Select(
             """SELECT 0, account, household_id, fee_item_id, -amount_fen FROM ledger_posting
                WHERE transaction_id IN (SELECT id FROM ledger_ledgertransaction
@@ -302,6 +311,7 @@ def transactions_reverse(
             [community_id, reference, kind],
         ),
         actor=actor,
+        key_seen="raise",
     )[0]
 
 

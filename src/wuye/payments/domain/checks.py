@@ -6,16 +6,18 @@ Seven checks, each a couple of aggregate queries (no loop over households):
 2. receivable    per household, the receivable balance equals Σ outstanding of its non-void lines
                  (amount + adjusted − waived − paid);
 3. prepayment    per household, the prepayment balance equals Σ prepayments received + Σ payment
-                 excess − Σ applied − Σ refunds taken from it + Σ failed refunds returned to it;
+                 excess (of payments whose receipt is not void) − Σ applied − Σ refunds taken from it
+                 + Σ failed refunds returned to it;
 4. allocations   per transaction that pays bills, Σ allocations equals its credit to receivable;
 5. income        per fee item, the income credited equals Σ (amount + adjusted) of its lines, less
                  reversals (a voided run reverses its income and marks its lines void, so the
                  non-void lines remain; adjustments post to income, waivers to adjustments);
 6. payments      per money account (cash, card/transfer clearing, each channel's clearing), the
-                 ledger equals Σ applied payments − Σ refunds paid out through it (prepayments
-                 received at the counter count too), and refunds payable equal Σ approved refunds
-                 not yet settled; suspense bookings are left to reconciliation's own check
-                 (``register_check``: the suspense account and what it moved equal its differences);
+                 ledger equals Σ applied payments − Σ refunds paid out through it − Σ voided
+                 receipts (prepayments received at the counter count too), and refunds payable equal
+                 Σ approved refunds not yet settled; suspense bookings are left to reconciliation's
+                 own check (``register_check``: the suspense account and what it moved equal its
+                 differences);
 7. references    every bill line belongs to an existing bill of the same household and community,
                  and names an existing room, fee item of the community and ledger transaction; every
                  bill names an existing household of the community (billing runs write bills and
@@ -122,7 +124,9 @@ def ledger_check(*, community: Community) -> list[Difference]:
         "amount_fen",
     )
     excess = _sums(
-        PaymentAttempt.objects.filter(community=community, transaction__isnull=False),
+        PaymentAttempt.objects.filter(
+            community=community, transaction__isnull=False, receipt__voided_at__isnull=True
+        ),
         "household_id",
         "excess_fen",
     )
@@ -190,6 +194,9 @@ def ledger_check(*, community: Community) -> list[Difference]:
         documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) + total
     paid_out = _sums(refunds.filter(state=RefundState.SUCCEEDED), "attempt__method", "amount_fen")
     for method, total in paid_out.items():
+        documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) - total
+    voided = Receipt.objects.filter(community=community, kind=ReceiptKind.PAYMENT, voided_at__isnull=False)
+    for method, total in _sums(voided, "method", "amount_fen").items():  # handed back at the counter
         documents[METHOD_ACCOUNT[method]] = documents.get(METHOD_ACCOUNT[method], 0) - total
     in_flight = refunds.exclude(state__in=(RefundState.SUCCEEDED, RefundState.FAILED)).aggregate(
         total=Sum("amount_fen")

@@ -103,12 +103,23 @@ def receipts_for_household(*, household: Household) -> QuerySet[Receipt]:
     )
 
 
-def receipts_for_community(*, community: Community) -> QuerySet[Receipt]:
-    return Receipt.objects.filter(community=community).select_related("household", "issued_by")
+def receipts_for_community(*, community: Community, void: str = "") -> QuerySet[Receipt]:
+    """The community's receipts; ``void``: "void" only the void ones, "requested" those whose void waits
+    for approval, "valid" the others (anything else: all)."""
+    receipts = Receipt.objects.filter(community=community).select_related("household", "issued_by")
+    if void == "void":
+        receipts = receipts.filter(voided_at__isnull=False)
+    elif void == "requested":
+        receipts = receipts.filter(void_requested_at__isnull=False, voided_at__isnull=True)
+    elif void == "valid":
+        receipts = receipts.filter(voided_at__isnull=True)
+    return receipts
 
 
 def receipts_for_print() -> QuerySet[Receipt]:
-    return Receipt.objects.select_related("community__company", "household", "issued_by")
+    return Receipt.objects.select_related(
+        "community__company", "household", "issued_by", "voided_by", "void_approved_by"
+    )
 
 
 def receipt_by_token(*, token: str) -> Receipt | None:
@@ -161,6 +172,7 @@ class ReceiptView:
     items: list[ReceiptItem]
     cashier: str
     note: str
+    voided_at: datetime.datetime | None = None  # a void receipt: every reader is told, with the date
 
 
 def _receipt_facts(receipt: Receipt) -> dict:
@@ -174,6 +186,7 @@ def _receipt_facts(receipt: Receipt) -> dict:
         "kind": receipt.get_kind_display(),
         "method": receipt.get_method_display(),
         "amount_fen": receipt.amount_fen,
+        "voided_at": receipt.voided_at,
     }
 
 

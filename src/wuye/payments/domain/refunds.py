@@ -36,6 +36,7 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.channels import ChannelError, RefundResult, adapter_for
 from wuye.payments.domain.accounts import channel_account, notify_url
 from wuye.payments.domain.allocations import allocations_write
+from wuye.payments.domain.approvals import ApprovalError, four_eyes_check
 from wuye.payments.domain.attempts import PaymentError, attempt_lock
 from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
 from wuye.payments.enums import (
@@ -46,7 +47,7 @@ from wuye.payments.enums import (
     RefundState,
 )
 from wuye.payments.lock_objects import household_lock
-from wuye.payments.models import Allocation, PaymentAttempt, PaymentSettings, Refund
+from wuye.payments.models import Allocation, PaymentAttempt, Receipt, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ register_actions(
 register_field_labels({"approved_by_requester": gettext_lazy("approved by the person who requested it")})
 
 
-class RefundApprovalError(PaymentError):
+class RefundApprovalError(ApprovalError):
     """The approver may not approve this refund (four eyes); nothing was changed."""
 
 
@@ -71,7 +72,7 @@ OPEN_REFUND_STATES = (RefundState.REQUESTED, RefundState.PENDING, RefundState.UN
 
 def refundable_fen(attempt: PaymentAttempt) -> int:
     """What can still be refunded of an applied attempt: its amount less refunds not rejected or failed."""
-    if not attempt.is_applied:
+    if not attempt.is_applied or _receipt_void_asked(attempt):
         return 0
     taken = (
         Refund.objects.filter(attempt=attempt, state__in=OPEN_REFUND_STATES).aggregate(
@@ -80,6 +81,12 @@ def refundable_fen(attempt: PaymentAttempt) -> int:
         or 0
     )
     return attempt.amount_fen - taken
+
+
+def _receipt_void_asked(attempt: PaymentAttempt) -> bool:
+    """Whether the payment's receipt is void, or its void waits for approval (``voids``): then nothing
+    of the payment can be refunded (its money is, or is about to be, reversed whole)."""
+    return Receipt.objects.filter(pk=attempt.receipt_id, void_requested_at__isnull=False).exists()
 
 
 def _refund_lock(pk: int) -> Refund:
@@ -123,6 +130,10 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
         raise PaymentError(_("Only a payment that was received can be refunded."))
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PaymentError(_("The amount must be more than zero."))
+    if _receipt_void_asked(locked):
+        raise PaymentError(
+            _("This payment's receipt is voided, or its void waits for approval: it cannot be refunded.")
+        )
     available = refundable_fen(locked)
     if amount_fen > available:
         raise PaymentError(
@@ -188,22 +199,19 @@ def _take_back_plan(attempt: PaymentAttempt, amount: int) -> list[tuple[BillLine
 
 
 def _self_approval_check(refund: Refund, actor) -> dict:
-    """Four eyes: the approver is not who requested the refund, unless the amount is below the
-    community's limit for one person. Returns what the approval's audit entry adds (nothing when two
-    people were involved); raises RefundApprovalError otherwise."""
-    if not getattr(actor, "is_authenticated", False) or refund.requested_by_id != actor.pk:
-        return {}
-    below_fen = PaymentSettings.of(refund.community_id).refund_self_approval_below_fen
-    if refund.amount_fen >= below_fen:
-        if below_fen <= 0:
-            message = _("A refund must be approved by someone other than the person who requested it.")
-        else:
-            message = _(
-                "A refund of ¥%(limit)s or more must be approved by someone other than the person who "
-                "requested it."
-            ) % {"limit": fen_to_yuan(below_fen)}
-        raise RefundApprovalError(message)
-    return {"approved_by_requester": True, "refund_self_approval_below_yuan": fen_to_yuan(below_fen)}
+    """Four eyes (``approvals.four_eyes_check``) for a refund."""
+    return four_eyes_check(
+        community_id=refund.community_id,
+        amount_fen=refund.amount_fen,
+        requested_by_id=refund.requested_by_id,
+        actor=actor,
+        never_message=_("A refund must be approved by someone other than the person who requested it."),
+        limit_message=_(
+            "A refund of ¥%(limit)s or more must be approved by someone other than the person who "
+            "requested it."
+        ),
+        error=RefundApprovalError,
+    )
 
 
 @transaction.atomic

@@ -93,6 +93,10 @@ class RefundRequestForm(forms.Form):
         return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)
 
 
+class ReceiptVoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=200)
+
+
 KEY_REF_HELP = _(
     "file:NAME (a file in the secrets folder) or env:NAME (an environment variable the operator named for "
     "channel keys); never the key itself."
@@ -120,8 +124,8 @@ class PaymentSettingsForm(forms.ModelForm):
         initial="0",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text=_(
-            "Every other refund is approved by someone other than the person who requested it. "
-            "0: always two people."
+            "Every other refund is approved by someone other than the person who requested it. The same "
+            "limit holds for voiding a receipt. 0: always two people."
         ),
     )
 
