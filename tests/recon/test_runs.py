@@ -350,3 +350,34 @@ def test_communities_sharing_a_merchant_each_reconcile_their_own_payments(setup,
     )
     assert (second.their_payments, second.their_paid_fen, second.matched, found(second)) == (1, 2000, 1, {})
     assert list(Difference.objects.values_list("community_id", "reference")) == [(setup.pk, "NOTOURS4")]
+
+
+def test_a_payment_the_channel_never_had_is_reversed_after_two_more_bills(setup, paysim):
+    from wuye.payments.domain.voids import receipt_void_approve
+    from wuye.recon.domain.actions import difference_reverse
+
+    household = _household(setup, 6600)
+    missing = paid(paysim, household, "wechat", back(4))
+    paysim.orders.pop(("wechat", missing.out_trade_no))
+    cashier, supervisor = (
+        UserFactory(roles=[(setup, Role.ACCOUNTANT)]),
+        UserFactory(roles=[(setup, Role.SUPERVISOR)]),
+    )
+    recon_fetch(community=setup, method="wechat", day=back(4))
+    difference = Difference.objects.get()
+    recon_fetch(community=setup, method="wechat", day=back(3))
+    with pytest.raises(ReconError):  # T+2 not reconciled yet
+        difference_reverse(difference=difference, reason="渠道无此款", actor=cashier)
+    recon_fetch(community=setup, method="wechat", day=back(2))
+
+    difference_reverse(difference=difference, reason="渠道无此款", actor=cashier)
+    missing.refresh_from_db()
+    receipt = missing.receipt
+    assert (receipt.void_reason, Refund.objects.count()) == ("渠道无此款", 0)
+    receipt_void_approve(receipt=receipt, actor=supervisor)
+
+    difference.refresh_from_db()
+    assert (difference.state, difference.resolution) == ("resolved", "reversed")
+    assert household.bills.get().state == "open"
+    assert Posting.objects.filter(account="clearing_wechat").aggregate(t=Sum("amount_fen"))["t"] == 0
+    assert ledger_check(community=setup) == []

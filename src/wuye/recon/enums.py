@@ -29,6 +29,7 @@ class Resolution(models.TextChoices):
     CREDITED = "credited", _("Credited to the household's prepayment")
     WRITTEN_OFF = "written_off", _("Cleared from suspense against the channel")
     ACCEPTED = "accepted", _("Accepted with a note")
+    REVERSED = "reversed", _("Payment reversed: its receipt is voided")
 
 
 class RunSource(models.TextChoices):

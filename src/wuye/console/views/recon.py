@@ -34,7 +34,7 @@ from wuye.recon.models import Difference, ReconRun
 
 VIEW, RECONCILE = Permission.FINANCE_VIEW, Permission.FINANCE_RECONCILE
 PER_PAGE = 30
-ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund", "carry")
+ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund", "carry", "reverse")
 
 
 class RunForm(forms.Form):
@@ -198,6 +198,8 @@ def _actions_of(difference: Difference) -> set[str]:
         found.add("suspend")
     if difference.kind == DifferenceKind.DOUBLE:
         found.add("refund")
+    if actions.reversible(difference):
+        found.add("reverse")
     return found
 
 
@@ -222,6 +224,11 @@ def difference_act(request, difference_pk: int, action: str):
         elif action == "accept":
             actions.difference_accept(difference=difference, note=reason, actor=request.user)
             messages.success(request, _("Difference closed."))
+        elif action == "reverse":
+            actions.difference_reverse(difference=difference, reason=reason, actor=request.user)
+            messages.success(
+                request, _("The receipt's void is asked for: a supervisor approves it on the receipt's page.")
+            )
         elif action == "carry":
             actions.difference_carry(difference=difference, note=reason, actor=request.user)
             messages.success(request, _("Carried forward: the day can close; settle it later."))

@@ -123,13 +123,18 @@ def _log(action: str, receipt: Receipt, actor, **changes) -> None:
 
 
 @transaction.atomic
-def receipt_void_request(*, receipt: Receipt, reason: str, actor) -> VoidRequested:
+def receipt_void_request(
+    *, receipt: Receipt, reason: str, actor, money_never_arrived: bool = False
+) -> VoidRequested:
     """Ask to void a payment's receipt (a cashier); a supervisor approves it (``receipt_void_approve``).
 
     For money that came online or by direct debit this requests a refund of the whole payment instead
     (see the module's docstring) and returns it. Refused (ReceiptVoidError, nothing written) without a
     reason or a signed-in person, for a receipt that is not a payment's, void already or asked for
-    already, or a payment of which money was refunded (the refund flow handles the rest)."""
+    already, or a payment of which money was refunded (the refund flow handles the rest).
+
+    ``money_never_arrived``: reconciliation found that the channel never had this online payment (not in
+    its bill of the day nor of the next two days): there is nothing to refund, and the void is plain."""
     reason = (reason or "").strip()
     if not reason:
         raise ReceiptVoidError(_("Give the reason for voiding the receipt."))
@@ -141,7 +146,7 @@ def receipt_void_request(*, receipt: Receipt, reason: str, actor) -> VoidRequest
         raise ReceiptVoidError(_("This receipt is void already."))
     if locked.void_requested:
         raise ReceiptVoidError(_("A void of this receipt was asked for already and waits for approval."))
-    if not receipt_voids_plainly(locked):
+    if not receipt_voids_plainly(locked) and not money_never_arrived:
         # The money is at the channel or the bank: it goes back to the payer as a refund.
         if refundable_fen(attempt) <= 0:
             raise ReceiptVoidError(

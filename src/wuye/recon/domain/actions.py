@@ -14,6 +14,8 @@ ledger transactions (nothing is edited or deleted); a refused action changes not
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,12 +27,13 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.refunds import refund_request
+from wuye.payments.domain.voids import receipt_void_request
 from wuye.payments.enums import METHOD_ACCOUNT, AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.recon.domain.days import day_guard
-from wuye.recon.domain.runs import ReconError
+from wuye.recon.domain.runs import RECHECK_DAYS, ReconError
 from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution
-from wuye.recon.models import Difference
+from wuye.recon.models import Difference, ReconRun
 
 register_actions(
     {
@@ -40,6 +43,9 @@ register_actions(
         "recon.difference.accepted": gettext_lazy("Reconciliation difference accepted"),
         "recon.difference.refunded": gettext_lazy("Double collection refunded"),
         "recon.difference.carried": gettext_lazy("Difference carried forward"),
+        "recon.difference.reversed": gettext_lazy(
+            "Payment the channel never had: its receipt void asked for"
+        ),
     }
 )
 
@@ -253,4 +259,44 @@ def difference_carry(*, difference: Difference, note: str, actor=None) -> Differ
     locked.note = note
     locked.save(update_fields=["carried_at", "carried_by", "note"])
     _log("recon.difference.carried", locked, actor, note=note)
+    return locked
+
+
+def reversible(difference: Difference) -> bool:
+    """A payment we have and the channel does not, still missing from the bills of the next two days
+    (both reconciled): reverse it."""
+    if difference.kind != DifferenceKind.OURS_ONLY or difference.state != DifferenceState.OPEN:
+        return False
+    later = {difference.day + datetime.timedelta(days=days) for days in range(1, RECHECK_DAYS + 1)}
+    reconciled = set(
+        ReconRun.objects.filter(
+            community_id=difference.community_id, method=difference.method, day__in=later
+        ).values_list("day", flat=True)
+    )
+    return reconciled == later
+
+
+@transaction.atomic
+def difference_reverse(*, difference: Difference, reason: str, actor) -> Difference:
+    """Reverse a payment the channel never had (rechecked at T+1 and T+2): ask to void its receipt, as
+    a plain void (nothing to refund); a second person approves it on the receipt's page, which reopens
+    the bills it paid."""
+    reason = _reason(reason)
+    if not reversible(difference):
+        raise ReconError(
+            _(
+                "Only a payment still missing from the channel's bills of the next two days, both reconciled, is reversed."
+            )
+        )
+    locked = _locked(difference, DifferenceState.OPEN)
+    attempt = PaymentAttempt.objects.select_related("receipt").get(pk=locked.attempt_id)
+    if attempt.receipt is None:
+        raise ReconError(_("This payment has no receipt to void."))
+    try:
+        receipt_void_request(receipt=attempt.receipt, reason=reason, actor=actor, money_never_arrived=True)
+    except PaymentError as error:
+        raise ReconError(str(error)) from error
+    _close(locked, Resolution.REVERSED, reason, actor)
+    locked.save()
+    _log("recon.difference.reversed", locked, actor, receipt=attempt.receipt.display_number, reason=reason)
     return locked
