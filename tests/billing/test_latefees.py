@@ -17,16 +17,19 @@ from tests.factories import staff
 from wuye.billing.domain.bills import BillError, line_adjust, line_waive
 from wuye.billing.domain.latefees import (
     LateFeeTerms,
+    LateFeeWaiverApprovalError,
     late_days,
     late_fee_compute,
     late_fee_explain,
     late_fee_fen,
-    line_late_fee_waive,
+    line_late_fee_waiver_approve,
+    line_late_fee_waiver_reject,
+    line_late_fee_waiver_request,
 )
 from wuye.billing.enums import LateFeeMethod
 from wuye.billing.models import BillLine
 from wuye.core.enums import Role
-from wuye.core.models import AuditLog
+from wuye.core.models import AuditLog, Community
 
 DUE = datetime.date(2024, 3, 15)
 
@@ -141,12 +144,26 @@ def test_late_days_counts_from_the_day_after_grace():
     assert late_days(due_on=DUE, grace_days=10, as_of=datetime.date(2024, 3, 26)) == 1
 
 
+def line_late_fee_waive(*, line, reason, actor, approver=None):
+    """Ask (``actor``) and approve (``approver``, a second supervisor by default): the two steps of a waiver."""
+    line_late_fee_waiver_request(line=line, reason=reason, actor=actor)
+    if approver is None:
+        approver = staff(Community.objects.get(pk=line.community_id), Role.SUPERVISOR)
+    return line_late_fee_waiver_approve(line=line, actor=approver)
+
+
 def test_line_late_fee_waive_stops_the_late_fee_and_is_audited(community):
     line = _line(community, **DAILY)
+    cashier = staff(community, Role.SUPERVISOR)
     supervisor = staff(community, Role.SUPERVISOR)
     assert late_fee_fen(line=line, as_of=datetime.date(2024, 4, 5)) == 123
     before = money_snapshot()
-    line_late_fee_waive(line=line, reason="首次逾期", actor=supervisor)
+    line_late_fee_waiver_request(line=line, reason="首次逾期", actor=cashier)
+    line = BillLine.objects.select_related("bill", "fee_item").get(pk=line.pk)
+    assert line.late_fee_waived_at is None  # asked, not approved: the late fee is still due
+    assert line.late_fee_waiver_requested_by == cashier
+    assert late_fee_fen(line=line, as_of=datetime.date(2024, 4, 5)) == 123
+    line_late_fee_waiver_approve(line=line, actor=supervisor)
     line = BillLine.objects.select_related("bill", "fee_item").get(pk=line.pk)
     assert line.late_fee_waived_by == supervisor
     assert line.late_fee_waiver_reason == "首次逾期"
@@ -156,6 +173,8 @@ def test_line_late_fee_waive_stops_the_late_fee_and_is_audited(community):
     entry = AuditLog.objects.get(action="billing.line.late_fee_waived")
     assert entry.household_id == line.household_id
     assert entry.changes["reason"] == "首次逾期"
+    assert entry.changes["requested_by"] == cashier.get_username()
+    assert AuditLog.objects.filter(action="billing.line.late_fee_waiver_requested").count() == 1
     # No money moved: the ledger and the line's counters are as they were.
     after = money_snapshot()
     assert after[:3] == before[:3] and after[4:] == before[4:]
@@ -166,9 +185,9 @@ def test_line_late_fee_waive_refused_without_reason(community, reason):
     line = _line(community, **DAILY)
     before = money_snapshot()
     with pytest.raises(BillError):
-        line_late_fee_waive(line=line, reason=reason, actor=None)
+        line_late_fee_waiver_request(line=line, reason=reason, actor=None)
     assert money_snapshot() == before
-    assert BillLine.objects.get(pk=line.pk).late_fee_waived_at is None
+    assert BillLine.objects.get(pk=line.pk).late_fee_waiver_requested_at is None
 
 
 def test_line_late_fee_waive_refused_twice_or_without_terms(community):
@@ -178,9 +197,9 @@ def test_line_late_fee_waive_refused_twice_or_without_terms(community):
     line_late_fee_waive(line=line, reason="x", actor=supervisor)
     before = money_snapshot()
     with translation.override("en"), pytest.raises(BillError, match="already waived"):
-        line_late_fee_waive(line=line, reason="y", actor=supervisor)
+        line_late_fee_waiver_request(line=line, reason="y", actor=supervisor)
     with translation.override("en"), pytest.raises(BillError, match="no late fee"):
-        line_late_fee_waive(line=plain, reason="y", actor=supervisor)
+        line_late_fee_waiver_request(line=plain, reason="y", actor=supervisor)
     assert money_snapshot() == before
     assert BillLine.objects.get(pk=line.pk).late_fee_waiver_reason == "x"
 
@@ -197,3 +216,44 @@ def test_late_fee_explain_in_words(community):
         assert late_fee_explain(line=line, as_of=datetime.date(2024, 4, 30)) == (
             "0.0500 % a day × 223.75 yuan × 36 days from 2024-03-26 (capped at 1.00 yuan) = 1.00 yuan"
         )
+
+
+def test_line_late_fee_waiver_needs_a_second_person(community):
+    supervisor = staff(community, Role.SUPERVISOR)
+    line = _line(community, **DAILY)
+    line_late_fee_waiver_request(line=line, reason="首次逾期", actor=supervisor)
+    before = money_snapshot()
+    with translation.override("en"), pytest.raises(LateFeeWaiverApprovalError, match="someone other"):
+        line_late_fee_waiver_approve(line=line, actor=supervisor)
+    with translation.override("en"), pytest.raises(LateFeeWaiverApprovalError, match="someone other"):
+        line_late_fee_waiver_approve(line=line, actor=None)
+    assert money_snapshot() == before
+    stored = BillLine.objects.select_related("bill", "fee_item").get(pk=line.pk)
+    assert stored.late_fee_waived_at is None
+    assert late_fee_fen(line=stored, as_of=datetime.date(2024, 4, 5)) == 123
+    assert not AuditLog.objects.filter(action="billing.line.late_fee_waived").exists()
+
+
+def test_line_late_fee_waiver_rejected_leaves_the_late_fee_due(community):
+    asker, other = staff(community, Role.SUPERVISOR), staff(community, Role.SUPERVISOR)
+    line = _line(community, **DAILY)
+    line_late_fee_waiver_request(line=line, reason="首次逾期", actor=asker)
+    with translation.override("en"), pytest.raises(BillError, match="already awaiting"):
+        line_late_fee_waiver_request(line=line, reason="again", actor=asker)
+    line_late_fee_waiver_reject(line=line, actor=other, reason="不符合条件")
+    stored = BillLine.objects.select_related("bill", "fee_item").get(pk=line.pk)
+    assert (
+        stored.late_fee_waiver_requested_at,
+        stored.late_fee_waived_at,
+        stored.late_fee_waiver_reason,
+    ) == (
+        None,
+        None,
+        "",
+    )
+    assert late_fee_fen(line=stored, as_of=datetime.date(2024, 4, 5)) == 123
+    with translation.override("en"), pytest.raises(BillError, match="No waiver"):
+        line_late_fee_waiver_approve(line=line, actor=other)
+    assert (
+        AuditLog.objects.get(action="billing.line.late_fee_waiver_rejected").changes["reason"] == "不符合条件"
+    )

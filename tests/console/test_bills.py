@@ -159,15 +159,35 @@ def test_waive_line_and_whole_bill(admin_client, admin_user, bill):
     assert AuditLog.objects.filter(action="billing.bill.waived", household_id=bill.household_id).count() == 1
 
 
-def test_waive_late_fee_from_the_console(admin_client, bill):
+def test_waive_late_fee_from_the_console_takes_two_people(admin_client, client, community, bill):
     line = bill.lines.order_by("pk").first()
     url = reverse("console:billline_late_fee_waive", args=[line.pk])
+    approve = reverse("console:billline_late_fee_waiver_approve", args=[line.pk])
     assert admin_client.post(url, {"reason": ""}).status_code == 200
-    assert BillLine.objects.get(pk=line.pk).late_fee_waived_at is None
+    assert BillLine.objects.get(pk=line.pk).late_fee_waiver_requested_at is None
     assert admin_client.post(url, {"reason": "首次"}).status_code == 302
-    assert BillLine.objects.get(pk=line.pk).late_fee_waiver_reason == "首次"
+    stored = BillLine.objects.get(pk=line.pk)
+    assert (stored.late_fee_waiver_reason, stored.late_fee_waived_at) == ("首次", None)
+    page = admin_client.get(reverse("console:bill", args=[bill.pk]), {"as_of": "2024-04-30"}).content.decode()
+    assert approve in page and 'id="bill-late-fee">0.00<' not in page
+    # The one who asked cannot approve: nothing changes.
+    assert admin_client.post(approve).status_code == 302
+    assert BillLine.objects.get(pk=line.pk).late_fee_waived_at is None
+    _client_for(client, community, Role.SUPERVISOR)
+    assert client.post(approve).status_code == 302
+    assert BillLine.objects.get(pk=line.pk).late_fee_waived_at is not None
     body = admin_client.get(reverse("console:bill", args=[bill.pk]), {"as_of": "2024-04-30"}).content.decode()
     assert 'id="bill-late-fee">0.00<' in body
+
+
+def test_reject_a_late_fee_waiver_from_the_console(admin_client, client, community, bill):
+    line = bill.lines.order_by("pk").first()
+    admin_client.post(reverse("console:billline_late_fee_waive", args=[line.pk]), {"reason": "首次"})
+    _client_for(client, community, Role.SUPERVISOR)
+    assert client.post(reverse("console:billline_late_fee_waiver_reject", args=[line.pk])).status_code == 302
+    stored = BillLine.objects.get(pk=line.pk)
+    assert (stored.late_fee_waiver_requested_at, stored.late_fee_waived_at) == (None, None)
+    assert AuditLog.objects.filter(action="billing.line.late_fee_waiver_rejected").count() == 1
 
 
 @pytest.mark.parametrize("role", [Role.CASHIER, Role.FRONT_DESK])
@@ -187,6 +207,8 @@ def test_billing_view_reads_but_cannot_adjust_or_waive(client, community, bill, 
     ):
         assert client.get(reverse(name, args=[pk])).status_code == 404, name
         assert client.post(reverse(name, args=[pk]), data).status_code == 404, name
+    for name in ("console:billline_late_fee_waiver_approve", "console:billline_late_fee_waiver_reject"):
+        assert client.post(reverse(name, args=[line.pk])).status_code == 404, name
     assert money_snapshot() == before
 
 
@@ -269,4 +291,7 @@ def test_console_bill_pages_of_another_community_answer_404(client, community):
         url = reverse(name, kwargs=kwargs)
         assert client.get(url).status_code == 404, name
         assert client.post(url, {"reason": "x", "amount": "1"}).status_code == 404, name
+    for name in ("console:billline_late_fee_waiver_approve", "console:billline_late_fee_waiver_reject"):
+        url = reverse(name, kwargs={"billline_pk": foreign["billline_pk"]})
+        assert client.post(url).status_code == 404, name
     assert Adjustment.objects.count() == 0

@@ -2,6 +2,7 @@
 (``payment_apply`` per debit) leaves, for the same households, bills, QR payments and outcomes."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
@@ -9,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.debit.factories import FEB, JAN, community_with_debit, digest, mandated_household, result_of
-from wuye.billing.models import Bill, BillLine
+from wuye.billing.enums import LateFeeMethod
+from wuye.billing.models import Bill, BillLine, FeeItem
 from wuye.core.models import AuditLog
 from wuye.debit.domain.batches import batch_build, batch_send
 from wuye.debit.domain.results import result_settle
@@ -29,20 +31,28 @@ household_strategy = st.tuples(
     st.booleans(),  # two months of bills instead of one
     st.sampled_from(["success", "failed", "unknown"]),
     st.booleans(),  # a QR payment of the first line lands after the batch was built (double collection)
+    st.sampled_from(["", "daily", "fixed"]),  # the late-fee terms of the household's fee items
 )
+LATE_FEE_TERMS = {
+    "": {},
+    "daily": {"late_fee_method": LateFeeMethod.DAILY_RATE, "late_fee_rate": Decimal("0.0005")},
+    "fixed": {"late_fee_method": LateFeeMethod.FIXED, "late_fee_fixed_fen": 1500, "late_fee_cap_fen": 1000},
+}
 
 
 def _scenario(spec, *, set_based: bool):
     community = community_with_debit()
     households = []
-    for amounts, two_months, _outcome, _qr in spec:
+    for amounts, two_months, _outcome, _qr, late_fee in spec:
         household, _bills, _mandate = mandated_household(
             community, tuple(amounts), periods=(JAN, FEB) if two_months else (JAN,)
         )
         households.append(household)
+        # Bills of January and February, late by now: each line's late fee is debited and collected.
+        FeeItem.objects.filter(lines__household=household).update(**LATE_FEE_TERMS[late_fee])
     # QR orders opened before the batch (not locked then), paid after it was built.
     qr_attempts = {}
-    for index, (_amounts, _two, _outcome, qr) in enumerate(spec):
+    for index, (_amounts, _two, _outcome, qr, _late_fee) in enumerate(spec):
         if qr:
             first = BillLine.objects.filter(household=households[index]).order_by("pk").first()
             order = order_create(household=households[index], line_ids=[first.pk])
@@ -56,7 +66,7 @@ def _scenario(spec, *, set_based: bool):
     by_household = {line.household_id: line.line_no for line in DebitLine.objects.filter(batch=batch)}
     outcomes = {
         by_household[households[index].pk]: (outcome, "0000" if outcome == "success" else "51", True)
-        for index, (_a, _t, outcome, _q) in enumerate(spec)
+        for index, (_a, _t, outcome, _q, _l) in enumerate(spec)
     }
     result = result_of(batch, outcomes)
     result_settle(batch=batch, result=result, file_name="r", sha256=digest(result), set_based=set_based)
@@ -94,17 +104,19 @@ def _books(community, households, batch):
         assert receipt.payer_name == receipt.household.name
     return {
         "lines": sorted(
-            (lines[pk], paid)
-            for pk, paid in BillLine.objects.filter(community=community).values_list("pk", "paid_fen")
+            (lines[pk], paid, late_fee_paid)
+            for pk, paid, late_fee_paid in BillLine.objects.filter(community=community).values_list(
+                "pk", "paid_fen", "late_fee_paid_fen"
+            )
         ),
         "bills": sorted(
             (bills[pk], state)
             for pk, state in Bill.objects.filter(community=community).values_list("pk", "state")
         ),
         "allocations": sorted(
-            (index[h], lines[line], amount, kind)
-            for h, line, amount, kind in Allocation.objects.filter(community=community).values_list(
-                "household_id", "line_id", "amount_fen", "transaction__kind"
+            (index[h], lines[line], amount, late_fee, kind)
+            for h, line, amount, late_fee, kind in Allocation.objects.filter(community=community).values_list(
+                "household_id", "line_id", "amount_fen", "late_fee_fen", "transaction__kind"
             )
         ),
         "postings": sorted(
@@ -161,3 +173,19 @@ def test_batch_and_single_payment_paths_leave_identical_books(spec):
     one_by_one = _books(*_scenario(spec, set_based=False))
     set_based = _books(*_scenario(spec, set_based=True))
     assert set_based == one_by_one
+
+
+def test_both_paths_collect_late_fees_once_when_a_qr_payment_beats_the_debit():
+    """The example the property draws at random, pinned: fixed late fees on both lines, a QR payment of
+    the first line lands after the batch was built; both paths collect each line's late fee once."""
+    spec = [([12000, 3000], False, "success", True, "fixed")]
+    one_by_one = _books(*_scenario(spec, set_based=False))
+    set_based = _books(*_scenario(spec, set_based=True))
+    assert set_based == one_by_one
+    # The QR payment took line 0 with its 10.00 late fee (capped); the debit asked 12000 + 1000 + 3000 + 1000
+    # and took line 1 with its late fee; line 0's share of the debit (13000) was kept as prepayment.
+    assert set_based["lines"] == [(0, 12000, 1000), (1, 3000, 1000)]
+    assert sorted(a[1:4] for a in set_based["allocations"]) == [(0, 12000, 1000), (1, 3000, 1000)]
+    assert set_based["prepayment"] == -13000
+    late_fee_income = [p for p in set_based["postings"] if p[0] == "income_late_fee"]
+    assert sorted(p[2] for p in late_fee_income) == [-1000, -1000]

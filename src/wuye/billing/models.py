@@ -350,6 +350,14 @@ class BillLine(models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     late_fee_waiver_reason = models.CharField(max_length=200, blank=True)
+    # A waiver asked for and not approved yet (four eyes: approved by someone else, see domain.latefees).
+    late_fee_waiver_requested_at = models.DateTimeField(null=True, blank=True)
+    late_fee_waiver_requested_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    # Late fees collected on this line (fen), by the payments that paid it (payments.Allocation.late_fee_fen).
+    # The database fills it in, so the run's INSERT need not name it.
+    late_fee_paid_fen = models.BigIntegerField(_("late fee paid (fen)"), default=0, db_default=0)
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
@@ -388,6 +396,9 @@ class BillLine(models.Model):
                 & Q(waived_fen__gte=0)
                 & Q(paid_fen__lte=F("amount_fen") + F("adjusted_fen") - F("waived_fen")),
                 name="billline_not_overpaid",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_fee_paid_fen__gte=0), name="billline_late_fee_paid_nonnegative"
             ),
         ]
         indexes = [

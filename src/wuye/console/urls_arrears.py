@@ -20,6 +20,18 @@ urlpatterns = [
         bills.line_late_fee_waive,
         name="billline_late_fee_waive",
     ),
+    path(
+        "bills/lines/<int:billline_pk>/late-fee/waiver/approve/",
+        bills.line_late_fee_waiver_decide,
+        {"decision": "approve"},
+        name="billline_late_fee_waiver_approve",
+    ),
+    path(
+        "bills/lines/<int:billline_pk>/late-fee/waiver/reject/",
+        bills.line_late_fee_waiver_decide,
+        {"decision": "reject"},
+        name="billline_late_fee_waiver_reject",
+    ),
     path("arrears/", bills.arrears, name="arrears"),
     path("arrears/households/<int:household_pk>/", bills.household_arrears, name="household_arrears"),
     path("arrears/dunning/", bills.dunning, name="dunning"),

@@ -11,6 +11,7 @@ class Account(models.TextChoices):
     RECEIVABLE = "receivable", _("Receivable from households")
     PREPAYMENT = "prepayment", _("Prepayments held for households")
     INCOME = "income", _("Fee income")
+    LATE_FEE_INCOME = "income_late_fee", _("Late-fee income")
     CASH = "cash", _("Cash and counter takings")
     CLEARING = "clearing", _("Bank card and transfer clearing")
     WECHAT = "clearing_wechat", _("WeChat Pay clearing")

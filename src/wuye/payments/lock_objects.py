@@ -74,19 +74,21 @@ def open_lines_lock(household_pk: int, *, order_id: int | None = None) -> list[B
     """The household's lines that still owe something, locked in pk order (one order for every
     writer of lines), each with its bill's month as ``line.bill_period``. Only the lines are locked,
     not the bills joined for their month. With ``order_id``: only the order's lines, each with the
-    amount the order asked for it as ``line.asked_fen``."""
+    amount the order asked for it as ``line.asked_fen``, the late fee it asked as ``line.late_fee_asked_fen``
+    and the bill's due date as ``line.bill_due_on``."""
     if order_id is None:
         query, params = _OPEN_LINES.format(asked="", join=""), [household_pk]
     else:
         query = _OPEN_LINES.format(
-            asked=", o.amount_fen", join=" JOIN payments_orderline o ON o.line_id = l.id AND o.order_id = %s"
+            asked=", o.amount_fen, o.late_fee_fen, b.due_on",
+            join=" JOIN payments_orderline o ON o.line_id = l.id AND o.order_id = %s",
         )
         params = [order_id, household_pk]
     lines = sql.instances(BillLine, query + row_lock(of="l"), params)
     for line in lines:
         line.bill_period = line.extra[0]
         if order_id is not None:
-            line.asked_fen = line.extra[1]
+            line.asked_fen, line.late_fee_asked_fen, line.bill_due_on = line.extra[1:4]
     return lines
 
 

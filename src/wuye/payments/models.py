@@ -12,7 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -172,6 +172,9 @@ class Allocation(models.Model):
     line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="allocations")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
     amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; > 0 pays, < 0 takes back (refund)
+    # The line's late fee this payment collected (fen), posted to late-fee income; only with a payment of
+    # the line's principal (amount_fen > 0), so a line's late fee is collected by the payment that pays it.
+    late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()
@@ -182,6 +185,10 @@ class Allocation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["transaction", "line"], name="allocation_unique_line"),
             models.CheckConstraint(condition=~Q(amount_fen=0), name="allocation_amount_nonzero"),
+            models.CheckConstraint(
+                condition=Q(late_fee_fen=0) | Q(late_fee_fen__gt=0, amount_fen__gt=0),
+                name="allocation_late_fee_with_payment",
+            ),
         ]
         indexes = [models.Index(fields=["household"], name="allocation_household")]
 
@@ -292,7 +299,8 @@ class PaymentOrder(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="payment_orders", db_index=False
     )
-    total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen
+    total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen + late_fee_fen
+    late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0)  # fen; Σ of its lines' late_fee_fen
     state = models.CharField(_("state"), max_length=8, choices=OrderState.choices, default=OrderState.OPEN)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -303,7 +311,11 @@ class PaymentOrder(models.Model):
         verbose_name = _("payment order")
         verbose_name_plural = _("payment orders")
         constraints = [
-            models.CheckConstraint(condition=Q(total_fen__gt=0), name="paymentorder_total_positive")
+            models.CheckConstraint(condition=Q(total_fen__gt=0), name="paymentorder_total_positive"),
+            models.CheckConstraint(
+                condition=Q(late_fee_fen__gte=0) & Q(late_fee_fen__lte=F("total_fen")),
+                name="paymentorder_late_fee_in_total",
+            ),
         ]
         indexes = [models.Index(fields=["household", "-created_at"], name="paymentorder_household_time")]
 
@@ -315,11 +327,14 @@ class OrderLine(models.Model):
     order = models.ForeignKey(PaymentOrder, on_delete=models.CASCADE, related_name="lines")
     line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="+")
     amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen: the line's outstanding when ordered
+    # fen: the line's late fee due when ordered (shown before paying, included in the order's total)
+    late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0, db_default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["order", "line"], name="orderline_unique_line"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="orderline_amount_positive"),
+            models.CheckConstraint(condition=Q(late_fee_fen__gte=0), name="orderline_late_fee_nonnegative"),
         ]
 
     def __str__(self) -> str:

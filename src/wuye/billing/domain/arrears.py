@@ -23,7 +23,7 @@ from django.db.models import BigIntegerField, Case, Count, F, Min, Prefetch, Q, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from wuye.billing.domain.latefees import LateFeeTerms, late_fee_compute
+from wuye.billing.domain.latefees import LateFeeTerms, late_fee_compute, late_fee_due, late_fee_fen
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
 from wuye.core.enums import Permission
@@ -128,15 +128,26 @@ def _late_fees(lines: QuerySet[BillLine], as_of: datetime.date, key: str | None)
         for item in FeeItem.objects.filter(pk__in=charging.values("fee_item_id").distinct())
     }
     fees: dict = defaultdict(int)
-    fields = ["fee_item_id", "bill__due_on", "amount_fen", "adjusted_fen", "waived_fen", "paid_fen"]
+    fields = [
+        "fee_item_id",
+        "bill__due_on",
+        "amount_fen",
+        "adjusted_fen",
+        "waived_fen",
+        "paid_fen",
+        "late_fee_paid_fen",
+    ]
     for row in charging.values(*fields, *([key] if key else [])).iterator(chunk_size=2000):
         outstanding = row["amount_fen"] + row["adjusted_fen"] - row["waived_fen"] - row["paid_fen"]
-        fees[row[key] if key else None] += late_fee_compute(
-            outstanding_fen=outstanding,
-            due_on=row["bill__due_on"],
-            as_of=as_of,
-            terms=terms[row["fee_item_id"]],
-            waived=False,
+        fees[row[key] if key else None] += late_fee_due(
+            accrued_fen=late_fee_compute(
+                outstanding_fen=outstanding,
+                due_on=row["bill__due_on"],
+                as_of=as_of,
+                terms=terms[row["fee_item_id"]],
+                waived=False,
+            ),
+            paid_fen=row["late_fee_paid_fen"],
         )
     return fees
 
@@ -245,13 +256,7 @@ def _overdue(line: BillLine, as_of: datetime.date) -> OverdueLine:
         days_past_due=days,
         bucket=bucket_of(days),
         outstanding_fen=line.outstanding_fen,
-        late_fee_fen=late_fee_compute(
-            outstanding_fen=line.outstanding_fen,
-            due_on=line.bill.due_on,
-            as_of=as_of,
-            terms=LateFeeTerms.of(line.fee_item),
-            waived=line.late_fee_waived_at is not None,
-        ),
+        late_fee_fen=late_fee_fen(line=line, as_of=as_of),
     )
 
 
@@ -447,7 +452,14 @@ def bills_filtered(*, community: Community, filter: BillFilter) -> QuerySet[Bill
 
 def bill_lines(*, bill: Bill) -> QuerySet[BillLine]:
     return (
-        bill.lines.select_related("fee_item", "room__building", "room__unit", "bill", "late_fee_waived_by")
+        bill.lines.select_related(
+            "fee_item",
+            "room__building",
+            "room__unit",
+            "bill",
+            "late_fee_waived_by",
+            "late_fee_waiver_requested_by",
+        )
         .prefetch_related("adjustments__approved_by", "adjustments__created_by")
         .order_by("is_void", "fee_item_id", "room_id", "pk")
     )

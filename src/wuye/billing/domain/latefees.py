@@ -3,9 +3,16 @@
 A late fee is **not posted to the ledger while it accrues**. It is a figure computed on demand from
 stored inputs (the line's outstanding amount, its bill's due date, the fee item's late-fee terms and
 the date asked about), so the same question always gets the same answer, and it is shown apart from
-the bill's amount on bill pages, in arrears and on dunning notices. The payments issue charges it
-when it is collected and posts it then (Dr cash/clearing, Cr income); a waived late fee is never
-charged, so waiving it needs no ledger transaction either, only the audit entry.
+the bill's amount on bill pages, in arrears and on dunning notices. A payment of the line collects it:
+the amount due when the payment order is made is stored on the order's line and asked of the payer,
+and the payment posts it to late-fee income (``payments.domain.payments``), raising the line's
+``late_fee_paid_fen``. What was collected is subtracted from what accrues, and once the principal is
+paid nothing accrues any more, so a line's late fee is never charged twice and never grows after.
+
+Waiving it takes two people (four eyes, as refunds): one asks with a reason
+(``line_late_fee_waiver_request``), another approves (``line_late_fee_waiver_approve``) or rejects
+it; from the approval on, the line's late fee is 0 and no payment charges it. A waived late fee is
+never charged, so waiving it needs no ledger transaction, only the audit entries.
 
 The arithmetic is integer only. With ``d`` days late (after the due date plus the grace days), an
 outstanding amount ``o`` fen and a daily rate ``r = p / q`` (the exact fraction of the stored Decimal):
@@ -18,6 +25,7 @@ outstanding amount ``o`` fen and a daily rate ``r = p / q`` (the exact fraction 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,8 +41,23 @@ from wuye.billing.models import Bill, BillLine, FeeItem
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
 
-register_actions({"billing.line.late_fee_waived": gettext_lazy("Late fee waived")})
-register_field_labels({"late_fee_yuan": gettext_lazy("late fee (yuan)")})
+register_actions(
+    {
+        "billing.line.late_fee_waiver_requested": gettext_lazy("Late fee waiver requested"),
+        "billing.line.late_fee_waived": gettext_lazy("Late fee waived"),
+        "billing.line.late_fee_waiver_rejected": gettext_lazy("Late fee waiver rejected"),
+    }
+)
+register_field_labels(
+    {
+        "late_fee_yuan": gettext_lazy("late fee (yuan)"),
+        "requested_by": gettext_lazy("requested by"),
+    }
+)
+
+
+class LateFeeWaiverApprovalError(BillError):
+    """The approver may not approve this waiver (four eyes); nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -89,17 +112,78 @@ def late_fee_compute(
     return fee
 
 
+def late_fee_due(*, accrued_fen: int, paid_fen: int) -> int:
+    """What is still due of an accrued late fee once ``paid_fen`` of it was collected (never below 0)."""
+    return max(accrued_fen - paid_fen, 0)
+
+
+def late_fee_still_due(
+    *,
+    outstanding_fen: int,
+    due_on: datetime.date,
+    as_of: datetime.date,
+    terms: LateFeeTerms,
+    waived: bool,
+    paid_fen: int,
+) -> int:
+    """``late_fee_fen`` from a line's stored values (for set-based callers that read rows, not lines)."""
+    return late_fee_due(
+        accrued_fen=late_fee_compute(
+            outstanding_fen=outstanding_fen, due_on=due_on, as_of=as_of, terms=terms, waived=waived
+        ),
+        paid_fen=paid_fen,
+    )
+
+
+def late_fees_still_due(
+    rows: Iterable[tuple[int, int, datetime.date, int, bool, int]], *, as_of: datetime.date
+) -> dict[int, int]:
+    """{line pk: late fee still due on ``as_of``} for rows (line pk, fee item pk, due on, outstanding,
+    waived, late fee paid): one read of their fee items' terms, whatever the number of rows."""
+    # The due date (not the order's figure) caps what is taken: a line whose late fee another payment
+    # collected meanwhile (its principal refunded and paid again) is not charged it a second time.
+    rows = list(rows)
+    if not rows:
+        return {}
+    terms = {
+        item.pk: LateFeeTerms.of(item) for item in FeeItem.objects.filter(pk__in={row[1] for row in rows})
+    }
+    return {
+        pk: late_fee_still_due(
+            outstanding_fen=outstanding,
+            # raw rows: SQLite gives the date as text
+            due_on=due_on if isinstance(due_on, datetime.date) else datetime.date.fromisoformat(str(due_on)),
+            as_of=as_of,
+            terms=terms[fee_item_pk],
+            waived=waived,
+            paid_fen=paid,
+        )
+        for pk, fee_item_pk, due_on, outstanding, waived, paid in rows
+    }
+
+
 def late_fee_fen(*, line: BillLine, as_of: datetime.date) -> int:
-    """The late fee of ``line`` as of ``as_of``, in fen (see the module docstring)."""
+    """The late fee of ``line`` still due as of ``as_of``, in fen (see the module docstring): 0 when the
+    line is void, its late fee waived or its principal paid; less what payments collected of it."""
     if line.is_void:
         return 0
-    return late_fee_compute(
+    return late_fee_still_due(
         outstanding_fen=line.outstanding_fen,
         due_on=line.bill.due_on,
         as_of=as_of,
         terms=LateFeeTerms.of(line.fee_item),
         waived=line.late_fee_waived_at is not None,
+        paid_fen=line.late_fee_paid_fen,
     )
+
+
+def late_fees_attach(lines: list[BillLine], *, as_of: datetime.date | None = None) -> list[BillLine]:
+    """Set ``line.late_fee_due_fen`` on each line (its bill and fee item loaded): what a payment made on
+    ``as_of`` (today by default) asks for it besides the principal. Returns the lines."""
+    as_of = as_of or timezone.localdate()
+    for line in lines:
+        line.late_fee_due_fen = late_fee_fen(line=line, as_of=as_of)
+    return lines
 
 
 def late_fee_explain(*, line: BillLine, as_of: datetime.date) -> str:
@@ -125,24 +209,27 @@ def late_fee_explain(*, line: BillLine, as_of: datetime.date) -> str:
         }
     else:
         text = _("Fixed late fee from %(date)s") % {"date": starts.isoformat()}
-    if terms.cap_fen is not None and fee == terms.cap_fen:
+    if terms.cap_fen is not None and fee + line.late_fee_paid_fen == terms.cap_fen:
         text += " " + _("(capped at %(cap)s yuan)") % {"cap": fen_to_yuan(terms.cap_fen)}
+    if line.late_fee_paid_fen:
+        text += " " + _("less %(paid)s yuan collected") % {"paid": fen_to_yuan(line.late_fee_paid_fen)}
+    if line.late_fee_waiver_requested_at is not None:
+        text += " " + _("(waiver requested, awaiting approval)")
     return f"{text} = {fen_to_yuan(fee)} " + _("yuan")
 
 
-@transaction.atomic
-def line_late_fee_waive(*, line: BillLine, reason: str, actor) -> BillLine:
-    """Waive a line's late fee, now and from now on, with a reason.
-
-    Steps: check the reason; lock the line; refuse a void line or bill, a paid or waived bill, a
-    fee item without late fees, or a late fee already waived; record who, when and why on the line;
-    log on the household's timeline. No ledger transaction: late fees are posted only when collected.
-    """
+def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise BillError(_("Give a reason."))
     if len(reason) > 200:
         raise BillError(_("The reason is at most 200 characters."))
+    return reason
+
+
+def _waivable(line: BillLine) -> tuple[BillLine, Bill]:
+    """Lock the line and refuse what cannot be waived: a void line or bill, a paid or waived bill, a fee
+    item without late fees, or a late fee already waived."""
     locked = BillLine.objects.select_for_update().get(pk=line.pk)
     bill = Bill.objects.get(pk=locked.bill_id)
     if locked.is_void:
@@ -156,17 +243,86 @@ def line_late_fee_waive(*, line: BillLine, reason: str, actor) -> BillLine:
     if locked.late_fee_waived_at is not None:
         raise BillError(_("The late fee of this line is already waived."))
     locked.bill = bill
+    return locked, bill
+
+
+@transaction.atomic
+def line_late_fee_waiver_request(*, line: BillLine, reason: str, actor) -> BillLine:
+    """Ask to waive a line's late fee, now and from now on, with a reason; someone else approves it.
+
+    Steps: check the reason; lock the line; refuse what cannot be waived (``_waivable``) or a waiver
+    already asked for; record who, when and why on the line; log on the household's timeline."""
+    reason = _reason(reason)
+    locked, _bill = _waivable(line)
+    if locked.late_fee_waiver_requested_at is not None:
+        raise BillError(_("A waiver of this late fee is already awaiting approval."))
     accrued = late_fee_fen(line=locked, as_of=timezone.localdate())
-    now = timezone.now()
     BillLine.objects.filter(pk=locked.pk).update(
-        late_fee_waived_at=now, late_fee_waived_by=actor, late_fee_waiver_reason=reason
+        late_fee_waiver_requested_at=timezone.now(),
+        late_fee_waiver_requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        late_fee_waiver_reason=reason,
     )
+    log_action(
+        "billing.line.late_fee_waiver_requested",
+        actor=actor,
+        obj=locked,
+        household_id=locked.household_id,
+        changes={"late_fee_yuan": fen_to_yuan(accrued), "reason": reason},
+    )
+    line.refresh_from_db()
+    return line
+
+
+@transaction.atomic
+def line_late_fee_waiver_approve(*, line: BillLine, actor) -> BillLine:
+    """Approve the waiver asked for: from now on the line's late fee is 0 and no payment charges it.
+
+    Steps: lock the line; refuse what cannot be waived (``_waivable``) or a line with no waiver asked
+    for; four eyes: the approver is signed in and is not who asked (LateFeeWaiverApprovalError); record
+    the approver and the time; log on the household's timeline. No ledger transaction: late fees are
+    posted only when collected."""
+    locked, _bill = _waivable(line)
+    if locked.late_fee_waiver_requested_at is None:
+        raise BillError(_("No waiver of this late fee was asked for."))
+    if not getattr(actor, "is_authenticated", False) or actor.pk == locked.late_fee_waiver_requested_by_id:
+        raise LateFeeWaiverApprovalError(
+            _("A late fee waiver must be approved by someone other than the person who requested it.")
+        )
+    accrued = late_fee_fen(line=locked, as_of=timezone.localdate())
+    BillLine.objects.filter(pk=locked.pk).update(
+        late_fee_waived_at=timezone.now(), late_fee_waived_by=actor, late_fee_waiver_requested_at=None
+    )
+    requester = locked.late_fee_waiver_requested_by
     log_action(
         "billing.line.late_fee_waived",
         actor=actor,
         obj=locked,
         household_id=locked.household_id,
-        changes={"late_fee_yuan": fen_to_yuan(accrued), "reason": reason},
+        changes={
+            "late_fee_yuan": fen_to_yuan(accrued),
+            "reason": locked.late_fee_waiver_reason,
+            "requested_by": requester.get_username() if requester is not None else "",
+        },
+    )
+    line.refresh_from_db()
+    return line
+
+
+@transaction.atomic
+def line_late_fee_waiver_reject(*, line: BillLine, actor, reason: str = "") -> BillLine:
+    """Turn down the waiver asked for: the late fee stays due. Logged with the reason given."""
+    locked = BillLine.objects.select_for_update().get(pk=line.pk)
+    if locked.late_fee_waiver_requested_at is None or locked.late_fee_waived_at is not None:
+        raise BillError(_("No waiver of this late fee is awaiting approval."))
+    BillLine.objects.filter(pk=locked.pk).update(
+        late_fee_waiver_requested_at=None, late_fee_waiver_requested_by=None, late_fee_waiver_reason=""
+    )
+    log_action(
+        "billing.line.late_fee_waiver_rejected",
+        actor=actor,
+        obj=locked,
+        household_id=locked.household_id,
+        changes={"reason": (reason or "").strip()[:200]},
     )
     line.refresh_from_db()
     return line

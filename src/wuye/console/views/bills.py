@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from wuye.billing.domain import arrears as queries
 from wuye.billing.domain import bills as billing
@@ -265,17 +266,38 @@ def line_waive(request, billline_pk: int):
 
 @staff_view(MANAGE)
 def line_late_fee_waive(request, billline_pk: int):
+    """Ask to waive a line's late fee; someone else approves it on the bill's page (four eyes)."""
     line = _line(request, billline_pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            latefees.line_late_fee_waive(line=line, reason=form.cleaned_data["reason"], actor=request.user)
+            latefees.line_late_fee_waiver_request(
+                line=line, reason=form.cleaned_data["reason"], actor=request.user
+            )
         except billing.BillError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Late fee waived."))
+            messages.success(request, _("Late fee waiver requested: someone else approves it."))
             return redirect("console:bill", bill_pk=line.bill_id)
     return _action_page(request, form=form, title=_("Waive a late fee"), line=line, action_url=request.path)
+
+
+@require_POST
+@staff_view(MANAGE)
+def line_late_fee_waiver_decide(request, billline_pk: int, decision: str):
+    line = _line(request, billline_pk)
+    try:
+        if decision == "approve":
+            latefees.line_late_fee_waiver_approve(line=line, actor=request.user)
+            messages.success(request, _("Late fee waived."))
+        else:
+            latefees.line_late_fee_waiver_reject(
+                line=line, actor=request.user, reason=(request.POST.get("reason") or "").strip()
+            )
+            messages.success(request, _("Late fee waiver rejected."))
+    except billing.BillError as error:
+        messages.error(request, str(error))
+    return redirect("console:bill", bill_pk=line.bill_id)
 
 
 @staff_view(MANAGE)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wuye.billing.domain.latefees import late_fees_attach
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.money import fen_to_yuan
@@ -40,9 +41,10 @@ PAGE_SIZE = 50
 
 @staff_view(TAKE)
 def payment_new(request, household_pk: int):
-    """Take a payment of the household's chosen open lines (all ticked at first)."""
+    """Take a payment of the household's chosen open lines (all ticked at first), each with the late fee
+    it costs today (shown before paying; the payment asks exactly this)."""
     household = scoped_get(Household.objects, request, TAKE, pk=household_pk)
-    lines = open_lines(household=household)
+    lines = late_fees_attach(open_lines(household=household))
     chosen = {line.pk for line in lines}
     if request.method == "POST":
         form = CounterPaymentForm(request.POST)
@@ -90,7 +92,10 @@ def payment_new(request, household_pk: int):
             "form": form,
             "lines": lines,
             "chosen": chosen,
-            "total_fen": sum(line.outstanding_fen for line in lines if line.pk in chosen),
+            "total_fen": sum(
+                line.outstanding_fen + line.late_fee_due_fen for line in lines if line.pk in chosen
+            ),
+            "late_fee_fen": sum(line.late_fee_due_fen for line in lines if line.pk in chosen),
             "prepayment_fen": prepayment_balance_fen(household=household),
         },
     )

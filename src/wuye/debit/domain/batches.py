@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.billing.domain.latefees import late_fees_still_due
 from wuye.billing.models import LINE_OUTSTANDING, BillLine
 from wuye.core import sql
 from wuye.core.audit import log_action, register_actions
@@ -142,16 +143,32 @@ def batch_build(
         )
         .alias(outstanding=LINE_OUTSTANDING)
         .filter(outstanding__gt=0)
-        .annotate(owed=LINE_OUTSTANDING, bill_period=F("bill__period"))
-        .values_list("pk", "household_id", "fee_item_id", "owed", "bill_period")
+        .annotate(owed=LINE_OUTSTANDING, bill_period=F("bill__period"), bill_due_on=F("bill__due_on"))
+        .values_list(
+            "pk",
+            "household_id",
+            "fee_item_id",
+            "owed",
+            "bill_period",
+            "bill_due_on",
+            "late_fee_waived_at",
+            "late_fee_paid_fen",
+        )
         .order_by("household_id", "bill_period", "pk")
     )
+    covered_rows = [row for row in rows if row[2] in covered[row[1]]]
+    # The late fee each line costs if debited: due on the day the batch is built, one read of the terms.
+    late_fees = late_fees_still_due(
+        (
+            (line_pk, fee_item_pk, due_on, owed, waived_at is not None, paid)
+            for line_pk, _h, fee_item_pk, owed, _p, due_on, waived_at, paid in covered_rows
+        ),
+        as_of=timezone.localdate(),
+    )
     candidates: dict[int, _Candidate] = {}
-    for line_pk, household_pk, fee_item_pk, owed, _period in rows:
-        if fee_item_pk not in covered[household_pk]:
-            continue
+    for line_pk, household_pk, _fee_item_pk, owed, *_rest in covered_rows:
         candidate = candidates.setdefault(household_pk, _Candidate(mandate=mandates[household_pk], lines=[]))
-        candidate.lines.append((line_pk, owed))
+        candidate.lines.append((line_pk, owed + late_fees[line_pk]))
     line_pks = [line_pk for c in candidates.values() for line_pk, _owed in c.lines]
     in_batch = set(
         OrderLine.objects.filter(
@@ -224,6 +241,7 @@ def batch_build(
                 community_id=candidate.mandate.community_id,
                 household_id=candidate.mandate.household_id,
                 total_fen=sum(owed for _pk, owed in taken),
+                late_fee_fen=sum(late_fees[line_pk] for line_pk, _owed in taken),
                 created_by=user,
             )
             for candidate, taken, _try in chosen
@@ -231,7 +249,12 @@ def batch_build(
     )
     sql.copy_instances(
         [
-            OrderLine(order=order, line_id=line_pk, amount_fen=owed)
+            OrderLine(
+                order=order,
+                line_id=line_pk,
+                amount_fen=owed - late_fees[line_pk],
+                late_fee_fen=late_fees[line_pk],
+            )
             for order, (_candidate, taken, _try) in zip(orders, chosen, strict=True)
             for line_pk, owed in taken
         ]

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from wuye.billing.domain.bills import bills_refresh_state
+from wuye.billing.domain.latefees import late_fees_still_due
 from wuye.billing.models import line_outstanding_sql
 from wuye.billing.tagrules import ARREARS_RULE, arrears_tag_refresh_on_commit
 from wuye.core import sql
@@ -32,6 +33,7 @@ from wuye.households.domain.tagrules import carries_rule_tag_sql
 from wuye.ledger.domain.ledger import Draft, Entry, LedgerError, transactions_post_many
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.notifications.domain.queries import anyone_bound_sql
+from wuye.payments.domain.allocations import allocation_split
 from wuye.payments.domain.receipt_notices import receipt_notify_on_commit
 from wuye.payments.enums import ATTEMPT_TRANSITIONS, METHOD_ACCOUNT, AttemptState, OrderState, ReceiptKind
 from wuye.payments.lock_objects import row_lock
@@ -74,20 +76,32 @@ def _locked_households(pks: list[int]) -> dict[int, tuple]:
     return found
 
 
-def _locked_lines(order_pks: list[int]) -> dict[int, list[list]]:
-    """Per order: its open lines [line_pk, bill_pk, period, asked, outstanding], locked in pk order."""
+def _locked_lines(order_pks: list[int], as_of: datetime.date) -> dict[int, list[list]]:
+    """Per order: its open lines [line_pk, bill_pk, period, asked, outstanding, late fee asked, late fee
+    still due on ``as_of``], locked in pk order."""
     by_order: dict[int, list[list]] = defaultdict(list)
     rows = []
     for part in sql.chunks(sorted(order_pks)):
         rows += sql.rows(
-            f"SELECT l.id, l.bill_id, b.period, o.amount_fen, {line_outstanding_sql('l')}, o.order_id"
+            f"SELECT l.id, l.bill_id, b.period, o.amount_fen, {line_outstanding_sql('l')}, o.order_id,"
+            " o.late_fee_fen, l.fee_item_id, b.due_on, l.late_fee_waived_at IS NOT NULL, l.late_fee_paid_fen"
             " FROM billing_billline l JOIN billing_bill b ON b.id = l.bill_id"
             " JOIN payments_orderline o ON o.line_id = l.id"
             f" WHERE o.order_id IN ({_ids(part)}) AND NOT l.is_void AND {line_outstanding_sql('l')} > 0"
             " ORDER BY l.id" + row_lock(of="l")
         )
-    for line_pk, bill_pk, period, asked, outstanding, order_pk in rows:
-        by_order[order_pk].append([line_pk, bill_pk, str(period), asked, outstanding])
+    due = late_fees_still_due(
+        (
+            (row[0], row[7], row[8], row[4], bool(row[9]), row[10])
+            for row in rows
+            if row[6]  # only lines whose order asked a late fee
+        ),
+        as_of=as_of,
+    )
+    for line_pk, bill_pk, period, asked, outstanding, order_pk, late_asked, *_rest in rows:
+        by_order[order_pk].append(
+            [line_pk, bill_pk, str(period), asked, outstanding, late_asked, due.get(line_pk, 0)]
+        )
     return by_order
 
 
@@ -174,34 +188,58 @@ def payments_apply_many(
     if not todo:
         return 0
     households = _locked_households([row[2] for row in todo])
-    lines = _locked_lines([row[3] for row in todo])
+    lines = _locked_lines([row[3] for row in todo], timezone.localdate())
     labels = _rooms_labels(list(households))
     # First the money: each success's split over its order's lines (as ``_allocate``), then one
     # ledger transaction per success, written per community by the ledger's set-based writer.
-    plans: list[tuple[list[tuple[int, int, int]], int]] = []  # ([(line, bill, share)], excess)
+    plans: list[
+        tuple[list[tuple[int, int, int, int]], int, int]
+    ] = []  # ([(line, bill, share, late)], excess, late)
     drafts: dict[int, list[Draft]] = defaultdict(list)
-    # What each line still owes as the successes before it in this call pay it (two orders of one
-    # household may share a line: the second finds it paid, as it would one by one).
+    # What each line still owes (principal, late fee) as the successes before it in this call pay it
+    # (two orders of one household may share a line: the second finds it paid, as it would one by one).
     owed: dict[int, int] = {}
+    late_owed: dict[int, int] = {}
+    lines_outstanding = {line[0]: line[4] for order_lines in lines.values() for line in order_lines}
+    lines_late_due = {line[0]: line[6] for order_lines in lines.values() for line in order_lines}
     for success, community_pk, household_pk, order_pk, method, out_trade_no, amount in todo:
-        remaining, plan = amount, []
-        for line_pk, bill_pk, _period, asked, outstanding in sorted(
-            lines.get(order_pk, ()), key=lambda line: (line[2], line[0])
-        ):
-            if remaining <= 0:
-                break
-            share = min(remaining, asked, owed.get(line_pk, outstanding))
-            if share > 0:
-                plan.append((line_pk, bill_pk, share))
-                remaining -= share
-                owed[line_pk] = owed.get(line_pk, outstanding) - share
-        plans.append((plan, remaining))
+        split, remaining = allocation_split(
+            amount_fen=amount,
+            lines=(
+                (
+                    (line_pk, bill_pk),
+                    asked,
+                    owed.get(line_pk, outstanding),
+                    late_asked,
+                    late_owed.get(line_pk, late_due),
+                )
+                for line_pk, bill_pk, _period, asked, outstanding, late_asked, late_due in sorted(
+                    lines.get(order_pk, ()), key=lambda line: (line[2], line[0])
+                )
+            ),
+        )
+        plan = [(line_pk, bill_pk, share, late) for (line_pk, bill_pk), share, late in split]
+        for line_pk, _bill, share, late in plan:
+            owed[line_pk] = owed.get(line_pk, lines_outstanding[line_pk]) - share
+            late_owed[line_pk] = late_owed.get(line_pk, lines_late_due[line_pk]) - late
+        allocated = sum(share for _l, _b, share, _late in plan)
+        late_fee = sum(late for _l, _b, _share, late in plan)
+        plans.append((plan, remaining, late_fee))
         drafts[community_pk].append(
             Draft(
                 entries=(
                     Entry(account=METHOD_ACCOUNT[method], amount_fen=amount),
-                    Entry(
-                        account=Account.RECEIVABLE, amount_fen=remaining - amount, household_id=household_pk
+                    Entry(account=Account.RECEIVABLE, amount_fen=-allocated, household_id=household_pk),
+                    *(
+                        [
+                            Entry(
+                                account=Account.LATE_FEE_INCOME,
+                                amount_fen=-late_fee,
+                                household_id=household_pk,
+                            )
+                        ]
+                        if late_fee
+                        else []
                     ),
                     Entry(account=Account.PREPAYMENT, amount_fen=-remaining, household_id=household_pk),
                 ),
@@ -237,11 +275,12 @@ def payments_apply_many(
     for (success, community_pk, household_pk, _order, method, out_trade_no, amount), (
         plan,
         excess,
+        late_fee,
     ), receipt_pk in zip(todo, plans, receipt_pks, strict=True):
         transaction_pk = transaction_of[success.attempt_pk]
-        for line_pk, bill_pk, share in plan:
-            allocation_rows.append((community_pk, transaction_pk, line_pk, household_pk, share, now))
-            paid_rows.append((line_pk, share))
+        for line_pk, bill_pk, share, late in plan:
+            allocation_rows.append((community_pk, transaction_pk, line_pk, household_pk, share, late, now))
+            paid_rows.append((line_pk, share, late))
             bills.add(bill_pk)
         name, bound, is_tagged = households[household_pk]
         number = next(numbers[community_pk])
@@ -290,6 +329,7 @@ def payments_apply_many(
                     "receipt_number": f"{number:08d}",
                     "out_trade_no": out_trade_no,
                     "excess_yuan": fen_to_yuan(excess),
+                    **({"late_fee_yuan": fen_to_yuan(late_fee)} if late_fee else {}),
                 },
             )
         )
@@ -299,7 +339,15 @@ def payments_apply_many(
             notices.append(Receipt(pk=receipt_pk))
     sql.copy_rows(
         "payments_allocation",
-        ("community_id", "transaction_id", "line_id", "household_id", "amount_fen", "created_at"),
+        (
+            "community_id",
+            "transaction_id",
+            "line_id",
+            "household_id",
+            "amount_fen",
+            "late_fee_fen",
+            "created_at",
+        ),
         allocation_rows,
     )
     _add_paid(paid_rows)
@@ -350,19 +398,26 @@ def payments_apply_many(
     return len(todo)
 
 
-def _add_paid(rows: list[tuple[int, int]]) -> None:
-    """Raise many lines' paid amounts (the lines are locked by the caller)."""
+def _add_paid(rows: list[tuple[int, int, int]]) -> None:
+    """Raise many lines' paid amounts and late fees paid (the lines are locked by the caller)."""
     if connection.vendor == "postgresql":
         for part in sql.chunks(rows, 20000):
             sql.execute(
-                "UPDATE billing_billline l SET paid_fen = l.paid_fen + v.amount"
-                " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, amount) WHERE l.id = v.id",
-                [[pk for pk, _a in part], [amount for _pk, amount in part]],
+                "UPDATE billing_billline l SET paid_fen = l.paid_fen + v.amount,"
+                " late_fee_paid_fen = l.late_fee_paid_fen + v.late"
+                " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, amount, late) WHERE l.id = v.id",
+                [
+                    [pk for pk, _a, _l in part],
+                    [amount for _pk, amount, _l in part],
+                    [late for *_r, late in part],
+                ],
             )
         return
     with connection.cursor() as cursor:
         cursor.executemany(
-            "UPDATE billing_billline SET paid_fen = paid_fen + %s WHERE id = %s", [(a, pk) for pk, a in rows]
+            "UPDATE billing_billline SET paid_fen = paid_fen + %s, late_fee_paid_fen = late_fee_paid_fen + %s"
+            " WHERE id = %s",
+            [(a, late, pk) for pk, a, late in rows],
         )
 
 

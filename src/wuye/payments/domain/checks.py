@@ -1,6 +1,6 @@
 """``wuye ledger check``: the ledger against the documents it backs, community by community.
 
-Seven checks, each a couple of aggregate queries (no loop over households):
+Eight checks, each a couple of aggregate queries (no loop over households):
 
 1. balanced      every ledger transaction sums to zero;
 2. receivable    per household, the receivable balance equals Σ outstanding of its non-void lines
@@ -18,7 +18,9 @@ Seven checks, each a couple of aggregate queries (no loop over households):
                  Σ approved refunds not yet settled; suspense bookings are left to reconciliation's
                  own check (``register_check``: the suspense account and what it moved equal its
                  differences);
-7. references    every bill line belongs to an existing bill of the same household and community,
+7. late fees     per household, late-fee income credited equals Σ late fees collected on its lines
+                 (``late_fee_paid_fen``), and per transaction equals Σ its allocations' late fees;
+8. references    every bill line belongs to an existing bill of the same household and community,
                  and names an existing room, fee item of the community and ledger transaction; every
                  bill names an existing household of the community (billing runs write bills and
                  lines in bulk without foreign-key triggers; this is their check).
@@ -45,7 +47,16 @@ from wuye.payments.models import Allocation, PaymentAttempt, Receipt, Refund
 # Transactions that settle bill lines: each must be fully explained by its allocations.
 SETTLING_KINDS = (TransactionKind.PREPAYMENT_USE, TransactionKind.PAYMENT, TransactionKind.REFUND)
 
-CHECKS = ("balanced", "receivable", "prepayment", "allocations", "income", "payments", "references")
+CHECKS = (
+    "balanced",
+    "receivable",
+    "prepayment",
+    "allocations",
+    "income",
+    "payments",
+    "late_fees",
+    "references",
+)
 REFERENCES_LISTED = 20  # broken references listed per kind (the first by pk)
 
 
@@ -204,9 +215,31 @@ def ledger_check(*, community: Community) -> list[Difference]:
     documents[Account.REFUNDS] = -(in_flight["total"] or 0)
     in_ledger.setdefault(Account.REFUNDS, 0)
     differences += _compare("payments", in_ledger, documents, lambda account: f"account {account}")
+    differences += _late_fees(community, postings)
     differences += _references(community)
     for check in EXTRA_CHECKS:
         differences += check(community)
+    return differences
+
+
+def _late_fees(community: Community, postings) -> list[Difference]:
+    """7. Late-fee income = the late fees collected on the lines, per household and per transaction."""
+    income = postings.filter(account=Account.LATE_FEE_INCOME)
+    per_household = {pk: -total for pk, total in _sums(income, "household_id", "amount_fen").items()}
+    collected = _sums(BillLine.objects.filter(community=community), "household_id", "late_fee_paid_fen")
+    collected = {pk: total for pk, total in collected.items() if total}
+    found = list(_compare("late_fees", per_household, collected, str))
+    names = _household_names({int(d.subject) for d in found})
+    differences = [
+        Difference(
+            d.check, f"household {d.subject} {names.get(int(d.subject), '?')}", d.ledger_fen, d.documents_fen
+        )
+        for d in found
+    ]
+    per_transaction = {pk: -total for pk, total in _sums(income, "transaction_id", "amount_fen").items()}
+    allocated = _sums(Allocation.objects.filter(community=community), "transaction_id", "late_fee_fen")
+    allocated = {pk: total for pk, total in allocated.items() if total}
+    differences += _compare("late_fees", per_transaction, allocated, lambda pk: f"transaction {pk}")
     return differences
 
 
@@ -224,7 +257,7 @@ def register_check(check) -> None:
 
 
 def _references(community: Community) -> list[Difference]:
-    """7. Lines and bills whose references do not hold (the first few of each, by pk)."""
+    """8. Lines and bills whose references do not hold (the first few of each, by pk)."""
     c = community.pk
     own_bill = Bill.objects.filter(
         pk=OuterRef("bill_id"), household_id=OuterRef("household_id"), community_id=c

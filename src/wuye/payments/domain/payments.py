@@ -12,7 +12,9 @@ The path of an online payment:
 ``payment_apply`` is the only writer of a payment: in one database transaction it locks the attempt,
 returns at once if it was applied already, allocates the money to the order's lines oldest first
 (each line up to what it still owes, so a line paid meanwhile at the counter takes nothing), keeps
-any excess as prepayment (or refunds it, as the community chose), posts one ledger transaction,
+any excess as prepayment (or refunds it, as the community chose), collects each paid line's late fee as the
+order fixed it (never more than is still due: a late fee is charged once), posts one ledger transaction
+(the late fees to late-fee income),
 issues the receipt and logs on the household's timeline. The caller acknowledges the channel only
 after it returns, i.e. after commit.
 
@@ -34,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.billing.domain.latefees import late_fees_attach, late_fees_still_due
 from wuye.billing.models import BillLine
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core import sql
@@ -43,7 +46,7 @@ from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain import attempts
-from wuye.payments.domain.allocations import allocations_write
+from wuye.payments.domain.allocations import allocation_split, allocations_write
 from wuye.payments.domain.attempts import PaymentError, attempt_transition
 from wuye.payments.domain.queries import debit_locked_line_ids, open_lines
 from wuye.payments.domain.receipts import receipt_issue
@@ -90,11 +93,14 @@ class Applied:
     applied: bool  # False: it was applied before (a duplicate), nothing was written now
     allocated_fen: int = 0
     excess_fen: int = 0
+    late_fee_fen: int = 0  # fen collected as late fees (late-fee income)
 
 
 @transaction.atomic
 def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentOrder:
-    """An order for the household's chosen open lines (all of them by default), at what they owe now."""
+    """An order for the household's chosen open lines (all of them by default), at what they owe now:
+    each line's outstanding principal and the late fee due today (``late_fee_fen``), fixed on the order
+    so that the amount shown before paying is the amount asked."""
     lines = open_lines(household=household, line_ids=line_ids)
     if line_ids is not None and len(lines) != len(set(line_ids)):
         raise PaymentError(
@@ -112,7 +118,9 @@ def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentO
         )
     if not lines:
         raise PaymentError(_("Nothing is owed: there is nothing to pay."))
-    total = sum(line.outstanding_fen for line in lines)
+    late_fees_attach(lines)
+    late_fee = sum(line.late_fee_due_fen for line in lines)
+    total = sum(line.outstanding_fen for line in lines) + late_fee
     if total > MAX_COUNTER_FEN:
         raise PaymentError(
             _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
@@ -121,10 +129,16 @@ def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentO
         community_id=household.community_id,
         household=household,
         total_fen=total,
+        late_fee_fen=late_fee,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     OrderLine.objects.bulk_create(
-        [OrderLine(order=order, line=line, amount_fen=line.outstanding_fen) for line in lines]
+        [
+            OrderLine(
+                order=order, line=line, amount_fen=line.outstanding_fen, late_fee_fen=line.late_fee_due_fen
+            )
+            for line in lines
+        ]
     )
     return order
 
@@ -150,18 +164,33 @@ def attempt_create(*, order: PaymentOrder, channel: str, payer_ref: str = "", ac
         )
 
 
-def _allocate(order_id: int, amount: int, household_pk: int) -> list[tuple[BillLine, int]]:
-    """Split ``amount`` over the order's lines oldest first, each up to min(what the order asked for
-    it, what it owes now). The order's open lines are locked, in pk order."""
+def _allocate(order_id: int, amount: int, household_pk: int) -> list[tuple[BillLine, int, int]]:
+    """Split ``amount`` over the order's lines oldest first (``allocation_split``): each its principal up
+    to min(what the order asked for it, what it owes now), then its late fee up to min(what the order
+    asked, what is still due now). The order's open lines are locked, in pk order."""
     locked = open_lines_lock(household_pk, order_id=order_id)
-    plan: list[tuple[BillLine, int]] = []
-    for line in sorted(locked, key=lambda line: (line.bill_period, line.pk)):
-        if amount <= 0:
-            break
-        share = min(amount, line.asked_fen, line.outstanding_fen)
-        if share > 0:
-            plan.append((line, share))
-            amount -= share
+    due = late_fees_still_due(
+        (
+            (
+                line.pk,
+                line.fee_item_id,
+                line.bill_due_on,
+                line.outstanding_fen,
+                line.late_fee_waived_at is not None,
+                line.late_fee_paid_fen,
+            )
+            for line in locked
+            if line.late_fee_asked_fen
+        ),
+        as_of=timezone.localdate(),
+    )
+    plan, _excess = allocation_split(
+        amount_fen=amount,
+        lines=(
+            (line, line.asked_fen, line.outstanding_fen, line.late_fee_asked_fen, due.get(line.pk, 0))
+            for line in sorted(locked, key=lambda line: (line.bill_period, line.pk))
+        ),
+    )
     return plan
 
 
@@ -194,8 +223,9 @@ def payment_apply(
         raise PaymentError(_("This attempt failed finally and cannot be paid."))
     household = household_lock(locked.household_id, news=True)
     plan = _allocate(locked.order_id, amount_fen, household.pk)
-    allocated = sum(share for _line, share in plan)
-    excess = amount_fen - allocated
+    allocated = sum(share for _line, share, _late in plan)
+    late_fee = sum(late for _line, _share, late in plan)
+    excess = amount_fen - allocated - late_fee
     community_id = locked.community_id
     record = transaction_post(
         community_id=community_id,
@@ -203,6 +233,7 @@ def payment_apply(
         entries=[
             Entry(account=METHOD_ACCOUNT[locked.method], amount_fen=amount_fen),
             Entry(account=Account.RECEIVABLE, amount_fen=-allocated, household_id=household.pk),
+            Entry(account=Account.LATE_FEE_INCOME, amount_fen=-late_fee, household_id=household.pk),
             Entry(account=Account.PREPAYMENT, amount_fen=-excess, household_id=household.pk),
         ],
         memo=channel_trade_no,
@@ -211,7 +242,12 @@ def payment_apply(
         actor=actor,
         key_seen="raise",  # the attempt's lock makes a second posting impossible; the key is the DB's proof
     )
-    allocations_write(record=record, household=household, plan=plan)
+    allocations_write(
+        record=record,
+        household=household,
+        plan=[(line, share) for line, share, _late in plan],
+        late_fees={line.pk: late for line, _share, late in plan if late},
+    )
     sql.execute(
         "UPDATE payments_paymentorder SET state = %s WHERE id = %s", [OrderState.PAID, locked.order_id]
     )
@@ -246,6 +282,7 @@ def payment_apply(
             "receipt_number": receipt.display_number,
             "out_trade_no": locked.out_trade_no,
             "excess_yuan": fen_to_yuan(excess),
+            **({"late_fee_yuan": fen_to_yuan(late_fee)} if late_fee else {}),
         },
     )
     if household.arrears_tagged:  # paying in can only take a household out of 欠费
@@ -253,7 +290,9 @@ def payment_apply(
     online = locked.method in ONLINE_METHODS  # a channel that can refund by itself
     if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
-    applied = Applied(attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess)
+    applied = Applied(
+        attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess, late_fee_fen=late_fee
+    )
     if on_applied is not None:
         on_applied(applied)
     return applied

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import pgettext
 
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
@@ -151,6 +152,9 @@ def receipt_items(*, receipt: Receipt, rooms: bool = True) -> list[ReceiptItem]:
         )
         for a in allocations
     ]
+    late_fee = sum(a.late_fee_fen for a in allocations)
+    if late_fee:  # a line of its own: the late fees the payment collected (late-fee income, not the bills)
+        items.append(ReceiptItem(description=pgettext("receipt line", "Late fee"), amount_fen=late_fee))
     return items or [ReceiptItem(description=receipt.get_kind_display(), amount_fen=receipt.amount_fen)]
 
 

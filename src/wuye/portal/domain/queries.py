@@ -11,6 +11,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from wuye.billing.domain.latefees import late_fees_attach
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
 from wuye.core.models import Community
@@ -163,10 +164,15 @@ class PayBill:
     def outstanding_fen(self) -> int:
         return sum(line.outstanding_fen for line in self.lines)
 
+    @property
+    def late_fee_fen(self) -> int:
+        return sum(line.late_fee_due_fen for line in self.lines)
+
 
 def pay_bills(*, household: Household) -> list[PayBill]:
     """The household's bills with something owed, oldest first, each with its open lines (item, month,
-    room, what the line still owes in ``outstanding_fen``)."""
+    room, what the line still owes in ``outstanding_fen``, the late fee paying it today costs in
+    ``late_fee_due_fen``: what the order will ask)."""
     lines = (
         BillLine.objects.filter(household=household, is_void=False)
         .exclude(bill__state=BillState.VOID)
@@ -176,7 +182,7 @@ def pay_bills(*, household: Household) -> list[PayBill]:
         .order_by("bill__period", "bill_id", "period", "pk")
     )
     bills: dict[int, PayBill] = {}
-    for line in lines:
+    for line in late_fees_attach(list(lines)):
         bills.setdefault(line.bill_id, PayBill(bill=line.bill)).lines.append(line)
     return list(bills.values())
 

@@ -93,7 +93,7 @@ def _session_attempt(request, attempt_pk) -> PaymentAttempt:
     if attempt_pk is None or attempt_pk not in request.session.get(SESSION_PAY_ATTEMPTS, []):
         raise Http404
     attempt = (
-        PaymentAttempt.objects.select_related("community", "household", "receipt")
+        PaymentAttempt.objects.select_related("community", "household", "receipt", "order")
         .filter(pk=attempt_pk)
         .first()
     )
@@ -233,7 +233,15 @@ def pay_bills_view(request):
             "several_rooms": len(rooms) > 1,
             "bills": bills,
             "chosen": chosen,
-            "chosen_fen": sum(line.outstanding_fen for b in bills for line in b.lines if line.pk in chosen),
+            "chosen_fen": sum(
+                line.outstanding_fen + line.late_fee_due_fen
+                for b in bills
+                for line in b.lines
+                if line.pk in chosen
+            ),
+            "chosen_late_fee_fen": sum(
+                line.late_fee_due_fen for b in bills for line in b.lines if line.pk in chosen
+            ),
             "methods": methods,
             "form": form,
         },
@@ -250,7 +258,9 @@ def _query_if_due(attempt: PaymentAttempt) -> PaymentAttempt:
         return attempt
     with contextlib.suppress(PaymentError):  # no channel account any more: the page shows it as it is
         attempt_query(attempt=attempt, now=now)
-    return PaymentAttempt.objects.select_related("community", "household", "receipt").get(pk=attempt.pk)
+    return PaymentAttempt.objects.select_related("community", "household", "receipt", "order").get(
+        pk=attempt.pk
+    )
 
 
 def _attempt_context(request, attempt: PaymentAttempt) -> dict:
