@@ -18,7 +18,6 @@ from wuye.payments.domain.queries import (
     open_bills,
     receipt_items,
     receipt_view,
-    receipts_for_community,
     receipts_for_household,
     receipts_for_print,
 )
@@ -26,6 +25,8 @@ from wuye.payments.domain.receipts import receipt_verify_url
 from wuye.payments.interfaces.forms import PrepaymentForm, new_form_key
 from wuye.payments.models import Receipt
 from wuye.payments.pdf import pdf_response, receipt_pdf
+from wuye.recon.domain.reports import cashiers_of, receipts_filtered
+from wuye.recon.interfaces.forms import TakingsFilterForm
 
 TAKE = Permission.PAYMENTS_TAKE
 VIEW = Permission.BILLING_VIEW
@@ -99,13 +100,19 @@ def prepayment_new(request, household_pk: int):
 
 @staff_view(VIEW)
 def receipt_list(request):
-    receipts = receipts_for_community(community=request.community)
+    """Receipts of the community, by number, Beijing days issued, method and who issued them."""
+    form = TakingsFilterForm(request.GET or None, cashiers=cashiers_of(community=request.community))
+    receipts = receipts_filtered(community=request.community, filter=form.takings_filter())
     number = (request.GET.get("number") or "").strip()
     if number.isdigit():
         receipts = receipts.filter(number=int(number))
     page = Paginator(receipts.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = f"number={number}" if number.isdigit() else ""
-    return render(request, "console/receipts/list.html", {"page": page, "number": number, "query": query})
+    query = "&".join(part for part in (f"number={number}" if number.isdigit() else "", form.query()) if part)
+    return render(
+        request,
+        "console/receipts/list.html",
+        {"page": page, "number": number, "query": query, "form": form},
+    )
 
 
 def _receipt(request, receipt_pk: int) -> Receipt:
