@@ -1,4 +1,4 @@
-// Charts of the takings reports, drawn with the bundled Chart.js (static/console/vendor/chartjs) from
+// Charts of the takings reports, drawn with the bundled Chart.js (core/static/vendor/chartjs) from
 // the numbers the page carries in <script type="application/json" id="report-chart-data">.
 // No inline scripts and nothing fetched: the page works on a closed network.
 (() => {
