@@ -172,3 +172,15 @@ def test_the_receipts_list_filters_by_beijing_days_channel_and_cashier(accountan
     assert _receipts(accountant, cashier="online") == {p2, p5}
     answer = accountant.get(reverse("console:receipts"), {"cashier": str(cashier_b.pk), "number": "x"})
     assert answer.context["query"] == f"cashier={cashier_b.pk}"
+
+
+def test_the_export_writes_a_fee_item_named_like_a_formula_as_text(accountant, takings):
+    item = takings.fee_items["Y"]
+    item.name = "=HYPERLINK(1)"
+    item.save(update_fields=["name"])
+
+    answer = accountant.get(EXPORT, {"period": "day", "day": "2026-03-09"})
+
+    sheet = load_workbook(io.BytesIO(answer.content))["按收费项目"]
+    cell = next(cell for (cell,) in sheet.iter_rows(min_col=1, max_col=1) if cell.value == "=HYPERLINK(1)")
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
