@@ -93,3 +93,11 @@ def test_cashier_hands_over_and_the_accountant_reconciles_and_closes_the_day(pag
     screenshot(page, "finance-day-closed")
     closed = DayClose.objects.get()
     assert closed.takings == {"alipay": [1, 15000], "cash": [1, 12000], "wechat": [1, 26850]}
+
+    page.goto(f"/console/reports/takings/?period=month&day={day.isoformat()}")
+    assert page.locator("#takings-total").inner_text() == "637.50"  # the lost payment counted too
+    by_channel = page.locator("#by-channel").inner_text()
+    assert (
+        "微信支付\t2\t367.50" in by_channel and "现金\t1\t120.00" in by_channel
+    )  # 268.50 + the booked 99.00
+    screenshot(page, "finance-month-report")

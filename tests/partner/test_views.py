@@ -43,7 +43,7 @@ def test_the_bank_sees_its_community_only(client, data):
     assert (figures.total.households, figures.total.mandated, figures.total.lines.sent) == (10, 6, 9)
     assert data.a.name in body and data.b.name not in body
     assert "60.0%" in body and "37.5%" in body and "320.00" in body  # share, success rate, debit yuan
-    assert 'id="partner-chart-data"' in body and "partner/vendor/chart.umd.js" in body
+    assert 'id="partner-chart-data"' in body and "vendor/chartjs/chart.umd.js" in body
     assert "<script>" not in body  # no inline script: only the JSON data block and files
 
 

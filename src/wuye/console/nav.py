@@ -13,6 +13,7 @@ from wuye.console import (
     urls_owners,
     urls_receipts,
     urls_recon,
+    urls_reports,
     urls_service,
 )
 from wuye.core.enums import Permission
@@ -48,7 +49,7 @@ def groups():
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Bank direct debit"), urls_debit.NAV),
-        (_("Finance"), urls_recon.NAV),
+        (_("Finance"), urls_recon.NAV + urls_reports.NAV),
         (_("Administration"), ADMINISTRATION),
     ]
 

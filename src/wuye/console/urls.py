@@ -14,6 +14,7 @@ from wuye.console import (
     urls_owners,
     urls_receipts,
     urls_recon,
+    urls_reports,
     urls_service,
 )
 from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
@@ -93,4 +94,5 @@ urlpatterns = [
     path("", include(urls_debit.urlpatterns)),
     path("", include(urls_debit_batches.urlpatterns)),
     path("", include(urls_recon.urlpatterns)),
+    path("", include(urls_reports.urlpatterns)),
 ]

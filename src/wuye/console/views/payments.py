@@ -32,6 +32,8 @@ from wuye.payments.interfaces.forms import (
 )
 from wuye.payments.models import ChannelAccount, ChannelEvent, PaymentAttempt, PaymentSettings, Refund
 from wuye.payments.pdf import pdf_response
+from wuye.recon.domain.reports import attempts_filtered, cashiers_of
+from wuye.recon.interfaces.forms import TakingsFilterForm
 
 TAKE = Permission.PAYMENTS_TAKE
 REFUND = Permission.PAYMENTS_REFUND
@@ -103,22 +105,18 @@ def payment_new(request, household_pk: int):
 
 @staff_view(VIEW)
 def payment_list(request):
-    attempts = PaymentAttempt.objects.filter(community=request.community).select_related(
-        "household", "receipt"
-    )
+    """Payments of the community, by state, Beijing days created, channel and who took them."""
+    form = TakingsFilterForm(request.GET or None, cashiers=cashiers_of(community=request.community))
     state = request.GET.get("state") or ""
-    if state in AttemptState.values:
-        attempts = attempts.filter(state=state)
+    if state not in AttemptState.values:
+        state = ""
+    attempts = attempts_filtered(community=request.community, filter=form.takings_filter(), state=state)
     page = Paginator(attempts.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(part for part in (f"state={state}" if state else "", form.query()) if part)
     return render(
         request,
         "console/payments/list.html",
-        {
-            "page": page,
-            "state": state,
-            "states": AttemptState.choices,
-            "query": f"state={state}" if state else "",
-        },
+        {"page": page, "state": state, "states": AttemptState.choices, "query": query, "form": form},
     )
 
 

@@ -21,7 +21,6 @@ from wuye.payments.domain.queries import (
     open_bills,
     receipt_items,
     receipt_view,
-    receipts_for_community,
     receipts_for_household,
     receipts_for_print,
 )
@@ -37,6 +36,8 @@ from wuye.payments.enums import ReceiptKind
 from wuye.payments.interfaces.forms import PrepaymentForm, ReceiptVoidForm, new_form_key
 from wuye.payments.models import Receipt
 from wuye.payments.pdf import pdf_response, receipt_pdf
+from wuye.recon.domain.reports import cashiers_of, receipts_filtered
+from wuye.recon.interfaces.forms import TakingsFilterForm
 
 TAKE = Permission.PAYMENTS_TAKE
 VIEW = Permission.BILLING_VIEW
@@ -120,20 +121,32 @@ VOID_FILTERS = (
 def receipt_list(request):
     void = request.GET.get("void") or ""
     void = void if void in dict(VOID_FILTERS) else ""
-    receipts = receipts_for_community(community=request.community, void=void)
+    form = TakingsFilterForm(request.GET or None, cashiers=cashiers_of(community=request.community))
+    receipts = receipts_filtered(community=request.community, filter=form.takings_filter(), void=void)
     number = (request.GET.get("number") or "").strip()
     if number.isdigit():
         receipts = receipts.filter(number=int(number))
     page = Paginator(receipts.order_by("-number"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = "&".join(
         part
-        for part in (f"number={number}" if number.isdigit() else "", f"void={void}" if void else "")
+        for part in (
+            f"number={number}" if number.isdigit() else "",
+            f"void={void}" if void else "",
+            form.query(),
+        )
         if part
     )
     return render(
         request,
         "console/receipts/list.html",
-        {"page": page, "number": number, "void": void, "void_filters": VOID_FILTERS, "query": query},
+        {
+            "page": page,
+            "number": number,
+            "void": void,
+            "void_filters": VOID_FILTERS,
+            "query": query,
+            "form": form,
+        },
     )
 
 
