@@ -47,8 +47,9 @@ def _orders(community, *, doubles: int) -> None:
     now = datetime.datetime.now(datetime.UTC)
     for copy in (0, 1):
         sql.execute(
-            """INSERT INTO payments_paymentorder (community_id, household_id, total_fen, state, created_at)
-               SELECT l.community_id, l.household_id, SUM(l.amount_fen), 'open', %s FROM billing_billline l
+            """INSERT INTO payments_paymentorder (community_id, household_id, total_fen, late_fee_fen, state,
+                   created_at)
+               SELECT l.community_id, l.household_id, SUM(l.amount_fen), 0, 'open', %s FROM billing_billline l
                WHERE l.community_id = %s AND l.household_id IN (
                    SELECT id FROM households_household WHERE community_id = %s ORDER BY id LIMIT %s)
                GROUP BY l.community_id, l.household_id""",
