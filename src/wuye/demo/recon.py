@@ -19,7 +19,7 @@ from wuye.payments.domain.attempts import attempt_lock, attempt_transition
 from wuye.payments.domain.payments import PaymentError, attempt_create, order_create, payment_apply
 from wuye.payments.enums import AttemptState
 from wuye.payments.models import PaymentAttempt
-from wuye.recon.domain.runs import day_window
+from wuye.recon.domain.runs import beijing_today, day_window
 
 PREFIX = "DEMOQR"
 CHANNELS = ("wechat_native",) * 4 + ("alipay_qr",) * 2 + ("wechat_native",)  # the last one's notice is lost
@@ -27,7 +27,7 @@ STRANGER = ("DEMOXX0001", 8800)  # paid at WeChat under a number Wuye never issu
 
 
 def _yesterday() -> datetime.date:
-    return day_window(datetime.date.today())[0].date() - datetime.timedelta(days=1)
+    return beijing_today() - datetime.timedelta(days=1)
 
 
 def _households(community: Community) -> list[Household]:

@@ -34,7 +34,7 @@ from wuye.paysim.seed import paysim_accounts
 from wuye.paysim.server import PaySim
 from wuye.paysim.state import ALIPAY, WECHAT, SimOrder, SimRefund, fee_fen
 from wuye.paysim.wechat import bill_text
-from wuye.recon.domain.runs import day_window, recon_run
+from wuye.recon.domain.runs import beijing_today, day_window, recon_run
 from wuye.recon.enums import DifferenceKind
 from wuye.recon.models import Difference
 
@@ -166,7 +166,7 @@ def _inject(sim: PaySim, pool, lost: set[int], inject: int, day) -> Counter:
 
 
 def bench_recon(*, payments: int, inject: int, log) -> dict:
-    day = day_window(datetime.date.today())[0].date() - datetime.timedelta(days=1)
+    day = beijing_today() - datetime.timedelta(days=1)
     community, attempts, pool, lost, sim = build(payments=payments, inject=inject, day=day, log=log)
     injected = _inject(sim, pool, lost, inject, day)
     bills = {

@@ -23,7 +23,7 @@ from wuye.core.tenancy import scoped_get
 from wuye.payments.domain.payments import MAX_COUNTER_FEN
 from wuye.payments.enums import COUNTER_METHODS, PaymentMethod
 from wuye.recon.domain.days import booked_takings, day_close, day_close_blockers, day_closed, day_reopen
-from wuye.recon.domain.runs import ReconError, day_window
+from wuye.recon.domain.runs import ReconError, beijing_today
 from wuye.recon.domain.shifts import shift_hand_over, shift_return, shift_sign_off, shift_start, shift_takings
 from wuye.recon.enums import ShiftState
 from wuye.recon.models import DayClose, Shift
@@ -144,7 +144,7 @@ def shift_decide(request, shift_pk: int, decision: str):
 
 
 def _day(request) -> datetime.date:
-    yesterday = day_window(datetime.date.today())[0].date() - datetime.timedelta(days=1)
+    yesterday = beijing_today() - datetime.timedelta(days=1)
     try:
         return datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
     except ValueError:

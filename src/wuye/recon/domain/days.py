@@ -16,17 +16,17 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions
 from wuye.core.money import fen_to_yuan
-from wuye.payments.enums import COUNTER_METHODS, ReceiptKind, RefundState
-from wuye.payments.models import ChannelAccount, PaymentAttempt, Receipt, Refund
+from wuye.payments.enums import COUNTER_METHODS, RefundState
+from wuye.payments.models import ChannelAccount, Refund
 from wuye.recon.domain.runs import RECONCILED_METHODS, ReconError, day_window
-from wuye.recon.domain.shifts import shift_start
+from wuye.recon.domain.shifts import bookings, by_method, shift_start
 from wuye.recon.enums import DifferenceState, ShiftState
 from wuye.recon.models import DayClose, Difference, ReconRun, Shift
 
@@ -45,29 +45,14 @@ def day_closed(*, community, day: datetime.date) -> DayClose | None:
 def booked_takings(*, community, day: datetime.date) -> tuple[dict[str, list[int]], int]:
     """({method: [count, fen]}, refunds paid out in fen) booked on ``day``."""
     start, end = day_window(day)
-    takings: dict[str, list[int]] = {}
-    sources = (
-        PaymentAttempt.objects.filter(
-            community=community, transaction__created_at__gte=start, transaction__created_at__lt=end
-        ),
-        Receipt.objects.filter(
-            community=community, kind=ReceiptKind.PREPAYMENT, issued_at__gte=start, issued_at__lt=end
-        ),
-    )
-    for queryset in sources:
-        for method, count, total in (
-            queryset.values_list("method").annotate(count=Count("pk"), total=Sum("amount_fen")).order_by()
-        ):
-            row = takings.setdefault(method, [0, 0])
-            row[0] += count
-            row[1] += total or 0
+    takings = by_method(bookings(community=community, since=start, before=end))
     refunds = Refund.objects.filter(
         community=community,
         state=RefundState.SUCCEEDED,
         settle_transaction__created_at__gte=start,
         settle_transaction__created_at__lt=end,
     ).aggregate(total=Sum("amount_fen"))["total"]
-    return dict(sorted(takings.items())), refunds or 0
+    return takings, refunds or 0
 
 
 def day_close_blockers(*, community, day: datetime.date) -> list[str]:
@@ -111,43 +96,18 @@ def _cashiers_not_handed_over(community, start, end) -> list[str]:
     """Cashiers with counter takings booked that day after their last handover."""
     from django.contrib.auth import get_user_model
 
-    cashier_pks = set(
-        PaymentAttempt.objects.filter(
-            community=community,
-            method__in=COUNTER_METHODS,
-            transaction__created_at__gte=start,
-            transaction__created_at__lt=end,
-            created_by__isnull=False,
-        ).values_list("created_by", flat=True)
-    ) | set(
-        Receipt.objects.filter(
-            community=community,
-            kind=ReceiptKind.PREPAYMENT,
-            method__in=COUNTER_METHODS,
-            issued_at__gte=start,
-            issued_at__lt=end,
-            issued_by__isnull=False,
-        ).values_list("issued_by", flat=True)
+    attempts, receipts = bookings(community=community, methods=COUNTER_METHODS, since=start, before=end)
+    cashier_pks = set(attempts.filter(created_by__isnull=False).values_list("created_by", flat=True)) | set(
+        receipts.filter(issued_by__isnull=False).values_list("issued_by", flat=True)
     )
     found = []
     for cashier in get_user_model().objects.filter(pk__in=cashier_pks).order_by("username"):
         last = shift_start(community=community, cashier=cashier)
-        booked_after = (
-            PaymentAttempt.objects.filter(
-                community=community,
-                created_by=cashier,
-                method__in=COUNTER_METHODS,
-                transaction__created_at__lt=end,
-                **({"transaction__created_at__gt": last} if last else {}),
-            ).exists()
-            or Receipt.objects.filter(
-                community=community,
-                issued_by=cashier,
-                kind=ReceiptKind.PREPAYMENT,
-                method__in=COUNTER_METHODS,
-                issued_at__lt=end,
-                **({"issued_at__gt": last} if last else {}),
-            ).exists()
+        booked_after = any(
+            queryset.exists()
+            for queryset in bookings(
+                community=community, methods=COUNTER_METHODS, cashier=cashier, after=last, before=end
+            )
         )
         if booked_after:
             found.append(

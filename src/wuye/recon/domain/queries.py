@@ -9,7 +9,7 @@ from django.db.models import Max
 from wuye.ledger.domain.ledger import balance_fen
 from wuye.ledger.enums import Account
 from wuye.payments.models import PaymentAttempt
-from wuye.recon.domain.runs import BEIJING, RECONCILED_METHODS, day_window
+from wuye.recon.domain.runs import BEIJING, RECONCILED_METHODS, beijing_today, day_window
 from wuye.recon.models import Difference, ReconRun
 
 
@@ -34,7 +34,7 @@ def suspense_balance_fen(*, community) -> int:
 
 def day_to_reconcile(*, community) -> datetime.date:
     """The last day before today on which the community took channel payments (yesterday if none)."""
-    today = day_window(datetime.date.today())[0]
+    today = day_window(beijing_today())[0]
     last = PaymentAttempt.objects.filter(
         community=community, method__in=RECONCILED_METHODS, paid_at__lt=today
     ).aggregate(last=Max("paid_at"))["last"]

@@ -53,6 +53,11 @@ class ReconError(Exception):
     """A reconciliation refused or an action not allowed; the message is translated, nothing changed."""
 
 
+def beijing_today() -> datetime.date:
+    """Today as the channels count days (Beijing time), whatever the server's time zone."""
+    return timezone.localdate(timezone=BEIJING)
+
+
 def day_window(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     start = datetime.datetime.combine(day, datetime.time(), tzinfo=BEIJING)
     return start, start + datetime.timedelta(days=1)
@@ -379,7 +384,7 @@ def recon_run(
     Raises ReconError (or BillError for a bill that cannot be read) and then writes nothing."""
     if method not in RECONCILED_METHODS:
         raise ReconError(_("Only WeChat Pay and Alipay bills are reconciled here."))
-    if day >= timezone.localdate(timezone=BEIJING):
+    if day >= beijing_today():
         raise ReconError(_("A day can be reconciled once it is over (Beijing time)."))
     if DayClose.objects.filter(community=community, day=day, reopened_at__isnull=True).exists():
         raise ReconError(_("%(day)s is closed: reopen it first.") % {"day": day.isoformat()})

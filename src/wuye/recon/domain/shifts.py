@@ -56,30 +56,50 @@ def shift_start(*, community, cashier):
     )
 
 
-def shift_takings(*, community, cashier, start, end) -> Takings:
-    """What ``cashier`` booked at the counter in (start, end], by method."""
-    by_method = dict.fromkeys(COUNTER_METHODS, 0)
-    payments = 0
-    attempts = PaymentAttempt.objects.filter(
-        community=community, created_by=cashier, method__in=COUNTER_METHODS, transaction__created_at__lte=end
-    )
-    receipts = Receipt.objects.filter(
-        community=community,
-        issued_by=cashier,
-        kind=ReceiptKind.PREPAYMENT,
-        method__in=COUNTER_METHODS,
-        issued_at__lte=end,
-    )
-    if start is not None:
-        attempts = attempts.filter(transaction__created_at__gt=start)
-        receipts = receipts.filter(issued_at__gt=start)
-    for queryset in (attempts, receipts):
+# Booking-time bounds of ``bookings``: after (>), since (>=), before (<), until (<=).
+BOUNDS = {"after": "gt", "since": "gte", "before": "lt", "until": "lte"}
+
+
+def bookings(*, community, methods=None, cashier=None, **bounds):
+    """The money booked in the community, as (payments, prepayments received): payment attempts, booked
+    when their ledger transaction was written, and prepayment receipts, booked when issued; only those of
+    ``methods`` and of ``cashier`` when given, and within the booking-time ``bounds`` (see BOUNDS; None
+    is no bound). The one definition of "booked" for handovers and day close."""
+    attempts = PaymentAttempt.objects.filter(community=community, transaction__isnull=False)
+    receipts = Receipt.objects.filter(community=community, kind=ReceiptKind.PREPAYMENT)
+    if methods is not None:
+        attempts, receipts = attempts.filter(method__in=methods), receipts.filter(method__in=methods)
+    if cashier is not None:
+        attempts, receipts = attempts.filter(created_by=cashier), receipts.filter(issued_by=cashier)
+    for name, value in bounds.items():
+        if value is not None:
+            attempts = attempts.filter(**{f"transaction__created_at__{BOUNDS[name]}": value})
+            receipts = receipts.filter(**{f"issued_at__{BOUNDS[name]}": value})
+    return attempts, receipts
+
+
+def by_method(sources) -> dict[str, list[int]]:
+    """{method: [count, fen]} of the querysets of ``bookings``, in one aggregate each."""
+    found: dict[str, list[int]] = {}
+    for queryset in sources:
         for method, count, total in (
             queryset.values_list("method").annotate(count=Count("pk"), total=Sum("amount_fen")).order_by()
         ):
-            by_method[method] += total or 0
-            payments += count
-    return Takings(payments=payments, by_method=by_method)
+            row = found.setdefault(method, [0, 0])
+            row[0] += count
+            row[1] += total or 0
+    return dict(sorted(found.items()))
+
+
+def shift_takings(*, community, cashier, start, end) -> Takings:
+    """What ``cashier`` booked at the counter in (start, end], by method."""
+    found = by_method(
+        bookings(community=community, methods=COUNTER_METHODS, cashier=cashier, after=start, until=end)
+    )
+    return Takings(
+        payments=sum(count for count, _fen in found.values()),
+        by_method={method: found.get(method, [0, 0])[1] for method in COUNTER_METHODS},
+    )
 
 
 @transaction.atomic
