@@ -1,18 +1,14 @@
 """The accountant's pages: reconcile a day from the console, read the differences, settle one."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
 from tests.factories import staff
-from tests.recon.test_runs import _household, back, paid
+from tests.recon.test_runs import _household, back, paid, stranger
 from wuye.core.enums import Role
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.domain.checks import ledger_check
 from wuye.paysim.seed import paysim_accounts
-from wuye.paysim.state import SimOrder
-from wuye.recon.domain.runs import day_window
 from wuye.recon.models import Difference, ReconRun
 
 
@@ -23,27 +19,10 @@ def setup(community, paysim):
     return community
 
 
-def _stranger(paysim, day, number="NOTOURS9", amount=2500):
-    template = next(iter(paysim.orders.values()))
-    paysim.orders[("wechat", number)] = SimOrder(
-        method="wechat",
-        out_trade_no=number,
-        amount_fen=amount,
-        description="?",
-        notify_url="",
-        merchant_id=template.merchant_id,
-        app_id=template.app_id,
-        trade_type="NATIVE",
-        state="paid",
-        channel_trade_no="W",
-        paid_at=day_window(day)[0] + datetime.timedelta(hours=3),
-    )
-
-
 def test_the_accountant_reconciles_a_day_and_moves_unknown_money_to_suspense(client, setup, paysim):
     day = back(1)
     paid(paysim, _household(setup), "wechat", day)
-    _stranger(paysim, day)
+    stranger(paysim, "wechat", "NOTOURS9", 2500, day, 3)
     client.force_login(staff(setup, Role.ACCOUNTANT))
 
     assert client.get(reverse("console:recon_runs")).status_code == 200
@@ -113,7 +92,7 @@ def _upload(data):
 def test_staff_without_finance_rights_see_no_reconciliation(client, setup, paysim, role):
     day = back(1)
     paid(paysim, _household(setup), "wechat", day)
-    _stranger(paysim, day)
+    stranger(paysim, "wechat", "NOTOURS9", 2500, day, 3)
     client.force_login(staff(setup, Role.ACCOUNTANT))
     client.post(reverse("console:recon_run_new"), {"method": "wechat", "day": day.isoformat()})
     difference = Difference.objects.get()

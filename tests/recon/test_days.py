@@ -11,12 +11,11 @@ from django.utils import timezone
 
 from tests.factories import staff
 from tests.payments.factories import prepay
-from tests.recon.test_runs import _household, back, paid
+from tests.recon.test_runs import _household, back, paid, stranger
 from wuye.core.enums import Role
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import counter_payment_take
 from wuye.paysim.seed import paysim_accounts
-from wuye.paysim.state import SimOrder
 from wuye.recon.domain.actions import difference_carry, difference_suspend
 from wuye.recon.domain.days import booked_takings, day_close, day_close_blockers, day_reopen
 from wuye.recon.domain.runs import ReconError, day_window, recon_fetch
@@ -116,20 +115,7 @@ def test_a_day_closes_only_when_reconciled_settled_and_signed_off_and_then_refus
         paid(paysim, _household(setup, 10000), "wechat", day)
         paid(paysim, _household(setup, 20000), "alipay", day)
         late = paid(paysim, _household(setup, 30000), "wechat", day, query=False)  # lost notification
-        template = paysim.order(late.out_trade_no)
-        paysim.orders[("wechat", "NOTOURS5")] = SimOrder(
-            method="wechat",
-            out_trade_no="NOTOURS5",
-            amount_fen=500,
-            description="?",
-            notify_url="",
-            merchant_id=template.merchant_id,
-            app_id=template.app_id,
-            trade_type="NATIVE",
-            state="paid",
-            channel_trade_no="V",
-            paid_at=day_window(day)[0] + datetime.timedelta(hours=2),
-        )
+        stranger(paysim, "wechat", "NOTOURS5", 500, day, 2)
         # The cashier took cash and handed over; the handover waits for its sign-off.
         counter_payment_take(
             household=_household(setup, 4000),
@@ -151,11 +137,11 @@ def test_a_day_closes_only_when_reconciled_settled_and_signed_off_and_then_refus
     with pytest.raises(ReconError):
         day_close(community=setup, day=day, actor=accountant)
 
-    lost, stranger = (
+    lost, unknown = (
         Difference.objects.get(reference=late.out_trade_no),
         Difference.objects.get(reference="NOTOURS5"),
     )
-    difference_suspend(difference=stranger, reason="不明来款", actor=accountant)
+    difference_suspend(difference=unknown, reason="不明来款", actor=accountant)
     difference_carry(difference=lost, note="明天向微信查询", actor=accountant)
     closed = day_close(community=setup, day=day, actor=accountant)
 

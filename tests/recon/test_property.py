@@ -4,22 +4,20 @@ reconciled (with two more days for the rechecks) and every difference settled th
 books agree with the channels to the fen: each channel's clearing account holds what its bills say it
 collected, suspense is empty, and ``wuye ledger check`` is green after every step."""
 
-import datetime
 import random
 
 import pytest
 from django.db.models import Sum
 
 from tests.factories import UserFactory
-from tests.recon.test_runs import _household, back, paid
+from tests.recon.test_runs import _household, back, paid, stranger
 from wuye.core.enums import Role
 from wuye.ledger.models import Posting
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.domain.voids import receipt_void_approve
 from wuye.paysim.seed import paysim_accounts
-from wuye.paysim.state import SimOrder
 from wuye.recon.domain.actions import difference_book, difference_reverse, difference_suspend, suspense_clear
-from wuye.recon.domain.runs import day_window, recon_fetch
+from wuye.recon.domain.runs import recon_fetch
 from wuye.recon.enums import DifferenceKind, Resolution
 from wuye.recon.models import Difference
 
@@ -51,20 +49,7 @@ def test_books_agree_with_the_channels_after_reconciling_random_days(community, 
                 paysim.orders.pop((method, attempt.out_trade_no))
                 expected["ours_only"] += 1
             if fault == "stranger":
-                template = paysim.order(attempt.out_trade_no)
-                paysim.orders[(method, f"X{seed}{offset}{index}")] = SimOrder(
-                    method=method,
-                    out_trade_no=f"X{seed}{offset}{index}",
-                    amount_fen=rng.randint(1, 9999),
-                    description="?",
-                    notify_url="",
-                    merchant_id=template.merchant_id,
-                    app_id=template.app_id,
-                    trade_type="NATIVE",
-                    state="paid",
-                    channel_trade_no="S",
-                    paid_at=day_window(day)[0] + datetime.timedelta(hours=3),
-                )
+                stranger(paysim, method, f"X{seed}{offset}{index}", rng.randint(1, 9999), day, 3)
             if fault in ("lost", "stranger"):
                 expected["chan_only"] += 1
     for offset in range(first, 0, -1):

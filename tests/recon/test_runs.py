@@ -24,7 +24,7 @@ from wuye.recon.domain.actions import (
     difference_suspend,
     suspense_clear,
 )
-from wuye.recon.domain.runs import ReconError, day_window, recon_fetch, recon_run
+from wuye.recon.domain.runs import ReconError, beijing_today, day_window, recon_fetch, recon_run
 from wuye.recon.enums import Resolution
 from wuye.recon.models import Difference, ReconRun
 
@@ -33,7 +33,7 @@ CHANNEL = {"wechat": "wechat_native", "alipay": "alipay_qr"}
 
 
 def back(days: int) -> datetime.date:
-    return day_window(datetime.date.today())[0].date() - datetime.timedelta(days=days)
+    return beijing_today() - datetime.timedelta(days=days)
 
 
 @pytest.fixture
@@ -71,6 +71,25 @@ def paid(paysim, household, method, day, *, query=True):
         assert attempt.state == "succeeded"
     _move(paysim, attempt, day)
     return attempt
+
+
+def stranger(paysim, method: str, number: str, amount_fen: int, day: datetime.date, hours: int) -> None:
+    """A payment at the channel, ``hours`` into ``day``, under a number Wuye never issued (same merchant as
+    the channel's other orders)."""
+    template = next(order for order in paysim.orders.values() if order.method == method)
+    paysim.orders[(method, number)] = SimOrder(
+        method=method,
+        out_trade_no=number,
+        amount_fen=amount_fen,
+        description="?",
+        notify_url="",
+        merchant_id=template.merchant_id,
+        app_id=template.app_id,
+        trade_type="NATIVE",
+        state="paid",
+        channel_trade_no="S",
+        paid_at=day_window(day)[0] + datetime.timedelta(hours=hours),
+    )
 
 
 def suspense() -> int:
@@ -125,20 +144,7 @@ def test_every_class_lands_in_its_bucket_and_a_second_run_changes_nothing(setup,
     first, second = _attempt(twice, method), _attempt(twice, method)  # two orders open at once, both paid
     paysim.pay(first.out_trade_no, notify=False)
     _move(paysim, attempt_query(attempt=first), day)
-    stranger = SimOrder(
-        method=method,
-        out_trade_no="NOTOURS1",
-        amount_fen=777,
-        description="?",
-        notify_url="",
-        merchant_id=paysim.order(lost.out_trade_no).merchant_id,
-        app_id=paysim.order(lost.out_trade_no).app_id,
-        trade_type="NATIVE",
-        state="paid",
-        channel_trade_no="X",
-        paid_at=day_window(day)[0] + datetime.timedelta(hours=1),
-    )
-    paysim.orders[(method, "NOTOURS1")] = stranger
+    stranger(paysim, method, "NOTOURS1", 777, day, 1)
     paysim.pay(second.out_trade_no, notify=False)
     second = attempt_query(attempt=second)
     _move(paysim, second, day)
@@ -193,20 +199,8 @@ def test_a_lost_notification_is_booked_against_its_bill(setup, paysim):
 def test_unexplained_money_goes_to_suspense_and_clears_only_by_an_audited_action(setup, paysim):
     day = back(1)
     paid(paysim, _household(setup), "wechat", day)
-    any_order = next(iter(paysim.orders.values()))
-    paysim.orders[("wechat", "NOTOURS2")] = SimOrder(
-        method="wechat",
-        out_trade_no="NOTOURS2",
-        amount_fen=4321,
-        description="?",
-        notify_url="",
-        merchant_id=any_order.merchant_id,
-        app_id=any_order.app_id,
-        trade_type="NATIVE",
-        state="paid",
-        channel_trade_no="Y",
-        paid_at=day_window(day)[0] + datetime.timedelta(hours=2),
-    )
+    next(iter(paysim.orders.values()))
+    stranger(paysim, "wechat", "NOTOURS2", 4321, day, 2)
     recon_fetch(community=setup, method="wechat", day=day)
     difference = Difference.objects.get(reference="NOTOURS2")
     before = LedgerTransaction.objects.count()
@@ -247,20 +241,8 @@ def test_unexplained_money_goes_to_suspense_and_clears_only_by_an_audited_action
 def test_the_ledger_check_notices_suspense_moved_by_hand(setup, paysim):
     day = back(1)
     paid(paysim, _household(setup), "wechat", day)
-    any_order = next(iter(paysim.orders.values()))
-    paysim.orders[("wechat", "NOTOURS3")] = SimOrder(
-        method="wechat",
-        out_trade_no="NOTOURS3",
-        amount_fen=100,
-        description="?",
-        notify_url="",
-        merchant_id=any_order.merchant_id,
-        app_id=any_order.app_id,
-        trade_type="NATIVE",
-        state="paid",
-        channel_trade_no="Z",
-        paid_at=day_window(day)[0] + datetime.timedelta(hours=2),
-    )
+    next(iter(paysim.orders.values()))
+    stranger(paysim, "wechat", "NOTOURS3", 100, day, 2)
     recon_fetch(community=setup, method="wechat", day=day)
     difference_suspend(difference=Difference.objects.get(reference="NOTOURS3"), reason="不明来款")
     Difference.objects.filter(reference="NOTOURS3").update(suspense_fen=F("suspense_fen") + 1)
@@ -324,21 +306,8 @@ def test_communities_sharing_a_merchant_each_reconcile_their_own_payments(setup,
     paysim_accounts(other, base_url=paysim.base_url)
     day = back(1)
     paid(paysim, _household(setup, 1000), "wechat", day)
-    theirs = paid(paysim, _household(other, 2000), "wechat", day)
-    template = paysim.order(theirs.out_trade_no)
-    paysim.orders[("wechat", "NOTOURS4")] = SimOrder(
-        method="wechat",
-        out_trade_no="NOTOURS4",
-        amount_fen=300,
-        description="?",
-        notify_url="",
-        merchant_id=template.merchant_id,
-        app_id=template.app_id,
-        trade_type="NATIVE",
-        state="paid",
-        channel_trade_no="Q",
-        paid_at=day_window(day)[0] + datetime.timedelta(hours=2),
-    )
+    paid(paysim, _household(other, 2000), "wechat", day)
+    stranger(paysim, "wechat", "NOTOURS4", 300, day, 2)
 
     first, second = (recon_fetch(community=c, method="wechat", day=day) for c in (setup, other))
 
