@@ -8,15 +8,7 @@ from tests.recon.test_runs import _household, back, paid, stranger
 from wuye.core.enums import Role
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.domain.checks import ledger_check
-from wuye.paysim.seed import paysim_accounts
 from wuye.recon.models import Difference, ReconRun
-
-
-@pytest.fixture
-def setup(community, paysim):
-    paysim.faults.update(drop=True)
-    paysim_accounts(community, base_url=paysim.base_url)
-    return community
 
 
 def test_the_accountant_reconciles_a_day_and_moves_unknown_money_to_suspense(client, setup, paysim):
@@ -123,3 +115,40 @@ def test_staff_without_finance_rights_see_no_reconciliation(client, setup, paysi
         before,
         1,
     )
+
+
+def test_the_accountant_reconciles_the_bank_statement_after_the_bill(client, setup, paysim):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from wuye.paysim.bank import bank_statement
+    from wuye.recon.models import Settlement
+
+    day = back(2)
+    paid(paysim, _household(setup, 10000), "wechat", day)
+    client.force_login(staff(setup, Role.ACCOUNTANT))
+    name, data = bank_statement(paysim, account="6222000011112222", day=back(1))
+
+    def upload():
+        return client.post(
+            reverse("console:recon_run_new"),
+            {"method": "bank", "day": back(1).isoformat(), "file": SimpleUploadedFile(name, data)},
+            follow=True,
+        )
+
+    refused = upload().content.decode()
+    assert "bill is not reconciled" in refused or "账单尚未对账" in refused
+    assert ReconRun.objects.count() == 0
+    no_file = client.post(reverse("console:recon_run_new"), {"method": "bank", "day": back(1).isoformat()})
+    assert no_file.status_code == 302 and ReconRun.objects.count() == 0
+
+    client.post(reverse("console:recon_run_new"), {"method": "wechat", "day": day.isoformat()})
+    answer = upload()
+
+    run = ReconRun.objects.get(method="bank")
+    assert answer.redirect_chain[-1][0] == reverse("console:recon_run", args=[run.pk])
+    page = answer.content.decode()
+    settlement = Settlement.objects.get()
+    assert settlement.reference in page and "99.40" in page and "0.60" in page
+    bill_page = client.get(reverse("console:recon_run", args=[ReconRun.objects.get(method="wechat").pk]))
+    assert 'id="check-settlement"' in bill_page.content.decode() and "99.40" in bill_page.content.decode()
+    assert ledger_check(community=setup) == []

@@ -15,19 +15,11 @@ from tests.recon.test_runs import _household, back, paid, stranger
 from wuye.core.enums import Role
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import counter_payment_take
-from wuye.paysim.seed import paysim_accounts
 from wuye.recon.domain.actions import difference_carry, difference_suspend
 from wuye.recon.domain.days import booked_takings, day_close, day_close_blockers, day_reopen
 from wuye.recon.domain.runs import ReconError, day_window, recon_fetch
 from wuye.recon.domain.shifts import shift_hand_over, shift_return, shift_sign_off
 from wuye.recon.models import DayClose, Difference, Shift
-
-
-@pytest.fixture
-def setup(community, paysim):
-    paysim.faults.update(drop=True)
-    paysim_accounts(community, base_url=paysim.base_url)
-    return community
 
 
 def test_a_shift_with_a_cash_difference_cannot_close_without_a_reason(community):

@@ -36,13 +36,6 @@ def back(days: int) -> datetime.date:
     return beijing_today() - datetime.timedelta(days=days)
 
 
-@pytest.fixture
-def setup(community, paysim):
-    paysim.faults.update(drop=True)
-    paysim_accounts(community, base_url=paysim.base_url)
-    return community
-
-
 def _household(community, amount=10000):
     household = HouseholdRoomFactory(household__community=community, room__community=community).household
     issue_bill(household, JAN, [amount])

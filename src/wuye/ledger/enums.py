@@ -20,6 +20,8 @@ class Account(models.TextChoices):
     REFUNDS = "refunds", _("Refunds payable")
     SUSPENSE = "suspense", _("Suspense")
     ADJUSTMENTS = "adjustments", _("Adjustments and waivers")
+    BANK = "bank", _("Bank account")
+    CHANNEL_FEES = "expense_channel_fees", _("Channel fees")
 
 
 class TransactionKind(models.TextChoices):
@@ -36,3 +38,4 @@ class TransactionKind(models.TextChoices):
     SUSPENSE = "suspense", _("Unexplained money moved to suspense")
     SUSPENSE_CLEAR = "suspense_clear", _("Suspense cleared")
     RECEIPT_VOID = "receipt_void", _("Receipt voided, its payment reversed")
+    SETTLEMENT = "settlement", _("Channel or debit money credited to the bank account")

@@ -1,5 +1,8 @@
 """PaySim's bank: reads Wuye's debit files (送盘) and answers with result files (回盘), returns and a
-statement, in the batch's own format, with scripted outcomes. No database: files in, files out.
+statement, in the batch's own format, with scripted outcomes. No database: files in, files out, and
+the end-of-day statement (camt.053) of the property company's account: the channels' settlements of
+the day before (T+1, net of fees and refunds, from paysim's own orders) and the debit batches it
+answered that day (one credit per batch, the sum of its successful lines).
 
 Outcomes are scripted by the card number's last digit, so a demo and a test can choose them by the
 cards they give owners (``OUTCOME_BY_LAST_DIGIT``), or per line reference (``Script.by_reference``):
@@ -18,7 +21,9 @@ from dataclasses import dataclass, field
 
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.interfaces.files import DebitFile, Outcome, ResultFile, ResultLine, Return
-from wuye.debit.interfaces.iso20022 import Iso20022Format
+from wuye.debit.interfaces.iso20022 import Iso20022Format, StatementEntry, camt053_write
+from wuye.paysim.state import ALIPAY, WECHAT, order_fee_fen
+from wuye.recon.interfaces.bills import settlement_reference
 
 SUCCESS, INSUFFICIENT, CLOSED, UNKNOWN = "success", "insufficient", "closed", "unknown"
 OUTCOME_BY_LAST_DIGIT = {
@@ -135,19 +140,96 @@ def bank_returns(
     return bankfiles.returns_file_name(fmt, file_id=file_id), data
 
 
-def bank_statement(results: list[tuple[DebitFile, bytes]], *, format_code: str) -> str:
-    """The creditor account's statement lines for the batches answered (one credit per file: the sum of
-    its successful lines, value date the collection date), as CSV text: 日期,摘要,金额(元)."""
-    fmt = bankfiles.bank_format_get(format_code)
-    rows = ["日期,摘要,金额(元)"]
-    for debit, data in results:
-        result = bankfiles.result_file_read(fmt, data)
-        credited = sum(line.amount_fen for line in result.lines if line.outcome == Outcome.SUCCESS)
-        if not result.file_rejected:
-            rows.append(
-                f"{debit.collection_date:%Y-%m-%d},批量代扣入账 {debit.batch_no},{credited // 100}.{credited % 100:02d}"
+CHANNEL_NAMES = {WECHAT: "财付通支付科技有限公司", ALIPAY: "支付宝（中国）网络技术有限公司"}
+CHANNEL_MEMOS = {WECHAT: "微信支付结算", ALIPAY: "支付宝结算"}
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A debit batch the bank answered: credited to ``account`` on the collection date."""
+
+    account: str
+    day: datetime.date
+    batch_no: str
+    amount_fen: int
+
+
+def batch_credit(debit: DebitFile, result_data: bytes, fmt) -> Credit | None:
+    result = bankfiles.result_file_read(fmt, result_data)
+    credited = sum(line.amount_fen for line in result.lines if line.outcome == Outcome.SUCCESS)
+    if result.file_rejected or not credited:
+        return None
+    return Credit(debit.creditor_account, debit.collection_date, debit.batch_no, credited)
+
+
+def channel_settlements(sim, day: datetime.date) -> list[tuple[str, str, int]]:
+    """(channel, reference, fen) the channels pay on ``day``: every merchant's takings of the day before,
+    less fees and refunds, as their bills of that day add up."""
+    trade_day = day - datetime.timedelta(days=1)
+    totals: dict[tuple[str, str], int] = {}
+    with sim.lock:
+        orders = {(order.method, order.out_trade_no): order for order in sim.orders.values()}
+        for order in orders.values():
+            if order.paid_at is not None and order.paid_at.date() == trade_day:
+                key = (order.method, order.merchant_id if order.method == WECHAT else order.app_id)
+                totals[key] = totals.get(key, 0) + order.amount_fen - order_fee_fen(order)
+        for refund in sim.refunds.values():
+            order = orders.get((refund.method, refund.out_trade_no))
+            if (
+                order is not None
+                and refund.succeeded_at is not None
+                and refund.succeeded_at.date() == trade_day
+            ):
+                key = (order.method, order.merchant_id if order.method == WECHAT else order.app_id)
+                totals[key] = totals.get(key, 0) - refund.amount_fen
+    return [
+        (method, settlement_reference(method, merchant, trade_day), fen)
+        for (method, merchant), fen in sorted(totals.items())
+        if fen > 0
+    ]
+
+
+def bank_statement(
+    sim, *, account: str, day: datetime.date, credits: list[Credit] = (), extra: list[StatementEntry] = ()
+) -> tuple[str, bytes]:
+    """The camt.053 statement of ``account`` for ``day`` (file name, bytes): the channels' settlements
+    (see ``channel_settlements``), the batches in ``credits`` collected that day into the account, and
+    ``extra`` entries (a test's stray credit)."""
+    entries = []
+    for method, reference, fen in channel_settlements(sim, day):
+        entries.append(
+            StatementEntry(
+                index=len(entries) + 1,
+                reference=f"{day:%Y%m%d}{len(entries) + 1:06d}",
+                amount_fen=fen,
+                credit=True,
+                booked_on=day,
+                value_on=day,
+                references=(reference,),
+                text=f"{CHANNEL_MEMOS[method]} {reference}",
+                counterparty=CHANNEL_NAMES[method],
             )
-    return "\n".join(rows) + "\n"
+        )
+    for credit in credits:
+        if credit.account == account and credit.day == day:
+            entries.append(
+                StatementEntry(
+                    index=len(entries) + 1,
+                    reference=f"{day:%Y%m%d}{len(entries) + 1:06d}",
+                    amount_fen=credit.amount_fen,
+                    credit=True,
+                    booked_on=day,
+                    value_on=day,
+                    references=(credit.batch_no,),
+                    text=f"批量代扣入账 {credit.batch_no}",
+                )
+            )
+    for item in extra:
+        entries.append(item)
+    statement_id = f"ST{account[-10:]}{day:%Y%m%d}"
+    return f"{statement_id}.xml", camt053_write(
+        statement_id=statement_id, account=account, day=day, entries=entries
+    )
 
 
 # HTTP: the bank's e-banking page, where the property office uploads a debit file and downloads the
@@ -170,6 +252,13 @@ _PAGE = """<!doctype html><html lang="zh-hans"><head><meta charset="utf-8"><titl
 <p><label>业务流水号 <input name="reference" required></label>
 <label>金额（分） <input name="amount_fen" required inputmode="numeric"></label></p>
 <p><button type="submit">下载退票文件</button></p>
+</form>
+<form method="post" action="/bank/statement" enctype="multipart/form-data">
+<h2>对账单（camt.053）</h2>
+<p>当日入账：微信支付、支付宝前一日交易的结算款（T+1，扣除手续费与退款），以及当日回盘的代扣批次。</p>
+<p><label>账号 <input name="account" required inputmode="numeric"></label>
+<label>日期 <input name="date" type="date" required></label></p>
+<p><button type="submit">下载对账单</button></p>
 </form></main></body></html>"""
 
 
@@ -195,20 +284,30 @@ def _download(name: str, data: bytes) -> tuple[int, str, bytes, dict[str, str]]:
 
 
 def handle(
-    method: str, path: str, headers: dict[str, str], raw: bytes
+    sim, method: str, path: str, headers: dict[str, str], raw: bytes
 ) -> tuple[int, str, bytes, dict[str, str]]:
     if path in ("/bank", "/bank/") and method == "GET":
         options = "".join(f'<option value="{code}">{code}</option>' for code in bankfiles.bank_formats())
         return 200, "text/html; charset=utf-8", _PAGE.format(options=options).encode(), {}
-    if method != "POST" or path not in ("/bank/debit", "/bank/returns"):
+    if method != "POST" or path not in ("/bank/debit", "/bank/returns", "/bank/statement"):
         return 404, "text/plain; charset=utf-8", b"not simulated", {}
     fields = _form(headers, raw)
     code = fields.get("format", ("", b"generic_cn"))[1].decode() or "generic_cn"
     try:
         if path == "/bank/debit":
             script = Script(reject_file=bool(fields.get("reject")))
-            name, data, _debit = bank_result(code, fields.get("file", ("", b""))[1], script=script)
+            name, data, debit = bank_result(code, fields.get("file", ("", b""))[1], script=script)
+            credit = batch_credit(debit, data, bankfiles.bank_format_get(code))
+            if credit is not None:
+                with sim.lock:
+                    sim.bank_credits.append(credit)
             return _download(name, data)
+        if path == "/bank/statement":
+            account = fields.get("account", ("", b""))[1].decode().strip()
+            day = datetime.date.fromisoformat(fields.get("date", ("", b""))[1].decode().strip())
+            with sim.lock:
+                credits = list(sim.bank_credits)
+            return _download(*bank_statement(sim, account=account, day=day, credits=credits))
         reference = fields.get("reference", ("", b""))[1].decode().strip()
         amount = int(fields.get("amount_fen", ("", b"0"))[1].decode().strip() or 0)
         today = datetime.date.today()

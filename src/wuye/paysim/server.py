@@ -58,6 +58,7 @@ class PaySim:
         self.refunds: dict[tuple[str, str], SimRefund] = {}
         self.bills: dict[str, tuple[bytes, bool]] = {}
         self.deliveries: list[Delivery] = []
+        self.bank_credits: list[bank.Credit] = []  # debit batches the bank answered (its statements)
         self.faults = Faults()
         # What a WeChat refund becomes once accepted: SUCCESS (then notified), or stays PROCESSING until
         # complete_refund(), or ends CLOSED / ABNORMAL.
@@ -109,6 +110,7 @@ class PaySim:
             self.refunds.clear()
             self.bills.clear()
             self.deliveries.clear()
+            self.bank_credits.clear()
             self._held.clear()
             self.refund_outcome = "SUCCESS"
         self.faults.clear()
@@ -423,7 +425,7 @@ class PaySim:
         if path.startswith("/phone/"):
             return self._phone(method, path.removeprefix("/phone/"))
         if path == "/bank" or path.startswith("/bank/"):
-            return bank.handle(method, path, headers, raw)
+            return bank.handle(self, method, path, headers, raw)
         if path.startswith("/_sim/") or path == "/":
             return self._control(method, path, raw)
         return _text(404, f"{method} {path} is not simulated")

@@ -35,7 +35,7 @@ from wuye.paysim.server import PaySim
 from wuye.paysim.state import ALIPAY, WECHAT, SimOrder, SimRefund, fee_fen
 from wuye.paysim.wechat import bill_text
 from wuye.recon.domain.runs import beijing_today, day_window, recon_run
-from wuye.recon.enums import DifferenceKind
+from wuye.recon.enums import BILL_KINDS, DifferenceKind
 from wuye.recon.models import Difference
 
 CHANNELS = {WECHAT: "wechat_native", ALIPAY: "alipay_qr"}
@@ -183,16 +183,16 @@ def bench_recon(*, payments: int, inject: int, log) -> dict:
     seconds = time.perf_counter() - started
 
     found = Counter(Difference.objects.filter(community=community).values_list("kind", flat=True))
-    unexplained = sum(max(found[kind] - injected[kind], 0) for kind in DifferenceKind.values)
-    missed = sum(max(injected[kind] - found[kind], 0) for kind in DifferenceKind.values)
+    unexplained = sum(max(found[kind] - injected[kind], 0) for kind in BILL_KINDS)
+    missed = sum(max(injected[kind] - found[kind], 0) for kind in BILL_KINDS)
     return {
         "benchmark": "recon",
         "database": connection.vendor,
         "payments": len(attempts),
         "bill_lines": sum(run.their_payments + run.their_refunds for run in runs),
         "matched": sum(run.matched for run in runs),
-        "injected": {kind: injected[kind] for kind in DifferenceKind.values},
-        "found": {kind: found[kind] for kind in DifferenceKind.values},
+        "injected": {kind: injected[kind] for kind in BILL_KINDS},
+        "found": {kind: found[kind] for kind in BILL_KINDS},
         "unexplained": unexplained,
         "missed": missed,
         "seconds": round(seconds, 3),

@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wuye.ledger.enums import Account
+from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod
+
 
 class DifferenceKind(models.TextChoices):
     """What a reconciliation can find. Each class has its own actions (``domain.actions``)."""
@@ -11,6 +14,36 @@ class DifferenceKind(models.TextChoices):
     STATE = "state", _("State mismatch")
     FEE = "fee", _("Fee mismatch")
     DOUBLE = "double", _("Collected twice")
+    # Check 2, the bank statement against what the channels and debit batches owe us.
+    SETTLE_MISSING = "settle_missing", _("Settlement not credited")
+    SETTLE_AMOUNT = "settle_amount", _("Settlement amount mismatch")
+    SETTLE_LATE = "settle_late", _("Settlement credited late")
+    BANK_ONLY = "bank_only", _("At the bank, not expected")
+
+
+# What check 1 (a channel's bill against our books) can find; the rest is check 2's (the bank statement).
+BILL_KINDS = (
+    DifferenceKind.CHANNEL_ONLY,
+    DifferenceKind.OURS_ONLY,
+    DifferenceKind.AMOUNT,
+    DifferenceKind.STATE,
+    DifferenceKind.FEE,
+    DifferenceKind.DOUBLE,
+)
+STATEMENT_KINDS = tuple(kind for kind in DifferenceKind if kind not in BILL_KINDS)
+
+# The statement's own "channel": a reconciliation of the bank statement, and the differences no channel
+# explains (a credit nobody announced).
+BANK = "bank"
+RECON_METHODS = [*PaymentMethod.choices, (BANK, _("Bank statement"))]
+# Differences whose money sits in the bank account (not in a channel's clearing account).
+BANK_KINDS = frozenset({DifferenceKind.SETTLE_AMOUNT, DifferenceKind.BANK_ONLY})
+
+
+def money_account(kind: str, method: str) -> str:
+    """The ledger account a difference's suspense moves against: the bank account for what the statement
+    found, else the channel's clearing account."""
+    return Account.BANK if kind in BANK_KINDS else METHOD_ACCOUNT[method]
 
 
 class DifferenceState(models.TextChoices):

@@ -20,14 +20,14 @@ from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.enums import PaymentMethod
 from wuye.payments.models import PaymentAttempt, Refund
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource, ShiftState
+from wuye.recon.enums import RECON_METHODS, DifferenceKind, DifferenceState, Resolution, RunSource, ShiftState
 
 USER = settings.AUTH_USER_MODEL
 
 
 class ReconRun(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
+    method = models.CharField(_("channel"), max_length=12, choices=RECON_METHODS)
     day = models.DateField(_("day"))
     source = models.CharField(_("source"), max_length=10, choices=RunSource.choices)
     file_name = models.CharField(_("file"), max_length=200, blank=True)
@@ -71,7 +71,7 @@ class ReconRun(models.Model):
 
 class Difference(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
-    method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
+    method = models.CharField(_("channel"), max_length=12, choices=RECON_METHODS)
     day = models.DateField(_("day"))
     kind = models.CharField(_("class"), max_length=14, choices=DifferenceKind.choices)
     reference = models.CharField(_("number"), max_length=64)  # the order number, or the refund number
@@ -130,6 +130,52 @@ class Difference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class Settlement(models.Model):
+    """Money a channel or a debit batch owed us, found credited on the bank statement (check 2): one per
+    (community, channel, reference), the reference naming the channel's trade day (``WXPAY20261202``) or
+    the debit batch; its ledger transaction moves ``cleared_fen`` out of the channel's clearing account
+    into the bank (``expected_fen``) and channel fees (``fee_fen``). What the bank credited beyond or
+    short of ``expected_fen`` is a difference held in suspense."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
+    method = models.CharField(_("channel"), max_length=12, choices=PaymentMethod.choices)
+    reference = models.CharField(_("settlement"), max_length=35)
+    trade_day = models.DateField(_("trade day"))
+    due_on = models.DateField(_("value date due"))
+    expected_fen = models.BigIntegerField(_("expected (fen)"))
+    fee_fen = models.BigIntegerField(_("fees (fen)"), default=0)
+    credited_fen = models.BigIntegerField(_("credited (fen)"))
+    value_on = models.DateField(_("value date"))
+    entry_reference = models.CharField(_("bank entry"), max_length=64)
+    statement = models.ForeignKey(ReconRun, on_delete=models.PROTECT, related_name="settlements")
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        ordering = ["-trade_day", "method"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "method", "reference"], name="settlement_unique_reference"
+            ),
+            models.UniqueConstraint(fields=["community", "entry_reference"], name="settlement_unique_entry"),
+            models.CheckConstraint(
+                condition=Q(expected_fen__gt=0) & Q(credited_fen__gt=0) & Q(fee_fen__gte=0),
+                name="settlement_amounts_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def cleared_fen(self) -> int:
+        return self.expected_fen + self.fee_fen
 
 
 class Shift(models.Model):

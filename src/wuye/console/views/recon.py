@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.tenancy import scoped_get
+from wuye.debit.models import DebitSettings
 from wuye.recon.domain import actions
 from wuye.recon.domain.queries import day_to_reconcile, differences_of, runs_of, suspense_balance_fen
 from wuye.recon.domain.runs import (
@@ -29,8 +30,17 @@ from wuye.recon.domain.runs import (
     recon_fetch,
     recon_run,
 )
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource
-from wuye.recon.models import Difference, ReconRun
+from wuye.recon.domain.settlements import BankFileError, statement_run
+from wuye.recon.enums import (
+    BANK,
+    BILL_KINDS,
+    STATEMENT_KINDS,
+    DifferenceKind,
+    DifferenceState,
+    Resolution,
+    RunSource,
+)
+from wuye.recon.models import Difference, ReconRun, Settlement
 
 VIEW, RECONCILE = Permission.FINANCE_VIEW, Permission.FINANCE_RECONCILE
 PER_PAGE = 30
@@ -45,7 +55,9 @@ class RunForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Bill file"),
         required=False,
-        help_text=gettext_lazy("Leave empty to download the bill from the channel."),
+        help_text=gettext_lazy(
+            "A channel's bill: leave empty to download it from the channel. The bank statement: upload it."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -53,8 +65,20 @@ class RunForm(forms.Form):
         from wuye.payments.enums import PaymentMethod
 
         self.fields["method"].choices = [
-            (method, PaymentMethod(method).label) for method in RECONCILED_METHODS
+            *((method, PaymentMethod(method).label) for method in RECONCILED_METHODS),
+            (BANK, _("Bank statement (camt.053 / camt.054)")),
         ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == BANK and not data.get("file"):
+            self.add_error(
+                "file",
+                _(
+                    "Upload the statement: download it from the bank's e-banking (in the demo, paysim's bank page)."
+                ),
+            )
+        return data
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -82,6 +106,8 @@ def run_list(request):
             "method": method,
             "methods": RunForm().fields["method"].choices,
             "open_count": differences_of(community=request.community, state=DifferenceState.OPEN).count(),
+            "bank_account": DebitSettings.of(request.community.pk).creditor_account,
+            "paysim_bank": f"{settings.WUYE_PAYSIM_URL.rstrip('/')}/bank/" if settings.PAYSIM_ENABLED else "",
             "suspense_fen": suspense_balance_fen(community=request.community),
         },
     )
@@ -96,7 +122,15 @@ def run_new(request):
         return redirect("console:recon_runs")
     method, day, upload = form.cleaned_data["method"], form.cleaned_data["day"], form.cleaned_data["file"]
     try:
-        if upload is None:
+        if method == BANK:
+            run = statement_run(
+                community=request.community,
+                data=upload.read(),
+                file_name=upload.name,
+                actor=request.user,
+                day=day,
+            )
+        elif upload is None:
             run = recon_fetch(community=request.community, method=method, day=day, actor=request.user)
         else:
             run = recon_run(
@@ -108,7 +142,7 @@ def run_new(request):
                 file_name=upload.name,
                 actor=request.user,
             )
-    except (ReconError, BillError) as error:
+    except (ReconError, BillError, BankFileError) as error:
         messages.error(request, str(error))
         return redirect("console:recon_runs")
     found = run.differences_found
@@ -135,7 +169,16 @@ def run_detail(request, reconrun_pk: int):
         {
             "run": run,
             "differences": differences,
-            "kinds": [(kind, label, run.found.get(kind, 0)) for kind, label in DifferenceKind.choices],
+            "kinds": [
+                (kind, kind.label, run.found.get(kind, 0))
+                for kind in (STATEMENT_KINDS if run.method == BANK else BILL_KINDS)
+            ],
+            "settlements": run.settlements.order_by("method", "trade_day") if run.method == BANK else (),
+            "settlement": Settlement.objects.filter(
+                community=run.community, method=run.method, trade_day=run.day
+            ).first()
+            if run.method != BANK
+            else None,
         },
     )
 

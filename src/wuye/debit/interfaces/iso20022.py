@@ -23,6 +23,11 @@ Reading camt.054 (:func:`camt054_read`): every booked debit entry whose transact
 return information (``RtrInf``) or the bank transaction code of an unpaid direct debit
 (``PMNT/IDDT/UPDD``) is a :class:`Return`; credits, pending entries and other debits are not.
 
+Reading statements (:func:`statement_read`): a camt.053 end-of-day account statement or a camt.054
+notification, one account, booked entries in both directions (reconciliation's check 2 matches the
+credits); a camt.053 whose opening and closing balances do not differ by its entries is refused as
+incomplete. :func:`camt053_write` writes one (the bank simulator).
+
 XML is parsed only as UTF-8 and without a document type declaration: a DTD (the way to XML entity
 attacks) is refused before the parser sees the file.
 """
@@ -705,3 +710,214 @@ def pain008_read(data: bytes) -> DebitFile:
         creditor_id=reader.text(payment, "CdtrSchmeId/Id/OrgId/Othr/Id"),
         lines=tuple(lines),
     )
+
+
+# Account statements (camt.053) and credit notifications (camt.054): what reconciliation reads ----------
+
+CAMT053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+_STATEMENT_MESSAGES = {
+    "camt.053": ("BkToCstmrStmt", "Stmt"),
+    "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+}
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    """One booked entry of a statement: ``reference`` is the bank's own (``AcctSvcrRef``, else
+    ``NtryRef``, else the statement's id and the entry's place); ``references`` the end-to-end ids of
+    its transactions; ``text`` its remittance and additional information."""
+
+    index: int
+    reference: str
+    amount_fen: int  # fen, > 0
+    credit: bool
+    booked_on: datetime.date
+    value_on: datetime.date
+    references: tuple[str, ...] = ()
+    text: str = ""
+    counterparty: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    message: str  # "camt.053" or "camt.054"
+    statement_id: str
+    account: str
+    day: datetime.date
+    entries: tuple[StatementEntry, ...]
+
+    @property
+    def credits(self) -> tuple[StatementEntry, ...]:
+        return tuple(entry for entry in self.entries if entry.credit)
+
+
+def statement_read(data: bytes) -> Statement:
+    """A camt.053 account statement or a camt.054 notification of one account, booked entries only.
+    Refused whole (``BankFileError``) when it is not one of those, covers several accounts, has an
+    entry without amount, direction or dates, or when its opening and closing balances (camt.053) do not
+    differ by its entries."""
+    head = data[:4000].decode("utf-8", errors="replace")
+    message = "camt.054" if "BkToCstmrDbtCdtNtfctn" in head else "camt.053"
+    element, child = _STATEMENT_MESSAGES[message]
+    root, reader = _xml_root(data, message=message, element=element)
+    reports = reader.findall(root, child)
+    if len(reports) != 1:
+        raise BankFileError(
+            _("The statement must cover one account (it has %(count)s).") % {"count": len(reports)}
+        )
+    report = reports[0]
+    statement_id = reader.text(report, "Id") or reader.text(root, "GrpHdr/MsgId")
+    account = reader.text(report, "Acct/Id/Othr/Id") or reader.text(report, "Acct/Id/IBAN")
+    if not account:
+        raise BankFileError(_("The statement does not name its account."))
+    entries = []
+    for index, entry in enumerate(reader.findall(report, "Ntry"), 1):
+        where = _("entry %(index)s") % {"index": index}
+        if reader.text(entry, "Sts") not in ("BOOK", ""):
+            continue  # pending or information only: not money yet
+        direction = reader.text(entry, "CdtDbtInd")
+        if direction not in ("CRDT", "DBIT"):
+            raise BankFileError(
+                _("%(where)s: the direction “%(value)s” is neither CRDT nor DBIT.")
+                % {"where": where, "value": direction},
+                line=index,
+            )
+        amount = _amount_fen(reader, reader.find(entry, "Amt"), where=where)
+        booked_on = _date(reader, entry, "BookgDt", where=where)
+        value_on = _date(reader, entry, "ValDt", where=where) or booked_on
+        if not amount or booked_on is None:
+            raise BankFileError(
+                _("%(where)s: an entry needs an amount above zero and a booking date.") % {"where": where},
+                line=index,
+            )
+        details = reader.findall(entry, "NtryDtls/TxDtls")
+        texts = [text for detail in details for text in reader.texts(detail, "RmtInf/Ustrd")]
+        texts += reader.texts(entry, "AddtlNtryInf")
+        counterparty = next(
+            (
+                name
+                for detail in details
+                for name in (
+                    reader.text(detail, "RltdPties/Dbtr/Nm"),
+                    reader.text(detail, "RltdPties/Cdtr/Nm"),
+                )
+                if name
+            ),
+            "",
+        )
+        entries.append(
+            StatementEntry(
+                index=index,
+                reference=reader.text(entry, "AcctSvcrRef")
+                or reader.text(entry, "NtryRef")
+                or f"{statement_id}#{index}",
+                amount_fen=amount,
+                credit=direction == "CRDT",
+                booked_on=booked_on,
+                value_on=value_on,
+                references=tuple(
+                    ref
+                    for detail in details
+                    if (ref := reader.text(detail, "Refs/EndToEndId")) and ref != "NOTPROVIDED"
+                ),
+                text=" ".join(text for text in texts if text),
+                counterparty=counterparty,
+            )
+        )
+    period = reader.text(report, "FrToDt/FrDtTm")[:10]
+    try:
+        day = datetime.date.fromisoformat(period) if period else None
+    except ValueError:
+        raise BankFileError(
+            _("%(where)s: “%(value)s” is not a date.") % {"where": _("the statement"), "value": period}
+        ) from None
+    if day is None:
+        booked = {entry.booked_on for entry in entries}
+        day = booked.pop() if len(booked) == 1 else None
+    if day is None:
+        raise BankFileError(_("The statement gives no period and its entries no single booking date."))
+    if message == "camt.053":
+        _balances_check(reader, report, entries)
+    return Statement(message, statement_id, account, day, tuple(entries))
+
+
+def _balances_check(reader: _Reader, report: ET.Element, entries: list[StatementEntry]) -> None:
+    """Opening (OPBD) and closing (CLBD) booked balances, when both are given, differ by the entries."""
+    balances = {}
+    for balance in reader.findall(report, "Bal"):
+        code = reader.text(balance, "Tp/CdOrPrtry/Cd")
+        amount = _amount_fen(
+            reader, reader.find(balance, "Amt"), where=_("the balance %(code)s") % {"code": code}
+        )
+        sign = -1 if reader.text(balance, "CdtDbtInd") == "DBIT" else 1
+        balances[code] = sign * (amount or 0)
+    if "OPBD" in balances and "CLBD" in balances:
+        moved = sum(entry.amount_fen if entry.credit else -entry.amount_fen for entry in entries)
+        if balances["OPBD"] + moved != balances["CLBD"]:
+            raise BankFileError(
+                _(
+                    "The closing balance %(closing)s is not the opening balance %(opening)s plus the entries (%(moved)s): the statement is incomplete."
+                )
+                % {
+                    "closing": fen_to_yuan(balances["CLBD"], grouping=False),
+                    "opening": fen_to_yuan(balances["OPBD"], grouping=False),
+                    "moved": fen_to_yuan(moved, grouping=False),
+                }
+            )
+
+
+def camt053_write(
+    *,
+    statement_id: str,
+    account: str,
+    day: datetime.date,
+    entries: Sequence[StatementEntry],
+    opening_fen: int = 0,
+) -> bytes:
+    """A camt.053.001.02 end-of-day statement of ``account`` for ``day``, as a bank sends it (the bank
+    simulator, round trips): opening and closing booked balances and every entry, booked."""
+    header = _("the file header")
+    statement_id = _xml_text(statement_id, where=header, field=_("file id"), max_length=35)
+    account = _xml_text(account, where=header, field=_("creditor account"), max_length=34)
+    tree = _Tree(CAMT053, "BkToCstmrStmt")
+    group = tree.sub(tree.message, "GrpHdr")
+    tree.sub(group, "MsgId", statement_id)
+    tree.sub(group, "CreDtTm", _datetime_text(day))
+    report = tree.sub(tree.message, "Stmt")
+    tree.sub(report, "Id", statement_id)
+    tree.sub(report, "CreDtTm", _datetime_text(day))
+    period = tree.sub(report, "FrToDt")
+    tree.sub(period, "FrDtTm", _datetime_text(day))
+    tree.sub(period, "ToDtTm", f"{day.isoformat()}T23:59:59")
+    tree.path(tree.sub(report, "Acct"), "Id/Othr/Id", account)
+    closing = opening_fen + sum(entry.amount_fen if entry.credit else -entry.amount_fen for entry in entries)
+    for code, fen in (("OPBD", opening_fen), ("CLBD", closing)):
+        balance = tree.sub(report, "Bal")
+        tree.path(balance, "Tp/CdOrPrtry/Cd", code)
+        tree.sub(balance, "Amt", _amount_text(abs(fen)), Ccy=CURRENCY)
+        tree.sub(balance, "CdtDbtInd", "CRDT" if fen >= 0 else "DBIT")
+        tree.path(balance, "Dt/Dt", day.isoformat())
+    for item in entries:
+        where = _("entry %(index)s") % {"index": item.index}
+        entry = tree.sub(report, "Ntry")
+        tree.sub(entry, "NtryRef", item.reference)
+        tree.sub(entry, "Amt", _amount_text(item.amount_fen), Ccy=CURRENCY)
+        tree.sub(entry, "CdtDbtInd", "CRDT" if item.credit else "DBIT")
+        tree.sub(entry, "Sts", "BOOK")
+        tree.path(entry, "BookgDt/Dt", item.booked_on.isoformat())
+        tree.path(entry, "ValDt/Dt", item.value_on.isoformat())
+        tree.sub(entry, "AcctSvcrRef", item.reference)
+        domain = tree.path(entry, "BkTxCd/Domn")
+        tree.sub(domain, "Cd", "PMNT")
+        family = tree.sub(domain, "Fmly")
+        tree.sub(family, "Cd", "RCDT" if item.credit else "ICDT")
+        tree.sub(family, "SubFmlyCd", "OTHR")
+        details = tree.path(entry, "NtryDtls/TxDtls")
+        for reference in item.references[:1]:
+            tree.path(details, "Refs/EndToEndId", reference)
+        if item.counterparty:
+            tree.path(details, "RltdPties/Dbtr/Nm" if item.credit else "RltdPties/Cdtr/Nm", item.counterparty)
+        text = _xml_text(item.text, where=where, field=_("memo"), max_length=140, required=False)
+        if text:
+            tree.path(details, "RmtInf/Ustrd", text)
+    return tree.bytes()

@@ -15,9 +15,9 @@ Eight checks, each a couple of aggregate queries (no loop over households):
 6. payments      per money account (cash, card/transfer clearing, each channel's clearing), the
                  ledger equals Σ applied payments − Σ refunds paid out through it − Σ voided
                  receipts (prepayments received at the counter count too), and refunds payable equal
-                 Σ approved refunds not yet settled; suspense bookings are left to reconciliation's
-                 own check (``register_check``: the suspense account and what it moved equal its
-                 differences);
+                 Σ approved refunds not yet settled; suspense bookings and settlements into the bank
+                 are left to reconciliation's own checks (``register_check``: the suspense account and
+                 what it moved equal its differences; what settlements moved equals the settlements);
 7. late fees     per household, late-fee income credited equals Σ late fees collected on its lines
                  (``late_fee_paid_fen``), and per transaction equals Σ its allocations' late fees;
 8. references    every bill line belongs to an existing bill of the same household and community,
@@ -246,7 +246,7 @@ def _late_fees(community: Community, postings) -> list[Difference]:
 # Transactions whose money postings other apps' documents explain (reconciliation's suspense); each such
 # app adds its own check of them with ``register_check`` (this module cannot import the apps that build
 # on payments).
-OTHER_DOCUMENTS = (TransactionKind.SUSPENSE, TransactionKind.SUSPENSE_CLEAR)
+OTHER_DOCUMENTS = (TransactionKind.SUSPENSE, TransactionKind.SUSPENSE_CLEAR, TransactionKind.SETTLEMENT)
 EXTRA_CHECKS: list = []
 
 

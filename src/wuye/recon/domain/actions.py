@@ -28,11 +28,11 @@ from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.refunds import refund_request
 from wuye.payments.domain.voids import receipt_void_request
-from wuye.payments.enums import METHOD_ACCOUNT, AttemptState
+from wuye.payments.enums import AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.recon.domain.days import day_guard
 from wuye.recon.domain.runs import RECHECK_DAYS, ReconError
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution
+from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, money_account
 from wuye.recon.models import Difference, ReconRun
 
 register_actions(
@@ -153,7 +153,7 @@ def difference_suspend(*, difference: Difference, reason: str, actor=None) -> Di
         community_id=locked.community_id,
         kind=TransactionKind.SUSPENSE,
         entries=[
-            Entry(account=METHOD_ACCOUNT[locked.method], amount_fen=amount),
+            Entry(account=money_account(locked.kind, locked.method), amount_fen=amount),
             Entry(account=Account.SUSPENSE, amount_fen=-amount),
         ],
         memo=reason,
@@ -184,7 +184,11 @@ def suspense_clear(*, difference: Difference, resolution: str, reason: str, acto
     amount = locked.suspense_fen
     if resolution == Resolution.REFUNDED and amount <= 0:
         raise ReconError(_("Only money the channel holds for us can be refunded; write this one off."))
-    other = METHOD_ACCOUNT[locked.method] if resolution == Resolution.REFUNDED else Account.ADJUSTMENTS
+    other = (
+        money_account(locked.kind, locked.method)
+        if resolution == Resolution.REFUNDED
+        else Account.ADJUSTMENTS
+    )
     record = transaction_post(
         community_id=locked.community_id,
         kind=TransactionKind.SUSPENSE_CLEAR,

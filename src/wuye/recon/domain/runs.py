@@ -6,7 +6,7 @@ Beijing time, as the channels cut it. Three checks:
 
 1. the bill against our payment attempts and refunds, matched on the order (or refund) number, then
    the amount in fen, then the state, then the fee against the merchant's contracted rate;
-2. settlement against the bank statement (not yet: the bank's statement reader is still to come);
+2. settlement against the bank statement: ``wuye.recon.domain.settlements``;
 3. the ledger against receivables and documents (``wuye ledger check`` of the community).
 
 Classes (``DifferenceKind``): the channel has a payment we do not have as paid (a lost notification, or
@@ -36,7 +36,7 @@ from wuye.core.models import Community
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 from wuye.payments.models import ChannelAccount, PaymentAttempt, Refund
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, RunSource
+from wuye.recon.enums import BILL_KINDS, DifferenceKind, DifferenceState, Resolution, RunSource
 from wuye.recon.interfaces.bills import PAYMENT, REFUND, BillError, ChannelBill, bill_read
 from wuye.recon.models import DayClose, Difference, ReconRun
 
@@ -302,7 +302,7 @@ def _record(run: ReconRun, found: list[Found], listed: frozenset[str]) -> dict[s
     """Write the run's differences: new ones created, known ones pointed at this run; open ones of the
     same day that this file no longer shows are resolved (a corrected bill); open payments we had and
     earlier bills lacked are resolved when this bill lists them (the T+1/T+2 recheck)."""
-    counts = dict.fromkeys(DifferenceKind.values, 0)
+    counts = dict.fromkeys(BILL_KINDS, 0)
     existing = {
         (difference.kind, difference.reference): difference
         for difference in Difference.objects.filter(
@@ -369,6 +369,17 @@ def _record(run: ReconRun, found: list[Found], listed: frozenset[str]) -> dict[s
     return counts
 
 
+def merchant_communities(account: ChannelAccount) -> list[int]:
+    """The communities paid through the same merchant account as ``account``, first community first."""
+    return list(
+        ChannelAccount.objects.filter(
+            method=account.method, merchant_id=account.merchant_id, app_id=account.app_id
+        )
+        .order_by("community_id")
+        .values_list("community_id", flat=True)
+    )
+
+
 def recon_run(
     *,
     community: Community,
@@ -395,14 +406,7 @@ def recon_run(
     bill = bill_read(method, data)
     account = ChannelAccount.objects.filter(community=community, method=method).first()
     rate = account.fee_per_10000 if account is not None else 0
-    first = (
-        ChannelAccount.objects.filter(method=method, merchant_id=account.merchant_id, app_id=account.app_id)
-        .order_by("community_id")
-        .values_list("community_id", flat=True)
-        .first()
-        if account is not None
-        else community.pk
-    )
+    first = merchant_communities(account)[0] if account is not None else community.pk
     with transaction.atomic():
         found, matched, our_count, our_fen, lines = _compare(
             community, method, day, bill, rate, first == community.pk

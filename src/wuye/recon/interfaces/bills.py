@@ -14,6 +14,7 @@ amounts are not whole fen is refused whole with ``BillError`` (a translated mess
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import zipfile
@@ -274,6 +275,17 @@ def _totals_check(bill: ChannelBill, *, count: int, paid: int, refunded: int, fe
 
 
 READERS = {"wechat": wechat_bill_read, "alipay": alipay_bill_read}
+
+
+# How a channel's credit to the merchant's bank account names what it settles: one merchant's takings of
+# one trade day (T+1, net of fees and refunds), e.g. WX1900000109 20261202 as one word.
+SETTLEMENT_PREFIXES = {"wechat": "WX", "alipay": "ALI"}
+
+
+def settlement_reference(method: str, merchant: str, trade_day: datetime.date) -> str:
+    """The reference a channel's settlement credit carries: prefix, merchant (WeChat's mchid, Alipay's app
+    id) and the trade day."""
+    return f"{SETTLEMENT_PREFIXES[method]}{merchant}{trade_day:%Y%m%d}"
 
 
 def bill_read(method: str, data: bytes) -> ChannelBill:
