@@ -269,3 +269,27 @@ def test_the_statement_reader_reads_a_camt054_credit_notification():
         ("WX190000010920261130",),
         "财付通支付科技有限公司",
     )
+
+
+def test_a_settlement_credited_twice_waits_in_suspense_and_the_ledger_check_sees_a_hand_posting(
+    setup, paysim
+):
+    from wuye.ledger.domain.ledger import Entry, transaction_post
+    from wuye.ledger.enums import TransactionKind
+
+    reference = wechat_day(paysim, setup, back(3), amounts=(10000,))
+    statement_run(community=setup, data=statement(back(2), credit(reference, 9940, back(2))))
+
+    statement_run(community=setup, data=statement(back(1), credit(reference, 9940, back(1))))
+
+    twice = Difference.objects.get()
+    assert (twice.kind, twice.state, twice.suspense_fen) == ("bank_only", "suspense", 9940)
+    assert (Settlement.objects.count(), balance(Account.BANK)) == (1, 2 * 9940)
+    assert ledger_check(community=setup) == []
+
+    transaction_post(
+        community_id=setup.pk,
+        kind=TransactionKind.SETTLEMENT,
+        entries=[Entry(Account.BANK, 100), Entry(Account.WECHAT, -100)],
+    )
+    assert {difference.check for difference in ledger_check(community=setup)} == {"settlements"}

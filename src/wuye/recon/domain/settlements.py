@@ -179,9 +179,8 @@ def _unclaimed(community: Community, entry: StatementEntry) -> None:
                 trade_day = datetime.datetime.strptime(match.group(1), "%Y%m%d").date()
             except ValueError:
                 continue
-            reference = settlement_reference(account.method, _merchant(account), trade_day)
-            if not Settlement.objects.filter(
-                community=community, method=account.method, reference=reference
+            if not ReconRun.objects.filter(
+                community=community, method=account.method, day=trade_day
             ).exists():
                 raise ReconError(
                     _(
