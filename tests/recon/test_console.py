@@ -152,3 +152,23 @@ def test_the_accountant_reconciles_the_bank_statement_after_the_bill(client, set
     bill_page = client.get(reverse("console:recon_run", args=[ReconRun.objects.get(method="wechat").pk]))
     assert 'id="check-settlement"' in bill_page.content.decode() and "99.40" in bill_page.content.decode()
     assert ledger_check(community=setup) == []
+
+
+def test_the_accountant_checks_the_fund_flow_bill_from_the_console(client, setup, paysim):
+    day = back(1)
+    paid(paysim, _household(setup, 10000), "wechat", day)
+    client.force_login(staff(setup, Role.ACCOUNTANT))
+    first = client.post(
+        reverse("console:recon_run_new"), {"method": "wechat_fundflow", "day": day.isoformat()}, follow=True
+    )
+    assert ReconRun.objects.count() == 0 and "请先核对微信支付" in first.content.decode()
+
+    client.post(reverse("console:recon_run_new"), {"method": "wechat", "day": day.isoformat()})
+    answer = client.post(
+        reverse("console:recon_run_new"), {"method": "wechat_fundflow", "day": day.isoformat()}, follow=True
+    )
+
+    run = ReconRun.objects.get(document="fundflow")
+    assert answer.redirect_chain[-1][0] == reverse("console:recon_run", args=[run.pk])
+    assert (run.matched, run.their_paid_fen, run.their_fee_fen) == (3, 10000, 60)
+    assert 'id="found-flow">0<' in answer.content.decode()

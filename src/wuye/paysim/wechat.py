@@ -20,7 +20,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from wuye.paysim import keys as sim_keys
-from wuye.paysim.state import CLOSED, PAID, UNPAID, WECHAT, SimOrder, SimRefund, now, order_fee_fen
+from wuye.paysim.bank import channel_settlements
+from wuye.paysim.state import CHINA, CLOSED, PAID, UNPAID, WECHAT, SimOrder, SimRefund, now, order_fee_fen
 
 if TYPE_CHECKING:
     from wuye.paysim.server import PaySim, Response
@@ -119,7 +120,11 @@ def handle(sim: PaySim, method: str, target: str, headers: dict[str, str], raw: 
     if method == "GET" and path.startswith("/v3/refund/domestic/refunds/"):
         return _refund_query(sim, path.rsplit("/", 1)[1], key_mode)
     if method == "GET" and path == "/v3/bill/tradebill":
-        return _bill(sim, mchid, params, key_mode)
+        return _bill(sim, mchid, params, key_mode, bill_text)
+    if method == "GET" and path == "/v3/bill/fundflowbill":
+        if params.get("account_type", "BASIC") != "BASIC":
+            return _error(400, "PARAM_ERROR", "仅模拟基本账户")
+        return _bill(sim, mchid, params, key_mode, fundflow_text)
     if method == "GET" and path == "/v3/certificates":
         return _certificates()
     return _error(404, "NOT_FOUND", f"{method} {path} is not simulated")
@@ -500,7 +505,106 @@ def bill_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
-def _bill(sim: PaySim, mchid: str, params: dict[str, str], key_mode: str) -> Response:
+FUNDFLOW_COLUMNS = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+
+
+def fundflow_text(sim: PaySim, mchid: str, day: datetime.date) -> bytes:
+    """The day's fund-flow bill of the merchant's basic account in WeChat's layout: each payment as income
+    with its fee as an expense beside it, each refund as an expense, and at 09:00 the payout (提现) to the
+    bank of the day before's net, its voucher the settlement reference; then the totals."""
+    moves: list[tuple[datetime.datetime, str, str, str, bool, int, str]] = []
+    for method, reference, fen in channel_settlements(sim, day):
+        if method == WECHAT and reference.startswith(f"WX{mchid}"):
+            at = datetime.datetime.combine(day, datetime.time(9), tzinfo=CHINA)
+            moves.append((at, "", "结算提现", "提现", False, fen, reference))
+    with sim.lock:
+        orders = [o for o in sim.orders.values() if o.method == WECHAT and o.merchant_id == mchid]
+        by_no = {o.out_trade_no: o for o in orders}
+        for order in orders:
+            if order.paid_at is None or order.paid_at.date() != day:
+                continue
+            moves.append(
+                (
+                    order.paid_at,
+                    order.channel_trade_no,
+                    "基本账户",
+                    "交易",
+                    True,
+                    order.amount_fen,
+                    order.out_trade_no,
+                )
+            )
+            fee = order_fee_fen(order)
+            if fee:
+                moves.append(
+                    (
+                        order.paid_at,
+                        order.channel_trade_no,
+                        "交易手续费",
+                        "手续费",
+                        False,
+                        fee,
+                        order.out_trade_no,
+                    )
+                )
+        for refund in sim.refunds.values():
+            order = by_no.get(refund.out_trade_no)
+            if (
+                refund.method != WECHAT
+                or order is None
+                or refund.succeeded_at is None
+                or refund.succeeded_at.date() != day
+            ):
+                continue
+            moves.append(
+                (
+                    refund.succeeded_at,
+                    refund.refund_id,
+                    "退款",
+                    "退款",
+                    False,
+                    refund.amount_fen,
+                    refund.out_refund_no,
+                )
+            )
+    rows = []
+    balance = sum(move[5] for move in moves if move[3] == "提现")  # yesterday's net, waiting for its payout
+    incomes = [move for move in moves if move[4]]
+    expenses = [move for move in moves if not move[4]]
+    for index, (at, trade_no, name, kind, income, fen, voucher) in enumerate(
+        sorted(moves, key=lambda m: m[0]), 1
+    ):
+        balance += fen if income else -fen
+        fields = [
+            at.strftime("%Y-%m-%d %H:%M:%S"),
+            trade_no,
+            f"{day:%Y%m%d}{index:010d}",
+            name,
+            kind,
+            "收入" if income else "支出",
+            _yuan(fen),
+            f"-{_yuan(-balance)}" if balance < 0 else _yuan(balance),
+            "system",
+            "",
+            voucher,
+        ]
+        rows.append(",".join("`" + f for f in fields))
+    summary = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
+    totals = [
+        str(len(moves)),
+        str(len(incomes)),
+        _yuan(sum(move[5] for move in incomes)),
+        str(len(expenses)),
+        _yuan(sum(move[5] for move in expenses)),
+    ]
+    lines = [FUNDFLOW_COLUMNS, *rows, summary, ",".join("`" + t for t in totals)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _bill(sim: PaySim, mchid: str, params: dict[str, str], key_mode: str, writer) -> Response:
     try:
         day = datetime.date.fromisoformat(params.get("bill_date", ""))
     except ValueError:
@@ -508,7 +612,7 @@ def _bill(sim: PaySim, mchid: str, params: dict[str, str], key_mode: str) -> Res
     if day > now().date():
         # WeChat has a day's bill from 10:00 the next day; paysim already has today's (tests need it).
         return _error(400, "NO_STATEMENT_EXIST", "账单日期不能晚于今天")
-    text = bill_text(sim, mchid, day)
+    text = writer(sim, mchid, day)
     token = secrets.token_urlsafe(16)
     with sim.lock:
         sim.bills[token] = (text, params.get("tar_type", "") == "GZIP")

@@ -9,7 +9,7 @@ class ReconConfig(AppConfig):
 
     def ready(self) -> None:
         from wuye.payments.domain.checks import register_check
-        from wuye.recon.domain import actions, runs, settlements  # noqa: F401 (audit labels)
+        from wuye.recon.domain import actions, fundflow, runs, settlements  # noqa: F401 (audit labels)
         from wuye.recon.domain.checks import settlement_check, suspense_check
 
         register_check(suspense_check)

@@ -19,6 +19,15 @@ class DifferenceKind(models.TextChoices):
     SETTLE_AMOUNT = "settle_amount", _("Settlement amount mismatch")
     SETTLE_LATE = "settle_late", _("Settlement credited late")
     BANK_ONLY = "bank_only", _("At the bank, not expected")
+    FLOW = "flow", _("Fund flow against the trade bill")
+
+
+class Document(models.TextChoices):
+    """What a reconciliation read."""
+
+    TRADE = "trade", _("Trade bill")
+    FUNDFLOW = "fundflow", _("Fund-flow bill")
+    STATEMENT = "statement", _("Bank statement")
 
 
 # What check 1 (a channel's bill against our books) can find; the rest is check 2's (the bank statement).
@@ -30,7 +39,18 @@ BILL_KINDS = (
     DifferenceKind.FEE,
     DifferenceKind.DOUBLE,
 )
-STATEMENT_KINDS = tuple(kind for kind in DifferenceKind if kind not in BILL_KINDS)
+STATEMENT_KINDS = (
+    DifferenceKind.SETTLE_MISSING,
+    DifferenceKind.SETTLE_AMOUNT,
+    DifferenceKind.SETTLE_LATE,
+    DifferenceKind.BANK_ONLY,
+)
+FUNDFLOW_KINDS = (DifferenceKind.FLOW,)
+KINDS_OF = {
+    Document.TRADE: BILL_KINDS,
+    Document.FUNDFLOW: FUNDFLOW_KINDS,
+    Document.STATEMENT: STATEMENT_KINDS,
+}
 
 # The statement's own "channel": a reconciliation of the bank statement, and the differences no channel
 # explains (a credit nobody announced).

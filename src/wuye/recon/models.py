@@ -20,7 +20,15 @@ from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.enums import PaymentMethod
 from wuye.payments.models import PaymentAttempt, Refund
-from wuye.recon.enums import RECON_METHODS, DifferenceKind, DifferenceState, Resolution, RunSource, ShiftState
+from wuye.recon.enums import (
+    RECON_METHODS,
+    DifferenceKind,
+    DifferenceState,
+    Document,
+    Resolution,
+    RunSource,
+    ShiftState,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -29,6 +37,9 @@ class ReconRun(models.Model):
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(_("channel"), max_length=12, choices=RECON_METHODS)
     day = models.DateField(_("day"))
+    document = models.CharField(
+        _("document"), max_length=10, choices=Document.choices, default=Document.TRADE
+    )
     source = models.CharField(_("source"), max_length=10, choices=RunSource.choices)
     file_name = models.CharField(_("file"), max_length=200, blank=True)
     sha256 = models.CharField(max_length=64)

@@ -22,6 +22,7 @@ from wuye.core.enums import Permission
 from wuye.core.tenancy import scoped_get
 from wuye.debit.models import DebitSettings
 from wuye.recon.domain import actions
+from wuye.recon.domain.fundflow import fundflow_fetch, fundflow_run
 from wuye.recon.domain.queries import day_to_reconcile, differences_of, runs_of, suspense_balance_fen
 from wuye.recon.domain.runs import (
     RECONCILED_METHODS,
@@ -33,16 +34,17 @@ from wuye.recon.domain.runs import (
 from wuye.recon.domain.settlements import BankFileError, statement_run
 from wuye.recon.enums import (
     BANK,
-    BILL_KINDS,
-    STATEMENT_KINDS,
+    KINDS_OF,
     DifferenceKind,
     DifferenceState,
+    Document,
     Resolution,
     RunSource,
 )
 from wuye.recon.models import Difference, ReconRun, Settlement
 
 VIEW, RECONCILE = Permission.FINANCE_VIEW, Permission.FINANCE_RECONCILE
+FUNDFLOW = "wechat_fundflow"  # the form's choice for WeChat Pay's fund-flow bill
 PER_PAGE = 30
 ACTIONS = ("book", "suspend", "refund_out", "write_off", "accept", "refund", "carry", "reverse")
 
@@ -66,6 +68,7 @@ class RunForm(forms.Form):
 
         self.fields["method"].choices = [
             *((method, PaymentMethod(method).label) for method in RECONCILED_METHODS),
+            (FUNDFLOW, _("WeChat Pay fund-flow bill")),
             (BANK, _("Bank statement (camt.053 / camt.054)")),
         ]
 
@@ -130,6 +133,16 @@ def run_new(request):
                 actor=request.user,
                 day=day,
             )
+        elif method == FUNDFLOW and upload is None:
+            run = fundflow_fetch(community=request.community, day=day, actor=request.user)
+        elif method == FUNDFLOW:
+            run = fundflow_run(
+                community=request.community,
+                day=day,
+                data=upload.read(),
+                file_name=upload.name,
+                actor=request.user,
+            )
         elif upload is None:
             run = recon_fetch(community=request.community, method=method, day=day, actor=request.user)
         else:
@@ -169,15 +182,12 @@ def run_detail(request, reconrun_pk: int):
         {
             "run": run,
             "differences": differences,
-            "kinds": [
-                (kind, kind.label, run.found.get(kind, 0))
-                for kind in (STATEMENT_KINDS if run.method == BANK else BILL_KINDS)
-            ],
+            "kinds": [(kind, kind.label, run.found.get(kind, 0)) for kind in KINDS_OF[run.document]],
             "settlements": run.settlements.order_by("method", "trade_day") if run.method == BANK else (),
             "settlement": Settlement.objects.filter(
                 community=run.community, method=run.method, trade_day=run.day
             ).first()
-            if run.method != BANK
+            if run.document == Document.TRADE
             else None,
         },
     )

@@ -293,10 +293,17 @@ class WechatAdapter:
     # Bills -------------------------------------------------------------------------------------------
 
     def bill_download(self, day: datetime.date) -> bytes:
-        """The day's trade bill (ALL), decompressed: CSV text as WeChat writes it (UTF-8). The SDK
-        downloads it without verification (the file is not signed), so its SHA1 is checked against the
-        signed answer that gave the download address."""
-        status, data = self._call("trade_bill", bill_date=day.isoformat(), bill_type="ALL", tar_type="GZIP")
+        """The day's trade bill (ALL), decompressed: CSV text as WeChat writes it (UTF-8)."""
+        return self._bill("trade_bill", bill_date=day.isoformat(), bill_type="ALL", tar_type="GZIP")
+
+    def fundflow_download(self, day: datetime.date) -> bytes:
+        """The day's fund-flow bill of the basic account (资金账单), decompressed CSV text."""
+        return self._bill("fundflow_bill", bill_date=day.isoformat(), account_type="BASIC", tar_type="GZIP")
+
+    def _bill(self, call: str, **params) -> bytes:
+        """Ask for a bill and download it. The SDK downloads without verification (the file is not
+        signed), so its SHA1 is checked against the signed answer that gave the download address."""
+        status, data = self._call(call, **params)
         if status != 200 or not isinstance(data, dict) or not data.get("download_url"):
             raise self._refused(status, data)
         status, content = self._call("download_bill", url=data["download_url"])

@@ -32,7 +32,7 @@ from wuye.payments.enums import AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.recon.domain.days import day_guard
 from wuye.recon.domain.runs import RECHECK_DAYS, ReconError
-from wuye.recon.enums import DifferenceKind, DifferenceState, Resolution, money_account
+from wuye.recon.enums import DifferenceKind, DifferenceState, Document, Resolution, money_account
 from wuye.recon.models import Difference, ReconRun
 
 register_actions(
@@ -274,7 +274,10 @@ def reversible(difference: Difference) -> bool:
     later = {difference.day + datetime.timedelta(days=days) for days in range(1, RECHECK_DAYS + 1)}
     reconciled = set(
         ReconRun.objects.filter(
-            community_id=difference.community_id, method=difference.method, day__in=later
+            community_id=difference.community_id,
+            method=difference.method,
+            day__in=later,
+            document=Document.TRADE,
         ).values_list("day", flat=True)
     )
     return reconciled == later

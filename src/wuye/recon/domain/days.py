@@ -27,7 +27,7 @@ from wuye.payments.enums import COUNTER_METHODS, RefundState
 from wuye.payments.models import ChannelAccount, Refund
 from wuye.recon.domain.runs import RECONCILED_METHODS, ReconError, day_window
 from wuye.recon.domain.shifts import bookings, by_method, shift_start
-from wuye.recon.enums import DifferenceState, ShiftState
+from wuye.recon.enums import DifferenceState, Document, ShiftState
 from wuye.recon.models import DayClose, Difference, ReconRun, Shift
 
 register_actions(
@@ -65,7 +65,9 @@ def day_close_blockers(*, community, day: datetime.date) -> list[str]:
         return [_("The day is closed already.")]
     accounts = ChannelAccount.objects.filter(community=community, enabled=True, method__in=RECONCILED_METHODS)
     for account in accounts.order_by("method"):
-        if not ReconRun.objects.filter(community=community, method=account.method, day=day).exists():
+        if not ReconRun.objects.filter(
+            community=community, method=account.method, day=day, document=Document.TRADE
+        ).exists():
             blockers.append(
                 _("%(channel)s: the bill of the day is not reconciled.")
                 % {"channel": account.get_method_display()}

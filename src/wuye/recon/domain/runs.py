@@ -36,7 +36,7 @@ from wuye.core.models import Community
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 from wuye.payments.models import ChannelAccount, PaymentAttempt, Refund
-from wuye.recon.enums import BILL_KINDS, DifferenceKind, DifferenceState, Resolution, RunSource
+from wuye.recon.enums import BILL_KINDS, DifferenceKind, DifferenceState, Document, Resolution, RunSource
 from wuye.recon.interfaces.bills import PAYMENT, REFUND, BillError, ChannelBill, bill_read
 from wuye.recon.models import DayClose, Difference, ReconRun
 
@@ -342,7 +342,11 @@ def _record(run: ReconRun, found: list[Found], listed: frozenset[str]) -> dict[s
     gone = [
         difference.pk
         for difference in Difference.objects.filter(
-            community=run.community, method=run.method, day=run.day, state=DifferenceState.OPEN
+            community=run.community,
+            method=run.method,
+            day=run.day,
+            state=DifferenceState.OPEN,
+            kind__in=BILL_KINDS,  # not what the fund-flow bill or the statement found
         ).only("kind", "reference")
         if (difference.kind, difference.reference) not in keys
     ]
@@ -400,7 +404,9 @@ def recon_run(
     if DayClose.objects.filter(community=community, day=day, reopened_at__isnull=True).exists():
         raise ReconError(_("%(day)s is closed: reopen it first.") % {"day": day.isoformat()})
     digest = hashlib.sha256(data).hexdigest()
-    seen = ReconRun.objects.filter(community=community, method=method, day=day, sha256=digest).first()
+    seen = ReconRun.objects.filter(
+        community=community, method=method, day=day, sha256=digest, document=Document.TRADE
+    ).first()
     if seen is not None:
         return seen
     bill = bill_read(method, data)

@@ -50,7 +50,15 @@ from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod
 from wuye.payments.models import ChannelAccount
 from wuye.recon.domain.days import day_guard
 from wuye.recon.domain.runs import RECONCILED_METHODS, ReconError, beijing_today, merchant_communities
-from wuye.recon.enums import BANK, STATEMENT_KINDS, DifferenceKind, DifferenceState, Resolution, RunSource
+from wuye.recon.enums import (
+    BANK,
+    STATEMENT_KINDS,
+    DifferenceKind,
+    DifferenceState,
+    Document,
+    Resolution,
+    RunSource,
+)
 from wuye.recon.interfaces.bills import SETTLEMENT_PREFIXES, bill_read, settlement_reference
 from wuye.recon.models import Difference, ReconRun, Settlement
 
@@ -95,7 +103,7 @@ def owed(community: Community, day: datetime.date) -> list[Owed]:
         sharing = merchant_communities(account)
         latest: dict[datetime.date, ReconRun] = {}
         for run in ReconRun.objects.filter(
-            community=community, method=account.method, day__gte=since, day__lt=day
+            community=community, method=account.method, day__gte=since, day__lt=day, document=Document.TRADE
         ).order_by("day", "created_at"):
             latest[run.day] = run  # a corrected bill of the same day replaces the first
         for trade_day, run in sorted(latest.items()):
@@ -180,7 +188,7 @@ def _unclaimed(community: Community, entry: StatementEntry) -> None:
             except ValueError:
                 continue
             if not ReconRun.objects.filter(
-                community=community, method=account.method, day=trade_day
+                community=community, method=account.method, day=trade_day, document=Document.TRADE
             ).exists():
                 raise ReconError(
                     _(
@@ -367,6 +375,7 @@ def statement_run(
         run = ReconRun.objects.create(
             community=community,
             method=BANK,
+            document=Document.STATEMENT,
             day=statement.day,
             source=source,
             file_name=file_name[:200],

@@ -174,6 +174,106 @@ def wechat_bill_read(data: bytes) -> ChannelBill:
     return bill
 
 
+FUNDFLOW_HEADER = ("记账时间", "微信支付业务单号", "资金流水单号")
+FUNDFLOW_SUMMARY = "资金流水总笔数"
+# 业务类型 of the fund-flow bill as reconciliation reads them; other types (adjustments...) stay "other".
+FLOW_TRADE, FLOW_FEE, FLOW_REFUND, FLOW_PAYOUT = "交易", "手续费", "退款", "提现"
+
+
+@dataclass(frozen=True)
+class FlowLine:
+    kind: str  # 业务类型: FLOW_TRADE, FLOW_FEE, FLOW_REFUND, FLOW_PAYOUT or another
+    income: bool
+    amount_fen: int  # > 0
+    voucher: str  # 业务凭证号: the order or refund number, or a payout's settlement reference
+    row: int
+
+
+@dataclass
+class FundFlow:
+    lines: list[FlowLine] = field(default_factory=list)
+
+    def total(self, kind: str) -> int:
+        """Fen moved by lines of ``kind``, income positive, expense negative."""
+        return sum(
+            line.amount_fen if line.income else -line.amount_fen for line in self.lines if line.kind == kind
+        )
+
+
+def wechat_fundflow_read(data: bytes) -> FundFlow:
+    """WeChat Pay's fund-flow bill of the basic account (资金账单, decompressed): backticked fields, then
+    the summary (count, incomes, income, expenses, expense) that the lines must add up to."""
+    rows = _text(data, "utf-8").splitlines()
+    if not rows or not rows[0].startswith(",".join(FUNDFLOW_HEADER)):
+        raise BillError(_("This is not a WeChat Pay fund-flow bill (the first row is not its header)."))
+    header = [name.replace("（", "(").replace("）", ")") for name in rows[0].split(",")]
+    try:
+        where = {name: header.index(name) for name in ("业务类型", "收支类型", "收支金额(元)", "业务凭证号")}
+    except ValueError as error:
+        raise BillError(_("The bill's header lacks a column: %(error)s.") % {"error": error}) from error
+    summary_at = next((index for index, row in enumerate(rows) if row.startswith(FUNDFLOW_SUMMARY)), None)
+    if summary_at is None or summary_at + 1 >= len(rows):
+        raise BillError(_("The bill has no summary rows: it is cut short."))
+    flow = FundFlow()
+    for number, row in enumerate(rows[1:summary_at], start=2):
+        if not row.strip():
+            continue
+        fields = row.removeprefix("`").split(",`")
+        if len(fields) != len(header):
+            raise BillError(
+                _("Row %(row)s has %(found)s fields, the header %(expected)s.")
+                % {"row": number, "found": len(fields), "expected": len(header)}
+            )
+        direction = fields[where["收支类型"]]
+        if direction not in ("收入", "支出"):
+            raise BillError(
+                _("Row %(row)s: %(column)s is not an amount: %(value)s.")
+                % {"row": number, "column": "收支类型", "value": direction}
+            )
+        amount = _fen(fields[where["收支金额(元)"]], row=number, column="收支金额")
+        if amount <= 0:
+            raise BillError(
+                _("Row %(row)s: %(column)s is not an amount: %(value)s.")
+                % {"row": number, "column": "收支金额", "value": fields[where["收支金额(元)"]]}
+            )
+        flow.lines.append(
+            FlowLine(
+                kind=fields[where["业务类型"]],
+                income=direction == "收入",
+                amount_fen=amount,
+                voucher=fields[where["业务凭证号"]],
+                row=number,
+            )
+        )
+    totals = [value.removeprefix("`") for value in rows[summary_at + 1].split(",")]
+    if len(totals) < 5 or not all(totals[index].isdigit() for index in (0, 1, 3)):
+        raise BillError(_("The bill's summary row is incomplete."))
+    incomes = [line for line in flow.lines if line.income]
+    expenses = [line for line in flow.lines if not line.income]
+    declared = (
+        int(totals[0]),
+        int(totals[1]),
+        _fen(totals[2], row=summary_at + 2, column="收入金额"),
+        int(totals[3]),
+        _fen(totals[4], row=summary_at + 2, column="支出金额"),
+    )
+    found = (
+        len(flow.lines),
+        len(incomes),
+        sum(line.amount_fen for line in incomes),
+        len(expenses),
+        sum(line.amount_fen for line in expenses),
+    )
+    if declared != found:
+        raise BillError(
+            _(
+                "The bill's lines do not add up to its summary (%(found)s against %(declared)s): it is incomplete."
+            )
+            % {"found": found, "declared": declared}
+        )
+    return flow
+
+
 ALIPAY_COLUMNS = (
     "支付宝交易号",
     "商户订单号",
