@@ -73,3 +73,15 @@ def test_room_list_of_a_user_without_roles_is_empty(api_as, community):
     RoomFactory(community=community)
     api = api_as(staff(CommunityFactory(), Role.ADMINISTRATOR))
     assert api.get("/rooms").json()["count"] == 0
+
+
+def test_room_list_finds_a_room_by_its_label_and_the_short_forms(api, community):
+    unit = UnitFactory(
+        building=BuildingFactory(community=community, name="2号楼"), community=community, name="3单元"
+    )
+    room = RoomFactory(unit=unit, number="1201")
+    neighbour = RoomFactory(unit=unit, number="1202")
+
+    for text in ("2号楼-3单元-1201", "2-3-1201", "2号楼3单元1201", "２-３-１２０１"):
+        assert _pks(api.get("/rooms", {"q": text})) == [room.pk]
+    assert _pks(api.get("/rooms", {"q": "120"})) == [room.pk, neighbour.pk]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from ninja import Query, Router
 
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut, RoomListQuery, RoomOut, RoomPageOut
 from wuye.core.enums import Permission
 from wuye.core.tenancy import scoped_get
+from wuye.estate.domain.queries import room_label_q
 from wuye.estate.models import Room
 
 router = Router(tags=["rooms"])
@@ -15,7 +17,8 @@ router = Router(tags=["rooms"])
 
 @router.get("", response=RoomPageOut, operation_id="room_list")
 def room_list(request, filters: Query[RoomListQuery]):
-    """Rooms ordered by building, unit, floor and number; ``q`` matches part of the room number."""
+    """Rooms ordered by building, unit, floor and number; ``q`` is a room's label (also the short forms
+    1-1-101 and 1栋1单元101) or part of its number."""
     rooms = Room.objects.for_user(request.user, Permission.ESTATE_VIEW).select_related("building", "unit")
     if filters.community is not None:
         rooms = rooms.filter(community_id=filters.community)
@@ -24,7 +27,8 @@ def room_list(request, filters: Query[RoomListQuery]):
     if filters.state is not None:
         rooms = rooms.filter(state=filters.state)
     if filters.q.strip():
-        rooms = rooms.filter(number__icontains=filters.q.strip())
+        label = room_label_q(filters.q.strip())  # 1栋-1单元-101, 1-1-101, 1栋1单元101
+        rooms = rooms.filter(label if label is not None else Q(number__icontains=filters.q.strip()))
     return page_of(
         rooms.order_by("community_id", *Room._meta.ordering, "pk"), page=filters.page, limit=filters.limit
     )

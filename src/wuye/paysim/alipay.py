@@ -329,9 +329,14 @@ def bill_zip(sim: PaySim, app_id: str, day: datetime.date) -> bytes:
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            f"{sim_keys.ALIPAY_SELLER_ID}0156_{day:%Y%m%d}_业务明细.csv", "\r\n".join(lines).encode("gbk")
+        # Stamped with the bill's own time (its next morning), not the clock: the same bill downloaded
+        # twice is the same file, as Alipay's is.
+        member = zipfile.ZipInfo(
+            f"{sim_keys.ALIPAY_SELLER_ID}0156_{day:%Y%m%d}_业务明细.csv",
+            date_time=(*(day + datetime.timedelta(days=1)).timetuple()[:3], 9, 0, 0),
         )
+        member.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(member, "\r\n".join(lines).encode("gbk"))
     return buffer.getvalue()
 
 

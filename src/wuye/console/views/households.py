@@ -17,7 +17,7 @@ from wuye.core.enums import Permission
 from wuye.core.models import user_can
 from wuye.core.tenancy import scoped_get
 from wuye.core.uploads import upload_response
-from wuye.estate.domain.queries import room_by_label
+from wuye.estate.domain.queries import room_by_label, room_label_q
 from wuye.estate.enums import RoomState
 from wuye.estate.models import Building, Room
 from wuye.households.domain import households as archive
@@ -91,9 +91,10 @@ def search(request):
         households = list(
             households_for_list(households_filtered(community=request.community, filter=current)[:50])
         )
+        label = room_label_q(text)
         rooms = list(
             Room.objects.filter(community=request.community)
-            .filter(Q(number=text) | Q(number__startswith=text))
+            .filter(label if label is not None else Q(number=text) | Q(number__startswith=text))
             .select_related("building", "unit")[:50]
         )
         if len(households) == 1 and not rooms:

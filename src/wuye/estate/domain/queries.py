@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.db.models import Count, Q, QuerySet
 
@@ -10,19 +11,55 @@ from wuye.core.models import Community
 from wuye.estate.models import Building, Room
 
 LABEL_SEPARATORS = re.compile(r"[-－—/\s]+")
+BUILDING_SUFFIXES = ("栋", "幢", "号楼", "楼", "座")
+UNIT_SUFFIXES = ("单元",)
+# "1栋1单元101": a building and a unit each closed by its suffix, then the room number.
+_COMPACT = re.compile(r"^(?P<building>.+?(?:栋|幢|号楼|楼|座))(?P<unit>.+?单元)(?P<number>.+)$")
+
+
+def _spellings(part: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The ways an office writes one building or unit: with or without its suffix (1, 1栋, 1幢...)."""
+    base = next((part[: -len(s)] for s in suffixes if part.endswith(s) and len(part) > len(s)), part)
+    return sorted({part, base, *(base + suffix for suffix in suffixes)})
+
+
+def room_label_parts(text: str) -> tuple[str, str, str] | None:
+    """(building, unit, number) of a room label as the system prints it (1栋-1单元-101) or as offices
+    write it (1-1-101, 1栋 1单元 101, 1栋1单元101, full-width digits); None if ``text`` is not one."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    parts = [part for part in LABEL_SEPARATORS.split(text) if part]
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    match = _COMPACT.match(text) if len(parts) == 1 else None
+    return (match["building"], match["unit"], match["number"]) if match else None
+
+
+def room_label_q(text: str, *, prefix: str = "") -> Q | None:
+    """A filter for the rooms ``text`` names (see ``room_label_parts``), on ``prefix`` (e.g.
+    ``room_links__room__``); None if ``text`` is not a room label."""
+    parts = room_label_parts(text)
+    if parts is None:
+        return None
+    building, unit, number = parts
+    return Q(
+        **{
+            f"{prefix}number": number,
+            f"{prefix}building__name__in": _spellings(building, BUILDING_SUFFIXES),
+            f"{prefix}unit__name__in": _spellings(unit, UNIT_SUFFIXES),
+        }
+    )
 
 
 def room_by_label(*, community: Community, label: str) -> Room | None:
-    """Find a room by "1栋-1单元-101" (also "1栋 1单元 101" or "1栋/1单元/101")."""
-    parts = [p for p in LABEL_SEPARATORS.split(label.strip()) if p]
-    if len(parts) != 3:
+    """The one room ``label`` names in the community (1栋-1单元-101, 1-1-101, 1栋1单元101...): the room
+    printed exactly so, else the only room a short form fits; None if none or several fit."""
+    query = room_label_q(label)
+    if query is None:
         return None
-    building, unit, number = parts
-    return (
-        Room.objects.filter(community=community, building__name=building, unit__name=unit, number=number)
-        .select_related("building", "unit")
-        .first()
-    )
+    rooms = list(Room.objects.filter(query, community=community).select_related("building", "unit")[:10])
+    exact = [room for room in rooms if room.label == "-".join(room_label_parts(label))]
+    found = exact or rooms
+    return found[0] if len(found) == 1 else None
 
 
 def buildings_with_counts(*, community: Community) -> QuerySet[Building]:

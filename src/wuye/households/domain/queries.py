@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q, QuerySet
 
 from wuye.core.models import AuditLog, Community
+from wuye.estate.domain.queries import room_label_q
 from wuye.estate.enums import RoomState
 from wuye.households.models import Household, HouseholdRoom, HouseholdTag
 
@@ -54,13 +55,15 @@ class HouseholdFilter:
     def apply(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
         if self.text:
             text = self.text
-            queryset = queryset.filter(
+            query = (
                 Q(name__icontains=text)
                 | Q(people__name__icontains=text)
                 | Q(people__phone__contains=text)
                 | Q(room_links__room__number=text)
                 | Q(vehicles__plate__icontains=text)
             )
+            label = room_label_q(text, prefix="room_links__room__")  # 1栋-1单元-101, 1-1-101...
+            queryset = queryset.filter(query | label if label is not None else query)
         for tag in self.tags:
             queryset = queryset.filter(pk__in=HouseholdTag.objects.filter(tag_id=tag).values("household_id"))
         if self.without_tags:
