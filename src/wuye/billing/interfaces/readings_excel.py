@@ -6,8 +6,9 @@ literal Chinese constants, never translated; everything said *about* a file is t
 
 ``readings_preview`` reads a file and checks every row (by itself, then against the meters and the
 readings stored) without writing; ``readings_import`` does the same and writes every row or none
-through ``wuye.billing.domain.meters.readings_apply``. The file reading reuses the helpers of the
-rooms import (``wuye.households.interfaces.excel``): the same limits, type sniffing and messages.
+through ``wuye.billing.domain.meters.readings_apply``. The file is read by the Excel kit
+(``wuye.core.excel``), like the rooms import: the same limits, sheet and header finding, cell
+normalisation and messages.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from openpyxl.styles import Font
 
 from wuye.billing.domain.meters import (
     ReadingInput,
@@ -31,23 +30,14 @@ from wuye.billing.domain.meters import (
     readings_check,
 )
 from wuye.billing.models import Meter
-from wuye.core.excel import sheet_append, workbook_bytes
+from wuye.core.excel import Problem, RowReader, clean_text, register_messages, sheet_rows
+from wuye.core.excel import template_workbook as excel_template
 from wuye.core.models import Community
-from wuye.households.interfaces.excel import (
-    Problem as FileProblem,
-)
-from wuye.households.interfaces.excel import (
-    _DamagedFileError,
-    _header_key,
-    _open_sheet,
-    _stream,
-    _text,
-    problem_message,
-    two_decimals,
-)
 
 # The data rows read from one file at most.
 MAX_ROWS = 20_000
+# A reading is below this (the column's digits).
+MAX_VALUE = Decimal("1000000000000")
 
 NUMBER = "number"
 MONTH = "month"
@@ -75,39 +65,16 @@ TEMPLATE_RULES = (
     "已出账的月份读数不能修改。",
 )
 
-MESSAGES: dict[str, Any] = {
-    "missing_value": _("%(column)s is missing."),
-    "too_long": _("%(column)s is longer than %(max)s characters."),
-    "not_number": _("%(column)s must be a number, not “%(value)s”."),
-    "negative": _("%(column)s cannot be negative (%(value)s)."),
-    "too_precise": _("%(column)s has more than two decimals (%(value)s)."),
-    "too_large": _("%(column)s is too large (%(value)s)."),
-    "bad_month": _("%(column)s must be a month like 2024-05, not “%(value)s”."),
-    "bad_choice": _("%(column)s “%(value)s” is not one of: %(choices)s."),
-    "duplicate_reading": _(
-        "Meter %(meter)s, %(month)s appears more than once in the file (first on row %(first)s)."
-    ),
-    "unknown_meter": _("Meter %(meter)s does not exist in this community."),
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a file: the Excel row (header = 1; None for the whole file) and why."""
-
-    row: int | None
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-    text: str = ""  # a message already in words (from the domain's checks)
-
-    @property
-    def message(self) -> str:
-        if self.text:
-            return self.text
-        template = MESSAGES.get(self.code)
-        if template is None:  # a file-level problem: worded by the rooms import
-            return problem_message(self.code, self.params)
-        return str(template) % self.params
+# This import's own problems (the kit words the rest); see ``wuye.core.excel.register_messages``.
+register_messages(
+    {
+        "bad_month": _("%(column)s must be a month like 2024-05, not “%(value)s”."),
+        "duplicate_reading": _(
+            "Meter %(meter)s, %(month)s appears more than once in the file (first on row %(first)s)."
+        ),
+        "unknown_meter": _("Meter %(meter)s does not exist in this community."),
+    }
+)
 
 
 @dataclass
@@ -127,17 +94,13 @@ class ReadingSheet:
     data_rows: int = 0
 
 
-def _header_keys() -> dict[str, str]:
-    return {_header_key(header): key for key, header in HEADERS.items()}
-
-
 def parse_month(value: Any) -> datetime.date | None:
     """2024-05, 2024/5, 2024.05, 202405, 2024年5月, or a date cell (Excel turns 2024-05 into a date)."""
     if isinstance(value, datetime.datetime):
         return value.date().replace(day=1)
     if isinstance(value, datetime.date):
         return value.replace(day=1)
-    text = _text(value)
+    text = clean_text(value)
     match = re.fullmatch(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))(?:[-/.]\d{1,2}日?)?", text)
     if not match:
         return None
@@ -147,58 +110,35 @@ def parse_month(value: Any) -> datetime.date | None:
     return datetime.date(int(match.group(1)), month, 1)
 
 
-class _RowReader:
-    def __init__(self, row: int, cells: dict[str, Any]):
-        self.row = row
-        self.cells = cells
-        self.problems: list[Problem] = []
-
-    def problem(self, code: str, **params) -> None:
-        self.problems.append(Problem(self.row, code, params))
-
-    def number(self) -> str:
-        text = _text(self.cells.get(NUMBER))
-        if not text:
-            self.problem("missing_value", column=HEADERS[NUMBER])
-        elif len(text) > 40:
-            self.problem("too_long", column=HEADERS[NUMBER], max=40)
-        return text
-
+class _RowReader(RowReader):
     def month(self) -> datetime.date | None:
-        value = self.cells.get(MONTH)
-        if value is None or _text(value) == "":
+        if self.blank(MONTH):
             self.problem("missing_value", column=HEADERS[MONTH])
             return None
-        period = parse_month(value)
+        period = parse_month(self.cells.get(MONTH))
         if period is None:
-            self.problem("bad_month", column=HEADERS[MONTH], value=_text(value))
+            self.problem("bad_month", column=HEADERS[MONTH], value=clean_text(self.cells.get(MONTH)))
         return period
-
-    def decimal(self, key: str, *, required: bool) -> Decimal | None:
-        value = self.cells.get(key)
-        if value is None or _text(value) == "":
-            if required:
-                self.problem("missing_value", column=HEADERS[key])
-            return None
-        return two_decimals(value, column=HEADERS[key], below=Decimal("1000000000000"), problem=self.problem)
 
     def replaced(self) -> bool:
         value = self.cells.get(REPLACED)
         if isinstance(value, bool):
             return value
-        text = _text(value).lower()
+        text = clean_text(value).lower()
         if text in _YES:
             return True
         if text not in _NO:
-            self.problem("bad_choice", column=HEADERS[REPLACED], value=_text(value), choices=f"{YES} / {NO}")
+            self.problem(
+                "bad_choice", column=HEADERS[REPLACED], value=clean_text(value), choices=f"{YES} / {NO}"
+            )
         return False
 
     def read(self) -> ReadingRow | None:
-        number = self.number()
+        number = self.text(NUMBER, required=True, max_length=40)
         period = self.month()
-        value = self.decimal(VALUE, required=True)
+        value = self.decimal(VALUE, below=MAX_VALUE, required=True)
         replaced = self.replaced()
-        start = self.decimal(START, required=False)
+        start = self.decimal(START, below=MAX_VALUE)
         if self.problems or period is None or value is None:
             return None
         return ReadingRow(self.row, number, period, value, replaced, start)
@@ -209,81 +149,36 @@ def read_readings(
 ) -> ReadingSheet:
     """Read and check the readings of an uploaded workbook. Never raises on a bad file: it says why."""
     result = ReadingSheet()
-    max_bytes = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
-    max_rows = MAX_ROWS if max_rows is None else max_rows
-    if len(content) > max_bytes:
-        result.problems.append(Problem(None, "file_too_large", {"limit": max_bytes}))
-        return result
-    file_problems: list[FileProblem] = []
-    sheet = _open_sheet(content, file_problems)
-    if sheet is None:
-        result.problems += [Problem(p.row, p.code, p.params) for p in file_problems]
-        return result
-    header_keys = _header_keys()
-    columns: dict[str, int] = {}
-    header_row = 0
     seen: dict[tuple[str, datetime.date], int] = {}
-    try:
-        for number, values in enumerate(_stream(sheet.iter_rows(values_only=True)), start=1):
-            if not header_row:
-                if not any(_text(v) for v in values):
-                    continue
-                header_row = number
-                columns = _read_header(values, number, header_keys, result.problems)
-                if result.problems:
-                    return result
-                continue
-            if not any(_text(values[i]) for i in columns.values() if i < len(values)):
-                continue  # a blank row, or one with something only in columns we do not read
-            if result.data_rows >= max_rows:
-                result.problems.append(Problem(number, "too_many_rows", {"max": max_rows}))
-                break
-            result.data_rows += 1
-            cells = {key: values[index] if index < len(values) else None for key, index in columns.items()}
-            reader = _RowReader(number, cells)
-            row = reader.read()
-            result.problems += reader.problems
-            if row is None:
-                continue
-            first = seen.setdefault((row.number, row.period), number)
-            if first != number:
-                result.problems.append(
-                    Problem(
-                        number,
-                        "duplicate_reading",
-                        {"meter": row.number, "month": f"{row.period:%Y-%m}", "first": first},
-                    )
-                )
-                continue
-            result.rows.append(row)
-    except _DamagedFileError:
-        result.problems.append(Problem(None, "file_type"))
-        return result
-    finally:
-        sheet.parent.close()
-    if not header_row:
-        result.problems.append(Problem(None, "sheet_empty"))
-    elif not result.data_rows:
-        result.problems.append(Problem(header_row + 1, "no_rows"))
-    return result
-
-
-def _read_header(
-    values: tuple, row: int, header_keys: dict[str, str], problems: list[Problem]
-) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, value in enumerate(values):
-        key = header_keys.get(_header_key(value))
-        if key is None:
-            continue  # extra columns (a room label, a note) are ignored
-        if key in columns:
-            problems.append(Problem(row, "duplicate_column", {"column": HEADERS[key]}))
+    rows = sheet_rows(
+        content,
+        headers=HEADERS,
+        required=REQUIRED_COLUMNS,
+        problems=result.problems,
+        max_bytes=settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes,
+        max_rows=MAX_ROWS if max_rows is None else max_rows,
+        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+        max_cells=settings.IMPORT_MAX_CELLS,
+    )
+    for number, cells in rows:
+        result.data_rows += 1
+        reader = _RowReader(number, cells, HEADERS)
+        row = reader.read()
+        result.problems += reader.problems
+        if row is None:
             continue
-        columns[key] = index
-    missing = [HEADERS[key] for key in REQUIRED_COLUMNS if key not in columns]
-    if missing:
-        problems.append(Problem(row, "missing_columns", {"columns": "、".join(missing)}))
-    return columns
+        first = seen.setdefault((row.number, row.period), number)
+        if first != number:
+            result.problems.append(
+                Problem(
+                    number,
+                    "duplicate_reading",
+                    {"meter": row.number, "month": f"{row.period:%Y-%m}", "first": first},
+                )
+            )
+            continue
+        result.rows.append(row)
+    return result
 
 
 # Preview and apply ---------------------------------------------------------------------------------
@@ -355,30 +250,17 @@ def readings_import(
 
 def template_workbook() -> bytes:
     """An empty readings file: the headers, one example row, and a sheet explaining each column."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "抄表"
-    sheet_append(sheet, HEADERS.values())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet_append(sheet, ["W1-1-101", "2024-05", 1234.5, NO, None])
-    for letter, width in zip("ABCDE", (16, 10, 12, 8, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for cell in sheet["B"]:
-        cell.number_format = "@"  # text: Excel must not turn 2024-05 into a date
-    sheet.freeze_panes = "A2"
-    help_sheet = workbook.create_sheet("填写说明")
-    sheet_append(help_sheet, ["列", "说明"])
-    for cell in help_sheet[1]:
-        cell.font = Font(bold=True)
-    for key, header in HEADERS.items():
-        sheet_append(help_sheet, [header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
-    sheet_append(help_sheet, [])
-    for rule in TEMPLATE_RULES:
-        sheet_append(help_sheet, ["", rule])
-    help_sheet.column_dimensions["A"].width = 12
-    help_sheet.column_dimensions["B"].width = 80
-    return workbook_bytes(workbook)
+    return excel_template(
+        title="抄表",
+        headers=HEADERS,
+        required=REQUIRED_COLUMNS,
+        example=["W1-1-101", "2024-05", 1234.5, NO, None],
+        widths=(16, 10, 12, 8, 10),
+        notes=COLUMN_NOTES,
+        rules=TEMPLATE_RULES,
+        notes_width=12,
+        text_columns=(MONTH,),  # Excel must not turn 2024-05 into a date
+    )
 
 
 def rows_as_json(rows: list[ReadingRow]) -> list[list]:

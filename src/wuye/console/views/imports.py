@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.excel import problem_message
 from wuye.core.tenancy import scoped_get
 from wuye.households.domain import imports as domain
 from wuye.households.domain.queries import HouseholdFilter
@@ -20,7 +21,6 @@ from wuye.households.enums import ImportState
 from wuye.households.interfaces.excel import (
     CONTENT_TYPE,
     ImportUploadForm,
-    problem_message,
     template_workbook,
     write_rooms,
 )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, log_bulk, register_actions, snapshot
+from wuye.core.excel import TOO_LARGE, Problem
 from wuye.core.models import AuditLog, Community
 from wuye.estate.domain.estate import ROOM_FIELDS
 from wuye.estate.enums import RoomState, RoomUse
@@ -41,9 +42,7 @@ from wuye.households.interfaces.excel import (
     NOTES,
     OWNER_NAME,
     OWNER_PHONE,
-    TOO_LARGE,
     ExportRow,
-    Problem,
     RoomRow,
     Sheet,
     read_rooms,

@@ -4,34 +4,39 @@ One sheet, one row per room. The column headers and the 用途/状态 labels are
 are literal Chinese constants, never translated: a file exported by a console in English must import
 in a console in Chinese and back. Everything said *about* a file (the problems) is translated.
 
-Reading only parses and checks what a file can tell by itself (types, required cells, duplicates);
+The file is read by the Excel kit (``wuye.core.excel``): which sheet, which row holds the headers, how
+cells are normalised and how problems are worded. Reading only parses and checks what a file can tell by itself (types, required cells, duplicates);
 whether a building exists or a room is new is decided by ``wuye.households.domain.imports``.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
-from typing import Any
 
 import openpyxl
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl.styles import Font
 
-from wuye.core.excel import sheet_append, workbook_bytes, workbook_inspect
+from wuye.core.excel import (
+    AREA_UNITS,
+    Problem,
+    RowReader,
+    choice_key,
+    register_messages,
+    sheet_append,
+    sheet_rows,
+    workbook_bytes,
+)
+from wuye.core.excel import problem_message as problem_message  # reports of this import are worded by it
+from wuye.core.excel import template_workbook as excel_template
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import room_label
-from wuye.households.validators import normalise_phone, validate_phone
+from wuye.households.validators import validate_phone
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -112,84 +117,22 @@ TEMPLATE_RULES = (
 )
 
 
-# Problems. Each is stored in the import report as a code and its parameters and shown translated in
-# the reader's language, so a report written in Chinese reads in English after a language switch.
-MESSAGES: dict[str, Any] = {
-    "file_too_large": _("The file is larger than %(limit)s."),
-    "file_empty": _("The file is empty."),
-    "file_type": _(
-        "This is not an Excel workbook (.xlsx). Save the file in Excel as “Excel Workbook (*.xlsx)” and upload it again."
-    ),
-    "workbook_too_large": _(
-        "Unpacked, the workbook would be larger than %(limit)s, so it was not opened. Keep only the sheet to import, or split it into several files."
-    ),
-    "sheet_too_large": _(
-        "A sheet of the workbook spans %(range)s, %(cells)s cells, more than the %(max)s that can be imported, so it was not opened. Delete the empty rows and columns at its end, or split it into several files."
-    ),
-    "sheet_empty": _("The first sheet is empty: it has neither column headers nor rows."),
-    "missing_columns": _("The first row lacks the required columns: %(columns)s."),
-    "duplicate_column": _("Column %(column)s appears more than once in the first row."),
-    "no_rows": _("The file has no data rows below the column headers."),
-    "too_many_rows": _(
-        "The file has more than %(max)s data rows; rows from here on were not read. Split it into several files."
-    ),
-    "missing_value": _("%(column)s is missing."),
-    "too_long": _("%(column)s is longer than %(max)s characters."),
-    "not_integer": _("%(column)s must be a whole number, not “%(value)s”."),
-    "not_number": _("%(column)s must be a number, not “%(value)s”."),
-    "negative": _("%(column)s cannot be negative (%(value)s)."),
-    "too_precise": _("%(column)s has more than two decimals (%(value)s)."),
-    "too_large": _("%(column)s is too large (%(value)s)."),
-    "inner_larger": _("The inner area (%(inner)s) is larger than the built-up area (%(built)s)."),
-    "bad_choice": _("%(column)s “%(value)s” is not one of: %(choices)s."),
-    "bad_phone": _("%(value)s is not a phone number (11-digit mobile, or landline like 010-12345678)."),
-    "needs_owner": _("%(column)s is given without the owner's name (%(owner)s)."),
-    "duplicate_room": _("Room %(room)s appears more than once in the file (first on row %(first)s)."),
-    "unknown_building": _("Building %(building)s does not exist in this community; create it first."),
-    "missing_for_new": _("%(column)s is required for the new room %(room)s."),
-    "household_needs_owner": _(
-        "Room %(room)s has no household yet: give the owner's name (%(owner)s) to create one."
-    ),
-    "household_conflict": _(
-        "This row gives household %(household)s another %(column)s than row %(first)s (“%(value)s” and “%(other)s”)."
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a file: the Excel row (header = 1; None for the whole file) and why."""
-
-    row: int | None
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return problem_message(self.code, self.params)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "code": self.code, "params": self.params}
-
-
-# Problems that refuse a file for its size, packed or unpacked: such a file is not kept.
-TOO_LARGE = frozenset({"file_too_large", "workbook_too_large", "sheet_too_large"})
-
-
-def problem_message(code: str, params: dict[str, Any]) -> str:
-    if code == "bad_phone":
-        # The validator owns the wording of a bad phone number; ask it again in today's language.
-        try:
-            validate_phone(str(params.get("value", "")))
-        except ValidationError as error:
-            return error.messages[0]
-    template = MESSAGES.get(code)
-    if template is None:
-        return code
-    params = dict(params)
-    if code in {"file_too_large", "workbook_too_large"}:
-        params["limit"] = filesizeformat(params.get("limit", 0))
-    return str(template) % params
+# This import's own problems (the kit words the rest); see ``wuye.core.excel.register_messages``.
+register_messages(
+    {
+        "inner_larger": _("The inner area (%(inner)s) is larger than the built-up area (%(built)s)."),
+        "needs_owner": _("%(column)s is given without the owner's name (%(owner)s)."),
+        "duplicate_room": _("Room %(room)s appears more than once in the file (first on row %(first)s)."),
+        "unknown_building": _("Building %(building)s does not exist in this community; create it first."),
+        "missing_for_new": _("%(column)s is required for the new room %(room)s."),
+        "household_needs_owner": _(
+            "Room %(room)s has no household yet: give the owner's name (%(owner)s) to create one."
+        ),
+        "household_conflict": _(
+            "This row gives household %(household)s another %(column)s than row %(first)s (“%(value)s” and “%(other)s”)."
+        ),
+    }
+)
 
 
 @dataclass
@@ -236,62 +179,6 @@ class ImportUploadForm(forms.Form):
 # Reading ------------------------------------------------------------------------------------------
 
 
-def _header_key(text: Any) -> str:
-    """'建筑面积（㎡）', '建筑面积(m2)' and ' 建筑面积 ' are all the column 建筑面积."""
-    text = re.sub(r"\s+", "", str(text or ""))
-    return re.sub(r"[(（].*?[)）]$", "", text)
-
-
-_HEADER_KEYS = {_header_key(header): key for key, header in HEADERS.items()}
-
-
-def _text(value: Any) -> str:
-    """A cell as text. Whole numbers typed into a text column (房号 1203) lose Excel's '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def two_decimals(value, *, column: str, below: Decimal, problem) -> Decimal | None:
-    """A non-empty cell as a non-negative number with at most two decimals, below ``below``.
-
-    Excel stores 89.5 as a binary float; two decimals is all an area or a meter shows. A bad cell
-    is reported through ``problem(code, column=…, value=…)`` and gives None.
-    """
-    text = _text(value)
-    if isinstance(value, bool):
-        problem("not_number", column=column, value=text)
-        return None
-    if isinstance(value, float):
-        rounded = round(value, 2)
-        number = Decimal(repr(rounded)) if abs(value - rounded) < 1e-9 else Decimal(repr(value))
-    else:
-        try:
-            number = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            problem("not_number", column=column, value=text)
-            return None
-    if not number.is_finite():
-        problem("not_number", column=column, value=text)
-        return None
-    if number < 0:
-        problem("negative", column=column, value=text)
-        return None
-    if number != number.quantize(Decimal("0.01")):
-        problem("too_precise", column=column, value=text)
-        return None
-    if number >= below:
-        problem("too_large", column=column, value=text)
-        return None
-    return number.quantize(Decimal("0.01"))
-
-
-def _choice_key(text: str) -> str:
-    return re.sub(r"[\s_-]+", "", text).lower()
-
-
 @cache
 def _choice_lookups() -> dict[str, dict[str, str]]:
     """{column: {accepted spelling: value}}: the Chinese labels, and the English values and labels."""
@@ -303,219 +190,73 @@ def _choice_lookups() -> dict[str, dict[str, str]]:
         ):
             lookup = {label: value for value, label in labels.items()}
             for value, label in choices:
-                lookup[_choice_key(value)] = value
-                lookup[_choice_key(str(label))] = value
+                lookup[choice_key(value)] = value
+                lookup[choice_key(str(label))] = value
             lookups[key] = lookup
     return lookups
 
 
-class _RowReader:
+class _RowReader(RowReader):
     """Turns one row's cells into a RoomRow, collecting every problem of the row (not just the first)."""
 
-    def __init__(self, row: int, cells: dict[str, Any]):
-        self.row = row
-        self.cells = cells
-        self.problems: list[Problem] = []
-
-    def problem(self, code: str, **params) -> None:
-        self.problems.append(Problem(self.row, code, params))
-
-    def text(self, key: str, *, required: bool = False) -> str:
-        value = _text(self.cells.get(key))
-        if not value and required:
-            self.problem("missing_value", column=HEADERS[key])
-        elif key in MAX_LENGTHS and len(value) > MAX_LENGTHS[key]:
-            self.problem("too_long", column=HEADERS[key], max=MAX_LENGTHS[key])
-        return value
-
-    def integer(self, key: str) -> int | None:
-        value = self.cells.get(key)
-        if value is None or _text(value) == "":
-            return None
-        if isinstance(value, bool):
-            self.problem("not_integer", column=HEADERS[key], value=str(value))
-            return None
-        text = _text(value)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) and re.fullmatch(r"[+-]?\d+", text):
-            value = int(text)
-        if not isinstance(value, int):
-            self.problem("not_integer", column=HEADERS[key], value=text)
-            return None
-        if abs(value) > MAX_FLOOR:
-            self.problem("too_large", column=HEADERS[key], value=text)
-            return None
-        return value
-
     def area(self, key: str) -> Decimal | None:
-        value = self.cells.get(key)
-        if value is None or _text(value) == "":
-            return None
-        return two_decimals(value, column=HEADERS[key], below=Decimal("10000000"), problem=self.problem)
+        return self.decimal(key, below=Decimal("10000000"), units=AREA_UNITS)
 
-    def choice(self, key: str, labels: dict[str, str]) -> str | None:
-        text = _text(self.cells.get(key))
-        if not text:
-            return None
-        lookup = _choice_lookups()[key]
-        value = lookup.get(text) or lookup.get(_choice_key(text))
-        if value is None:
-            self.problem("bad_choice", column=HEADERS[key], value=text, choices=" / ".join(labels.values()))
-        return value
-
-    def phone(self) -> str:
-        text = normalise_phone(_text(self.cells.get(OWNER_PHONE)))
-        if not text:
-            return ""
-        try:
-            validate_phone(text)
-        except ValidationError:
-            self.problem("bad_phone", value=text)
-            return ""
-        return text
+    def choice_of(self, key: str, labels: dict[str, str]) -> str | None:
+        return self.choice(key, _choice_lookups()[key], choices=" / ".join(labels.values()))
 
     def read(self) -> RoomRow:
-        building = self.text(BUILDING, required=True)
-        unit = self.text(UNIT, required=True)
-        number = self.text(NUMBER, required=True)
         room = RoomRow(
             row=self.row,
-            building=building,
-            unit=unit,
-            number=number,
-            floor=self.integer(FLOOR),
+            building=self.text(BUILDING, required=True, max_length=MAX_LENGTHS[BUILDING]),
+            unit=self.text(UNIT, required=True, max_length=MAX_LENGTHS[UNIT]),
+            number=self.text(NUMBER, required=True, max_length=MAX_LENGTHS[NUMBER]),
+            floor=self.integer(FLOOR, limit=MAX_FLOOR),
             built_area=self.area(BUILT_AREA),
             inner_area=self.area(INNER_AREA),
-            use=self.choice(USE, USE_LABELS),
-            state=self.choice(STATE, STATE_LABELS),
-            household_name=self.text(HOUSEHOLD_NAME),
-            owner_name=self.text(OWNER_NAME),
-            owner_phone=self.phone(),
+            use=self.choice_of(USE, USE_LABELS),
+            state=self.choice_of(STATE, STATE_LABELS),
+            household_name=self.free_text(HOUSEHOLD_NAME, max_length=MAX_LENGTHS[HOUSEHOLD_NAME]),
+            owner_name=self.free_text(OWNER_NAME, max_length=MAX_LENGTHS[OWNER_NAME]),
+            owner_phone=self.phone(OWNER_PHONE, validate=validate_phone),
             # Notes are free text: kept exactly as typed (but a blank cell is no note).
-            notes=str(self.cells[NOTES]) if _text(self.cells.get(NOTES)) else "",
+            notes="" if self.blank(NOTES) else str(self.cells[NOTES]),
         )
         if room.built_area is not None and room.inner_area is not None and room.inner_area > room.built_area:
             self.problem("inner_larger", inner=str(room.inner_area), built=str(room.built_area))
-        if _text(self.cells.get(OWNER_PHONE)) and not room.owner_name:
+        if not self.blank(OWNER_PHONE) and not room.owner_name:
             self.problem("needs_owner", column=HEADERS[OWNER_PHONE], owner=HEADERS[OWNER_NAME])
         return room
-
-
-def _open_sheet(content: bytes, problems: list[Problem]):
-    """The first worksheet, or None with the reason in ``problems``. The type is decided by content."""
-    if not content:
-        problems.append(Problem(None, "file_empty"))
-        return None
-    # An .xlsx is a zip archive; an old .xls, a CSV or a renamed picture is not. Never trust the name.
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        problems.append(Problem(None, "file_type"))
-        return None
-    # Refused by what the zip declares before openpyxl unpacks anything (a zip bomb stays packed).
-    refused = workbook_inspect(
-        content, max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_cells=settings.IMPORT_MAX_CELLS
-    )
-    if refused is not None:
-        problems.append(Problem(None, refused.code, refused.params))
-        return None
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-    except Exception:  # a zip that is not a workbook fails in many ways inside openpyxl
-        problems.append(Problem(None, "file_type"))
-        return None
-    # Some programs write a wrong <dimension>; read-only mode would then cut rows short.
-    sheet.reset_dimensions()
-    return sheet
-
-
-class _DamagedFileError(Exception):
-    pass
-
-
-def _stream(rows):
-    """A damaged sheet fails while streaming, not while opening: turn any such failure into one error."""
-    while True:
-        try:
-            values = next(rows)
-        except StopIteration:
-            return
-        except Exception as error:  # openpyxl and zipfile raise many kinds on a damaged file
-            raise _DamagedFileError from error
-        yield values
 
 
 def read_rooms(content: bytes, *, max_bytes: int | None = None, max_rows: int | None = None) -> Sheet:
     """Read and check the rooms of an uploaded workbook. Never raises on a bad file: it says why."""
     result = Sheet()
-    max_bytes = settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes
-    max_rows = MAX_ROWS if max_rows is None else max_rows
-    if len(content) > max_bytes:
-        result.problems.append(Problem(None, "file_too_large", {"limit": max_bytes}))
-        return result
-    sheet = _open_sheet(content, result.problems)
-    if sheet is None:
-        return result
-    rows = _stream(sheet.iter_rows(values_only=True))
-    columns: dict[str, int] = {}
-    header_row = 0
     seen: dict[tuple[str, str, str], int] = {}
-    data_rows = 0
-    try:
-        for number, values in enumerate(rows, start=1):
-            if not header_row and not any(_text(v) for v in values):
+    rows = sheet_rows(
+        content,
+        headers=HEADERS,
+        required=REQUIRED_COLUMNS,
+        problems=result.problems,
+        max_bytes=settings.IMPORT_MAX_BYTES if max_bytes is None else max_bytes,
+        max_rows=MAX_ROWS if max_rows is None else max_rows,
+        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+        max_cells=settings.IMPORT_MAX_CELLS,
+    )
+    for number, cells in rows:
+        result.data_rows += 1
+        reader = _RowReader(number, cells, HEADERS)
+        room = reader.read()
+        result.problems.extend(reader.problems)
+        if room.building and room.unit and room.number:
+            first = seen.setdefault(room.key, number)
+            if first != number:
+                result.problems.append(
+                    Problem(number, "duplicate_room", {"room": room.room_label, "first": first})
+                )
                 continue
-            if header_row and not any(_text(values[i]) for i in columns.values() if i < len(values)):
-                continue  # a blank row, or one with something only in columns we do not read
-            if not header_row:
-                header_row = number
-                columns = _read_header(values, number, result.problems)
-                if result.problems:
-                    return result
-                continue
-            if data_rows >= max_rows:
-                result.problems.append(Problem(number, "too_many_rows", {"max": max_rows}))
-                break
-            data_rows += 1
-            result.data_rows = data_rows
-            cells = {key: values[index] if index < len(values) else None for key, index in columns.items()}
-            reader = _RowReader(number, cells)
-            room = reader.read()
-            result.problems.extend(reader.problems)
-            if room.building and room.unit and room.number:
-                first = seen.setdefault(room.key, number)
-                if first != number:
-                    result.problems.append(
-                        Problem(number, "duplicate_room", {"room": room.room_label, "first": first})
-                    )
-                    continue
-            (result.rejected if reader.problems else result.rows).append(room)
-    except _DamagedFileError:
-        result.problems.append(Problem(None, "file_type"))
-        return result
-    finally:
-        sheet.parent.close()
-    if not header_row:
-        result.problems.append(Problem(None, "sheet_empty"))
-    elif not data_rows:
-        result.problems.append(Problem(header_row + 1, "no_rows"))
+        (result.rejected if reader.problems else result.rows).append(room)
     return result
-
-
-def _read_header(values: tuple, row: int, problems: list[Problem]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, value in enumerate(values):
-        key = _HEADER_KEYS.get(_header_key(value))
-        if key is None:
-            continue  # extra columns (a staff member's own notes) are ignored
-        if key in columns:
-            problems.append(Problem(row, "duplicate_column", {"column": HEADERS[key]}))
-            continue
-        columns[key] = index
-    missing = [HEADERS[key] for key in REQUIRED_COLUMNS if key not in columns]
-    if missing:
-        problems.append(Problem(row, "missing_columns", {"columns": "、".join(missing)}))
-    return columns
 
 
 # Writing ------------------------------------------------------------------------------------------
@@ -523,30 +264,16 @@ def _read_header(values: tuple, row: int, problems: list[Problem]) -> dict[str, 
 
 def template_workbook() -> bytes:
     """An empty import file: the headers, one example row, and a sheet explaining each column."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "房屋住户"
-    sheet_append(sheet, HEADERS.values())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet_append(
-        sheet, ["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""]
+    return excel_template(
+        title="房屋住户",
+        headers=HEADERS,
+        required=REQUIRED_COLUMNS,
+        example=["1栋", "1单元", "101", 1, 89.5, 72.3, "住宅", "自住", "王小明", "王小明", "13912345678", ""],
+        widths=(8, 8, 8, 6, 13, 13, 8, 8, 12, 10, 14, 20),
+        notes=COLUMN_NOTES,
+        rules=TEMPLATE_RULES,
+        notes_width=16,
     )
-    for letter, width in zip("ABCDEFGHIJKL", (8, 8, 8, 6, 13, 13, 8, 8, 12, 10, 14, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    help_sheet = workbook.create_sheet("填写说明")
-    sheet_append(help_sheet, ["列", "说明"])
-    for cell in help_sheet[1]:
-        cell.font = Font(bold=True)
-    for key, header in HEADERS.items():
-        sheet_append(help_sheet, [header + (" *" if key in REQUIRED_COLUMNS else ""), COLUMN_NOTES[key]])
-    sheet_append(help_sheet, [])
-    for rule in TEMPLATE_RULES:
-        sheet_append(help_sheet, ["", rule])
-    help_sheet.column_dimensions["A"].width = 16
-    help_sheet.column_dimensions["B"].width = 80
-    return workbook_bytes(workbook)
 
 
 @dataclass(frozen=True)
