@@ -205,6 +205,24 @@ def test_too_many_rows_are_refused():
     assert [(p.row, p.code) for p in sheet.problems] == [(5, "too_many_rows")]
 
 
+def test_read_readings_under_a_title_row_with_full_width_digits():
+    content = xlsx(
+        [
+            ["２０２４年２月抄表"],
+            HEADER_ROW,
+            ["Ｗ－１", "２０２４-０２", "１２３４.５", "否"],
+            [" W-2 ", "2024/2", " 120.50 ", "是"],
+        ],
+        headers=None,
+    )
+    sheet = read_readings(content)
+    assert problems(sheet) == []
+    assert [(r.row, r.number, r.period, r.value, r.replaced) for r in sheet.rows] == [
+        (3, "W-1", FEB, D("1234.50"), False),
+        (4, "W-2", FEB, D("120.50"), True),
+    ]
+
+
 def test_template_has_the_chinese_headers_and_reads_back():
     workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
     assert [cell.value for cell in workbook.worksheets[0][1]] == list(HEADERS.values())

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tests.factories import (
     BuildingFactory,
@@ -30,6 +31,7 @@ from wuye.households.interfaces.excel import HEADERS, read_rooms, template_workb
 from wuye.households.models import Household, HouseholdRoom, ImportBatch, Person
 
 HEADER_ROW = list(HEADERS.values())
+D = Decimal
 
 
 def xlsx(rows, headers=HEADER_ROW) -> bytes:
@@ -213,6 +215,120 @@ def test_read_rooms_stops_after_max_rows():
 def test_read_rooms_skips_blank_rows_but_keeps_excel_row_numbers():
     sheet = read_rooms(xlsx([row("101"), [], row("", building="")]))
     assert [(p.row, p.code) for p in sheet.problems] == [(4, "missing_value"), (4, "missing_value")]
+
+
+def messy_workbook(sheets) -> bytes:
+    """A workbook of several sheets: [(title, hidden, rows)]."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, hidden, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        if hidden:
+            sheet.sheet_state = "hidden"
+        for values in rows:
+            sheet.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_read_rooms_reads_a_messy_real_file():
+    """Title rows above the headers, a hidden sheet with other data, full-width digits, numbers as text
+    and text as numbers, unit signs after areas, phones written every way; one phone that is none."""
+    content = messy_workbook(
+        [
+            ("旧数据", True, [HEADER_ROW, row("999", building="1栋", owner="旧", phone="13900000000")]),
+            (
+                "房屋",
+                False,
+                [
+                    ["阳光小区房屋信息表"],
+                    ["制表：物业服务中心", None, None, "2024年5月"],
+                    HEADER_ROW,
+                    row(
+                        "１０２",
+                        floor="１",
+                        built="１２０.５",
+                        inner=" 100.50 ",
+                        owner="王小明",
+                        phone="138-0013-8000",
+                    ),
+                    row(101.0, built="120.5㎡", inner="90平方米", owner="李四", phone="+86 138 0013 8001"),
+                    row("103", built="120.5 m2", inner="80.5平", owner="张三", phone="(0086)13800138002"),
+                    row("104", built="１２０.５０", owner="赵六", phone="12345"),
+                ],
+            ),
+        ]
+    )
+    sheet = read_rooms(content)
+    got = [
+        (
+            r.row,
+            r.building,
+            r.unit,
+            r.number,
+            r.floor,
+            r.built_area,
+            r.inner_area,
+            r.owner_name,
+            r.owner_phone,
+        )
+        for r in sheet.rows
+    ]
+    assert got == [
+        (4, "1栋", "1单元", "102", 1, D("120.50"), D("100.50"), "王小明", "13800138000"),
+        (5, "1栋", "1单元", "101", 1, D("120.50"), D("90.00"), "李四", "13800138001"),
+        (6, "1栋", "1单元", "103", 1, D("120.50"), D("80.50"), "张三", "13800138002"),
+    ]
+    [problem] = sheet.problems
+    assert (problem.row, problem.code, problem.column, problem.params["value"]) == (
+        7,
+        "bad_phone",
+        "业主电话",
+        "12345",
+    )
+    with translation.override("en"):
+        assert problem.message == (
+            "业主电话 “12345” is not a phone number (11-digit mobile, or landline like 010-12345678)."
+        )
+    with translation.override("zh-hans"):
+        assert (
+            problem.message
+            == "业主电话“12345”不是电话号码（应为 11 位手机号，或如 010-12345678 的固定电话）。"
+        )
+    assert [r.number for r in sheet.rejected] == ["104"]
+    assert sheet.data_rows == 4
+
+
+def test_read_rooms_refuses_two_visible_sheets_with_the_columns():
+    content = messy_workbook(
+        [("一期", False, [HEADER_ROW, row("101")]), ("二期", False, [HEADER_ROW, row("201")])]
+    )
+    sheet = read_rooms(content)
+    assert [(p.row, p.code, p.params) for p in sheet.problems] == [
+        (None, "ambiguous_sheets", {"sheets": "“一期”、“二期”"})
+    ]
+    assert sheet.rows == []
+
+
+def test_read_rooms_refuses_a_second_header_row():
+    sheet = read_rooms(xlsx([["小区房屋表"], HEADER_ROW, row("101"), HEADER_ROW, row("102")], headers=None))
+    assert [(p.row, p.code, p.params) for p in sheet.problems] == [(4, "repeated_header", {"first": 2})]
+    assert [r.row for r in sheet.rows] == [3, 5]
+
+
+def test_read_rooms_header_under_a_title_lacking_a_column():
+    sheet = read_rooms(xlsx([["小区房屋表"], ["楼栋", "房号", "楼层", "建筑面积"]], headers=None))
+    assert [(p.row, p.code, p.params) for p in sheet.problems] == [
+        (2, "header_missing_columns", {"columns": "单元"})
+    ]
+
+
+def test_read_rooms_never_reads_a_hidden_sheet():
+    content = messy_workbook([("隐藏", True, [HEADER_ROW, row("101")]), ("房屋", False, [["空表"]])])
+    sheet = read_rooms(content)
+    assert [(p.row, p.code) for p in sheet.problems] == [(1, "missing_columns")]
+    assert sheet.rows == []
 
 
 def test_template_has_headers_and_an_explanation_sheet():
