@@ -11,13 +11,17 @@ pg_bindir() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
 }
 have msgfmt || need+=(gettext)
+# The PDFs' fonts (receipts, posters; see src/wuye/core/pdffonts.py): the primary CJK font, and the
+# fallbacks for CJK Extension A and B (HanaMinA, HanaMinB), so that a rare character of a name prints.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] || need+=(fonts-hanazono)
 if [ "${1:-demo}" = test ]; then
   [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/initdb" ] || need+=(postgresql)
   have chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
   have redis-server || need+=(redis-server)
   have pdftotext || need+=(poppler-utils)
-  fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
-  fc-list 2>/dev/null | grep -qi "wenquanyi" || need+=(fonts-wqy-microhei)
+  # grep reads all (no -q): under pipefail, fc-list cut short by SIGPIPE would count as missing
+  fc-list : family 2>/dev/null | grep -i "noto sans cjk" >/dev/null || need+=(fonts-noto-cjk)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then

@@ -1,6 +1,7 @@
 """Receipts: numbered per community without gaps, a Chinese PDF with a QR code, a public verify page."""
 
 import datetime
+import logging
 import shutil
 import subprocess
 import uuid
@@ -12,6 +13,7 @@ from django.urls import reverse
 from tests.factories import HouseholdRoomFactory, staff
 from tests.payments.factories import issue_bill, prepay
 from wuye.billing.models import BillLine
+from wuye.core import pdffonts
 from wuye.core.enums import Role
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments import pdf
@@ -127,15 +129,83 @@ def test_receipt_pdf_has_the_chinese_text(household, tmp_path):
     assert "\ufffd" not in text
 
 
-def test_receipt_pdf_without_a_cjk_font_names_the_package(household, monkeypatch):
+@pytest.fixture
+def fonts_registered_again():
+    """For a test that changes the font chain: registered anew before it and after it."""
+    pdffonts.font_chain.cache_clear()
+    yield
+    pdffonts.font_chain.cache_clear()
+
+
+def test_receipt_pdf_without_a_cjk_font_names_the_package(household, monkeypatch, fonts_registered_again):
     receipt = prepay(household, 100)
-    monkeypatch.setattr(pdf, "FONT_CANDIDATES", (("/nonexistent/font.ttc", 0),))
-    pdf.receipt_font.cache_clear()
-    try:
-        with pytest.raises(pdf.ReceiptFontError, match="fonts-wqy-microhei"):
-            pdf.receipt_pdf(receipt_view(receipt=receipt))
-    finally:
-        pdf.receipt_font.cache_clear()
+    monkeypatch.setattr(pdffonts, "PRIMARY_CANDIDATES", (("/nonexistent/font.ttc", 0),))
+    with pytest.raises(pdffonts.PdfFontError, match="fonts-wqy-microhei"):
+        pdf.receipt_pdf(receipt_view(receipt=receipt))
+
+
+# Two characters of CJK Extension A (㐀 U+3400, 䶵 U+4DB5) and four of Extension B (𠀀 U+20000 and
+# 𠮷 U+20BB7, in HanaMinA; 𠀁 U+20001 and 𪛖 U+2A6D6, only in HanaMinB), none but 䶵 in the primary font.
+RARE_NAME = "张㐀䶵𠀀𠮷𠀁𪛖"
+
+
+def test_receipt_pdf_prints_every_character_of_a_rare_name(household, tmp_path, caplog):
+    household.name = RARE_NAME
+    household.save()
+    receipt = prepay(household, 100)
+
+    with caplog.at_level(logging.WARNING, logger="wuye.core.pdffonts"):
+        content = pdf.receipt_pdf(receipt_view(receipt=receipt))
+
+    text = _pdf_text(content, tmp_path)
+    assert f"{RARE_NAME}\n" in text  # the whole name, and nothing after it
+    assert pdffonts.MISSING_MARK not in text
+    assert caplog.records == []
+
+
+def test_a_character_no_font_has_prints_the_mark_and_is_logged(household, tmp_path, caplog):
+    household.name = "张\ue000三\ue000"  # a Private Use Area character: no font has it
+    household.save()
+    receipt = prepay(household, 100)
+
+    with caplog.at_level(logging.WARNING, logger="wuye.core.pdffonts"):
+        content = pdf.receipt_pdf(receipt_view(receipt=receipt))
+
+    assert "张〓三〓\n" in _pdf_text(content, tmp_path)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            f"PDF receipt {receipt.display_number}: no installed font has a glyph for U+E000; "
+            "printed 〓 in its place",
+        )
+    ]  # once per character and document, naming the document and the code point, not the name
+
+
+def test_without_the_fallback_fonts_the_receipt_prints_marks_and_warns(
+    household, tmp_path, caplog, monkeypatch, fonts_registered_again
+):
+    missing = tuple((name, f"/nonexistent/{name}.ttf", 0) for name, _path, _index in pdffonts.FALLBACK_FONTS)
+    monkeypatch.setattr(pdffonts, "FALLBACK_FONTS", missing)
+    household.name = RARE_NAME
+    household.save()
+    receipt = prepay(household, 100)
+
+    with caplog.at_level(logging.WARNING, logger="wuye.core.pdffonts"):
+        content = pdf.receipt_pdf(receipt_view(receipt=receipt))
+
+    text = _pdf_text(content, tmp_path)
+    assert "张〓䶵〓〓〓〓\n" in text  # 䶵 is in the primary font
+    assert receipt.display_number in text and "壹元整" in text
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2 + 5
+    assert all("apt-get install fonts-hanazono" in m for m in messages[:2])
+    assert [m.split("glyph for ")[1].split(";")[0] for m in messages[2:]] == [
+        "U+3400",
+        "U+20000",
+        "U+20BB7",
+        "U+20001",
+        "U+2A6D6",
+    ]
 
 
 def test_verify_page_shows_the_receipt_without_login(client, household):

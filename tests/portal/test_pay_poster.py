@@ -1,5 +1,6 @@
 """The community's pay poster: one token per community, an A4 PDF with the community's pay address."""
 
+import logging
 import shutil
 import subprocess
 
@@ -58,3 +59,16 @@ def test_poster_pdf_is_one_a4_page_with_the_pay_address(community, settings, tmp
         key.strip(): value.strip() for key, _sep, value in (row.partition(":") for row in info.splitlines())
     }
     assert (fields["Pages"], fields["Page size"]) == ("1", "595.276 x 841.89 pts (A4)")
+
+
+def test_poster_prints_a_community_name_with_rare_characters_whole(community, tmp_path, caplog):
+    community.name = "㐀𠀁花园"  # CJK Extension A and B, in the fallback fonts only
+    community.save()
+
+    with caplog.at_level(logging.WARNING, logger="wuye.core.pdffonts"):
+        content = poster_pdf(community)
+
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(content)
+    assert "㐀𠀁花园\n" in _run("pdftotext", str(path), "-")
+    assert caplog.records == []

@@ -1,16 +1,14 @@
 """The receipt as a PDF (A5 portrait), in Chinese, with the font embedded and a QR code to verify it.
 
-ReportLab embeds a subset of a TrueType CJK font, so every viewer shows the Chinese text (without
-an embedded CJK font it comes out as empty boxes). ReportLab reads TrueType outlines only: Noto CJK
-(PostScript/CFF outlines) cannot be used, WenQuanYi Micro Hei can.
+ReportLab embeds a subset of TrueType CJK fonts, so every viewer shows the Chinese text (without an
+embedded CJK font it comes out as empty boxes); the text is drawn through ``wuye.core.pdffonts``, whose
+chain of fonts prints every character of a name, rare ones (CJK Extension A and B) included.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -20,24 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from wuye.core.money import fen_to_capitals, fen_to_yuan
+from wuye.core.pdffonts import PdfFontError, PdfText, font_chain
 from wuye.payments.domain.queries import ReceiptView
 from wuye.payments.domain.receipts import receipt_verify_url
-
-FONT_NAME = "WuyeCJK"
-# (path, index of the face inside a .ttc collection), most wanted first.
-FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
-)
-FONT_PACKAGE = "fonts-wqy-microhei"
 
 # The document's title and the amount in capitals are Chinese by definition of the document (a
 # receipt's 大写 amount is written in Chinese whatever the reader's language), so they are not
@@ -49,37 +35,16 @@ CURRENCY_IN_WORDS = "人民币"
 VOID_MARK = "作废 VOID"
 
 
-class ReceiptFontError(RuntimeError):
-    """No TrueType CJK font is installed; the message names the Debian package to install."""
-
-
 def pdf_response(make: Callable[[], bytes], *, filename: str) -> HttpResponse:
     """A PDF shown in the browser (its print button prints it); 503 with the reason when no CJK font
     is installed to draw it."""
     try:
         content = make()
-    except ReceiptFontError as error:
+    except PdfFontError as error:
         return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
-
-
-@cache
-def receipt_font() -> str:
-    """Register the first CJK TrueType font found and return its ReportLab name."""
-    for path, index in FONT_CANDIDATES:
-        if not Path(path).exists():
-            continue
-        try:
-            pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=index))
-        except TTFError:
-            continue
-        return FONT_NAME
-    raise ReceiptFontError(
-        f"No TrueType CJK font for receipts: install Debian's {FONT_PACKAGE} "
-        f"(apt-get install {FONT_PACKAGE}), which provides {FONT_CANDIDATES[0][0]}."
-    )
 
 
 WIDTH, HEIGHT = A5
@@ -105,19 +70,17 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
                 )
 
 
-def _void_stamp(canvas: Canvas, font: str, receipt: ReceiptView) -> None:
+def _void_stamp(canvas: Canvas, text: PdfText, receipt: ReceiptView) -> None:
     """A void receipt: a large red 作废 VOID across the page, and the date it was voided beside its kind."""
     voided = timezone.localtime(receipt.voided_at)
     canvas.saveState()
     canvas.setFillColorRGB(0.8, 0.1, 0.1)
-    canvas.setFont(font, 9)  # on the line of the receipt's kind, at the left (the kind is centred)
-    canvas.drawString(
-        MARGIN, HEIGHT - MARGIN - 23 * mm, _("Voided on %(date)s") % {"date": f"{voided:%Y-%m-%d %H:%M}"}
-    )
+    # On the line of the receipt's kind, at the left (the kind is centred).
+    voided_on = _("Voided on %(date)s") % {"date": f"{voided:%Y-%m-%d %H:%M}"}
+    text.draw(MARGIN, HEIGHT - MARGIN - 23 * mm, voided_on, 9)
     # Level, not slanted: text readers (and pdftotext) read it as the words it is.
     canvas.setFillAlpha(0.35)
-    canvas.setFont(font, 48)
-    canvas.drawCentredString(WIDTH / 2, HEIGHT / 2, VOID_MARK)
+    text.draw(WIDTH / 2, HEIGHT / 2, VOID_MARK, 48, align="centre")
     canvas.restoreState()
 
 
@@ -125,27 +88,22 @@ def receipt_pdf(view: ReceiptView) -> bytes:
     """The receipt's PDF, printing what ``view`` shows: ``receipt_view`` for staff, ``receipt_public_view``
     for whoever holds the token. Rendered on request from the stored receipt, so it is always the same
     document for the same reader."""
-    font = receipt_font()
+    font_chain()  # no CJK font: PdfFontError before anything is drawn
     with translation.override(settings.LANGUAGE_CODE):
-        return _render(view, font)
+        return _render(view)
 
 
-def _render(receipt: ReceiptView, font: str) -> bytes:
+def _render(receipt: ReceiptView) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
     canvas.setTitle(f"{TITLE} {receipt.number}")
     canvas.setAuthor(receipt.company)
     canvas.setCreator("Wuye")
     issued = timezone.localtime(receipt.issued_at)
+    pen = PdfText(canvas, document=f"receipt {receipt.number}")
 
     def text(x, y, value, size=10, *, right=False, centre=False):
-        canvas.setFont(font, size)
-        if right:
-            canvas.drawRightString(x, y, value)
-        elif centre:
-            canvas.drawCentredString(x, y, value)
-        else:
-            canvas.drawString(x, y, value)
+        pen.draw(x, y, value, size, align="right" if right else "centre" if centre else "left")
 
     def rule(y, width=0.6):
         canvas.setLineWidth(width)
@@ -166,7 +124,7 @@ def _render(receipt: ReceiptView, font: str) -> bytes:
     text(MARGIN, y, f"{_('Household')}: {receipt.payer}")
     y -= 6 * mm
     if receipt.rooms:
-        for part in simpleSplit(f"{_('Rooms')}: {receipt.rooms}", font, 10, WIDTH - 2 * MARGIN):
+        for part in pen.wrap(f"{_('Rooms')}: {receipt.rooms}", 10, WIDTH - 2 * MARGIN):
             text(MARGIN, y, part)
             y -= 5 * mm
     y -= 2 * mm
@@ -180,7 +138,7 @@ def _render(receipt: ReceiptView, font: str) -> bytes:
             canvas.showPage()
             y = HEIGHT - MARGIN
         y -= 6 * mm
-        parts = simpleSplit(item.description, font, 10, WIDTH - 2 * MARGIN - 30 * mm) or [""]
+        parts = pen.wrap(item.description, 10, WIDTH - 2 * MARGIN - 30 * mm) or [""]
         text(MARGIN, y, parts[0])
         text(WIDTH - MARGIN, y, fen_to_yuan(item.amount_fen), 10, right=True)
         for part in parts[1:]:
@@ -199,12 +157,12 @@ def _render(receipt: ReceiptView, font: str) -> bytes:
         text(MARGIN, y, f"{_('Cashier')}: {receipt.cashier}")
     if receipt.note:
         y -= 6 * mm
-        for part in simpleSplit(f"{_('Note')}: {receipt.note}", font, 10, WIDTH - 2 * MARGIN - QR_SIZE):
+        for part in pen.wrap(f"{_('Note')}: {receipt.note}", 10, WIDTH - 2 * MARGIN - QR_SIZE):
             text(MARGIN, y, part)
             y -= 5 * mm
 
     if receipt.voided_at is not None:
-        _void_stamp(canvas, font, receipt)
+        _void_stamp(canvas, pen, receipt)
 
     url = receipt_verify_url(receipt)
     qr_x, qr_y = WIDTH - MARGIN - QR_SIZE, MARGIN + 8 * mm

@@ -1,7 +1,8 @@
 """The community's pay poster (自助缴费海报): an A4 PDF with a big QR code to the community's pay page.
 
-Like the receipt (``wuye.payments.pdf``) it embeds a TrueType CJK font, so any viewer and any printer
-shows the Chinese text, and draws the QR code as vector squares, sharp at any size.
+Like the receipt (``wuye.payments.pdf``) it embeds TrueType CJK fonts (drawn through
+``wuye.core.pdffonts``, so a community's name with a rare character prints whole), so any viewer and any
+printer shows the Chinese text, and draws the QR code as vector squares, sharp at any size.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from wuye.core.audit import log_action, register_actions
 from wuye.core.models import Community
-from wuye.payments.pdf import receipt_font
+from wuye.core.pdffonts import PdfText, font_chain
 from wuye.portal.domain.queries import community_pay_path, public_url
 from wuye.portal.models import PayPoster
 
@@ -60,7 +60,7 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
 def poster_pdf(community: Community) -> bytes:
     """The A4 poster of the community's pay page, in the site's language: the community's name,
     "scan to pay", the QR code, the steps, and the address printed under the code."""
-    font = receipt_font()
+    font_chain()  # no CJK font: PdfFontError before anything is drawn
     url = community_pay_url(community)
     with translation.override(settings.LANGUAGE_CODE):
         buffer = io.BytesIO()
@@ -68,11 +68,11 @@ def poster_pdf(community: Community) -> bytes:
         headline = _("Scan to pay property fees")
         canvas.setTitle(f"{community.name} {headline}")
         canvas.setCreator("Wuye")
+        pen = PdfText(canvas, document=f"pay poster of community {community.pk}")
 
         def centred(y, value, size):
-            canvas.setFont(font, size)
-            for part in simpleSplit(value, font, size, WIDTH - 2 * MARGIN):
-                canvas.drawCentredString(WIDTH / 2, y, part)
+            for part in pen.wrap(value, size, WIDTH - 2 * MARGIN):
+                pen.draw(WIDTH / 2, y, part, size, align="centre")
                 y -= size * 1.3
             return y
 
@@ -94,8 +94,7 @@ def poster_pdf(community: Community) -> bytes:
             ),
             13,
         )
-        canvas.setFont(font, 9)
-        canvas.drawCentredString(WIDTH / 2, MARGIN, url)
+        pen.draw(WIDTH / 2, MARGIN, url, 9, align="centre")
         canvas.showPage()
         canvas.save()
         return buffer.getvalue()
