@@ -166,8 +166,10 @@ _PG_OPTIONS = {
 }
 
 
-def _pg_environment(connection) -> dict[str, str]:
-    params = connection.settings_dict
+def postgresql_environment(*, settings_dict: dict) -> dict[str, str]:
+    """The environment for pg_dump, pg_restore and psql: this process's, without any PG* variable of
+    its own, plus the connection of ``settings_dict`` (Django's DATABASES entry)."""
+    params = settings_dict
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
     for key, variable in (
         ("HOST", "PGHOST"),
@@ -218,7 +220,7 @@ def _database_copy(connection, *, target: Path) -> None:
     elif connection.vendor == "postgresql":
         _run(
             ["pg_dump", "--format=custom", "--no-password", f"--file={target}"],
-            environment=_pg_environment(connection),
+            environment=postgresql_environment(settings_dict=connection.settings_dict),
             what="pg_dump",
         )
     else:
@@ -443,7 +445,7 @@ def _database_check(manifest: Manifest, staged: Path, path: Path, connection) ->
         try:
             _run(
                 ["pg_restore", "--list", str(staged)],
-                environment=_pg_environment(connection),
+                environment=postgresql_environment(settings_dict=connection.settings_dict),
                 what="pg_restore --list",
             )
         except BackupError as error:
@@ -563,7 +565,7 @@ def _postgresql_restore(dump: Path, connection) -> None:
     exactly as it was. The web processes and workers should be stopped meanwhile (README): the
     transaction waits for their locks.
     """
-    environment = _pg_environment(connection)
+    environment = postgresql_environment(settings_dict=connection.settings_dict)
     prelude = dump.with_name("empty-schema.sql")
     prelude.write_text(_PG_EMPTY_SCHEMA, encoding="utf-8")
     # A file, not a pipe: psql commits at the end of its input, so a pg_restore that stopped half-way
