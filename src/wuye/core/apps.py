@@ -8,5 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        import wuye.core.domain.backup
         import wuye.core.domain.staff
         import wuye.core.domain.tokens  # noqa: F401
