@@ -26,6 +26,7 @@ from wuye.debit.models import (
     ResultFile,
 )
 from wuye.demo import seed as demo
+from wuye.demo import service as demo_service
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.households.enums import PersonKind
@@ -387,3 +388,23 @@ def test_the_demo_debits_by_bank_with_mixed_outcomes_and_one_settled_batch(seede
     counts = (DebitBatch.objects.count(), Mandate.objects.count(), ResultFile.objects.count())
     run_demo("--scale", str(SMALL))
     assert (DebitBatch.objects.count(), Mandate.objects.count(), ResultFile.objects.count()) == counts
+
+
+def test_the_demo_service_desk_has_categories_teams_and_requests_in_several_states(seeded):
+    from wuye.service.models import ServiceCategory, ServiceRequest, Team
+
+    for community in Community.objects.all():
+        roots = ServiceCategory.objects.filter(community=community, parent__isnull=True)
+        assert sorted(roots.values_list("name", flat=True)) == sorted(
+            name for name, *_ in demo_service.CATEGORIES
+        )
+        assert ServiceCategory.objects.filter(community=community, parent__isnull=False).count() == 13
+        assert set(Team.objects.filter(community=community).values_list("name", flat=True)) == {
+            "维修班",
+            "客服组",
+        }
+        states = sorted(ServiceRequest.objects.filter(community=community).values_list("state", flat=True))
+        assert states == ["accepted", "done", "in_progress", "submitted"]
+    requests = ServiceRequest.objects.count()
+    run_demo("--scale", str(SMALL))
+    assert ServiceRequest.objects.count() == requests

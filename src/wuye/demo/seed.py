@@ -30,6 +30,7 @@ from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
 from wuye.demo.partner import seed_partner_demo
 from wuye.demo.recon import seed_recon
+from wuye.demo.service import seed_service
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
 from wuye.estate.signals import room_changed
@@ -985,6 +986,7 @@ def seed(*, scale: float = 1.0) -> SeedReport:
     orders_write(list(paid.values()))
     for community in communities:
         seed_partner_demo(community, actor=admin, scale=scale)
+        seed_service(community=community, actor=admin)
     return SeedReport(
         company=company.name,
         communities=reports,
