@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -274,6 +275,18 @@ def test_collection_rate_page(admin_client, bill):
     assert "2024-03" in body and "2024-04" in body
     assert "91.8%" in body  # 22375 / 24375 = 917.94… ‰
     assert "—" in body  # April has no bills
+    # The billed column is the amount billed (应收), not the fee item's billing time (计费时点).
+    assert body.count('<th class="num">应收</th>') == 2
+    assert "计费时点" not in body
+
+
+def test_dunning_notices_read_in_chinese(admin_client, bill):
+    body = admin_client.get(reverse("console:dunning"), {"as_of": "2024-05-01"}).content.decode()
+    notices = re.findall(r'<article class="dunning-notice.*?</article>', body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", "".join(notices))
+    assert len(notices) == 1
+    assert "缴费提醒" in text
+    assert re.findall(r"[A-Za-z]{3,}", text) == []
 
 
 def test_console_bill_pages_of_another_community_answer_404(client, community):

@@ -269,6 +269,13 @@ def test_auto_assign_button(front_desk, make_request, community):
     assert ServiceRequest.objects.get(pk=request.pk).assignee == a
 
 
+@pytest.mark.parametrize("page", ["console:service_category_new", "console:service_team_new"])
+def test_category_and_team_forms_ask_for_a_name_not_a_persons_name(admin_client, community, page):
+    body = admin_client.get(reverse(page)).content.decode()
+    assert '<label for="id_name">名称' in body
+    assert '<label for="id_name">姓名' not in body
+
+
 def test_configure_category_team_and_settings(admin_client, community, tech):
     admin_client.post(reverse("console:service_team_new"), {"name": "维修班", "members": [tech.pk]})
     team = Team.objects.get(name="维修班")

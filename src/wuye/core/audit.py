@@ -10,9 +10,11 @@ from typing import Any, NamedTuple
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from wuye.core import sql
 from wuye.core.models import AuditLog
+from wuye.core.money import fen_to_yuan
 
 _ACTION_LABELS: dict[str, Any] = {}
 
@@ -30,16 +32,25 @@ _FIELD_LABELS: dict[str, tuple[Any, Any]] = {}
 
 
 def register_field_labels(labels: dict[str, Any]) -> None:
-    """Apps name the fields they log: {"state": (label, ChoicesEnum)} or {"name": label}."""
+    """Apps name the fields they log: {"state": (label, ChoicesEnum)} or {"name": label}.
+
+    A field named ``*_fen`` holds money in fen (the project's one naming rule for amounts): it is shown
+    in yuan ("135.29"), so its label names yuan ("total (yuan)"), never fen.
+    """
     for field, value in labels.items():
         _FIELD_LABELS[field] = value if isinstance(value, tuple) else (value, None)
 
 
 def field_display(field: str, value: Any) -> tuple[Any, Any]:
-    """The label of a logged field and its value as people read it (choice labels, not codes)."""
+    """The label of a logged field and its value as people read it: choice labels, not codes; amounts
+    of ``*_fen`` fields in yuan; yes or no, not True or False."""
     label, choices = _FIELD_LABELS.get(field, (field, None))
-    if choices is not None and value in choices.values:
+    if isinstance(value, bool):
+        value = gettext("yes") if value else gettext("no")
+    elif choices is not None and value in choices.values:
         value = choices(value).label
+    elif field.endswith("_fen") and isinstance(value, int):
+        value = fen_to_yuan(value)
     return label, value
 
 

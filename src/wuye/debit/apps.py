@@ -11,4 +11,4 @@ class DebitConfig(AppConfig):
         # Audit labels and the 已签代扣 tag rule; the mandate's sections of the portal home and the
         # household page.
         from wuye.debit import sections  # noqa: F401
-        from wuye.debit.domain import batches, mandates, referrals  # noqa: F401
+        from wuye.debit.domain import batches, mandates, referrals, results  # noqa: F401

@@ -60,7 +60,7 @@ class OrderState(models.TextChoices):
 
 
 class AttemptState(models.TextChoices):
-    CREATED = "created", _("Created")
+    CREATED = "created", pgettext_lazy("payment attempt state", "Created")
     PENDING = "pending", _("Awaiting the payer")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")

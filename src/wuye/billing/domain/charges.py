@@ -104,7 +104,7 @@ def repair_fee_item(*, community: Community) -> FeeItem:
         "billing.feeitem.created",
         actor=None,
         obj=item,
-        changes={"name": item.name, "category": item.category, "method": item.method},
+        changes={"name": item.name, "fee_category": item.category, "charge_method": item.method},
     )
     return item
 

@@ -44,7 +44,14 @@ from wuye.ledger.domain.ledger import Draft, Select, transactions_post_many, tra
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import LedgerTransaction
 
-register_field_labels({"total_fen": gettext_lazy("total (fen)"), "lines": gettext_lazy("lines")})
+register_field_labels(
+    {
+        "total_fen": gettext_lazy("total (yuan)"),
+        "lines": gettext_lazy("lines"),
+        "period": gettext_lazy("month"),
+        "bills": gettext_lazy("bills"),
+    }
+)
 register_actions(
     {
         "billing.run.previewed": gettext_lazy("Billing run previewed"),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core import sql
-from wuye.core.audit import log_action, register_actions
+from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.enums import BatchState, LineState
 from wuye.debit.models import DebitBatch, DebitLine, ResultFile
@@ -36,6 +36,14 @@ from wuye.payments.domain.payments import PaymentError, payment_apply
 from wuye.payments.domain.refunds import refund_approve, refund_request
 from wuye.payments.enums import AttemptState
 
+register_field_labels(
+    {
+        "file_name": gettext_lazy("file name"),
+        "succeeded": gettext_lazy("succeeded"),
+        "failed": gettext_lazy("failed"),
+        "unknown": gettext_lazy("unknown"),
+    }
+)
 register_actions(
     {
         "debit.result.imported": gettext_lazy("Bank result file imported"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wuye.core.uploads import ACCEPT_DOCUMENTS
 from wuye.households.enums import DocumentKind, PersonKind, TagColour
@@ -86,7 +87,7 @@ class RoomBindForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=30)
+    name = forms.CharField(label=pgettext_lazy("not a person", "Name"), max_length=30)
     colour = forms.ChoiceField(label=_("Colour"), choices=TagColour.choices)
     group = forms.ModelChoiceField(label=_("Group"), queryset=TagGroup.objects.none(), required=False)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
@@ -97,10 +98,10 @@ class TagForm(forms.Form):
 
 
 class TagGroupForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=30)
+    name = forms.CharField(label=pgettext_lazy("not a person", "Name"), max_length=30)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=999, initial=0)
 
 
 class SavedFilterForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("not a person", "Name"), max_length=40)
     query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)

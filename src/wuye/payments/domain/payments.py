@@ -82,7 +82,7 @@ register_field_labels(
     {
         "out_trade_no": gettext_lazy("order number"),
         "excess_yuan": gettext_lazy("kept as prepayment (yuan)"),
-        "attempt_state": gettext_lazy("state"),
+        "attempt_state": (gettext_lazy("state"), AttemptState),
     }
 )
 

@@ -19,9 +19,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from wuye.core.audit import log_action, register_actions
+from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain.online import attempt_query
@@ -35,6 +35,20 @@ from wuye.recon.domain.runs import RECHECK_DAYS, ReconError
 from wuye.recon.enums import DifferenceKind, DifferenceState, Document, Resolution, money_account
 from wuye.recon.models import Difference, ReconRun
 
+register_field_labels(
+    {
+        "reference": gettext_lazy("reference"),
+        "difference_kind": (gettext_lazy("difference"), DifferenceKind),
+        "resolution": (gettext_lazy("resolution"), Resolution),
+        "out_refund_no": gettext_lazy("refund number"),
+        "receipt": gettext_lazy("receipt"),
+        "day": gettext_lazy("day"),
+        "takings_yuan": gettext_lazy("takings (yuan)"),
+        "refunds_yuan": gettext_lazy("refunds (yuan)"),
+        "difference_yuan": gettext_lazy("difference (yuan)"),
+        "matched": pgettext_lazy("reconciliation", "matched"),
+    }
+)
 register_actions(
     {
         "recon.difference.booked": gettext_lazy("Lost payment booked after reconciliation"),

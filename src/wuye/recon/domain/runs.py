@@ -445,7 +445,7 @@ def recon_run(
             obj=run,
             community_id=community.pk,
             changes={
-                "channel": method,
+                "payment_method": method,
                 "day": day.isoformat(),
                 "matched": matched,
                 **{kind: count for kind, count in run.found.items() if count},

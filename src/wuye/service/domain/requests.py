@@ -32,6 +32,7 @@ from wuye.service.enums import (
     FINISHED_STATES,
     STAFF_CHANNELS,
     CommentVisibility,
+    Escalation,
     EventKind,
     RequestAction,
     RequestChannel,
@@ -87,8 +88,9 @@ register_field_labels(
         "visibility": (gettext_lazy("visibility"), CommentVisibility),
         "comment": gettext_lazy("comment"),
         "return_visit_result": (gettext_lazy("return visit"), ReturnVisitResult),
-        "charge_fen": gettext_lazy("charge (fen)"),
+        "charge_fen": gettext_lazy("charge (yuan)"),
         "deadline": gettext_lazy("deadline"),
+        "escalation": (gettext_lazy("escalation"), Escalation),
     }
 )
 

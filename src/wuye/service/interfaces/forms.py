@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.money import decimal_to_fen
@@ -132,7 +132,7 @@ class ChargeForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("not a person", "Name"), max_length=40)
     parent = forms.TypedChoiceField(label=_("Parent category"), coerce=int, required=False, empty_value=None)
     response_minutes = forms.IntegerField(label=_("Response deadline (minutes)"), min_value=1, initial=30)
     completion_hours = forms.IntegerField(label=_("Completion deadline (hours)"), min_value=1, initial=24)
@@ -147,7 +147,7 @@ class CategoryForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("not a person", "Name"), max_length=40)
     members = forms.TypedMultipleChoiceField(
         label=_("Members"),
         coerce=int,
