@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -112,9 +112,26 @@ def tags_refresh(
         if not carrying.exists():
             return dict.fromkeys(keys, (0, 0))
     with transaction.atomic():
+        if household_ids is None:
+            _fresh_statistics()
         return _rules_apply(
             community=community, keys=keys, household_ids=household_ids, removal_only=removal_only
         )
+
+
+# The archive tables the rules read over a whole community.
+RULE_TABLES = ("households_household", "households_householdroom", "households_householdtag", "estate_room")
+
+
+def _fresh_statistics() -> None:
+    """PostgreSQL: analyse the tables the rules read before a whole-community refresh. Refreshes follow
+    bulk loads (an import, the demo); statistics taken while the tables were near empty (autovacuum, or
+    another transaction's ANALYZE: its row counts outlive a rollback) plan the vacant rule's NOT EXISTS
+    as a scan of every room per link, which never finishes on thousands of rooms. An ANALYZE inside the
+    transaction sees its own new rows; sampling takes well under a second."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(RULE_TABLES)}")
 
 
 def carries_rule_tag_sql(household_column: str) -> str:
