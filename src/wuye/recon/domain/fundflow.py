@@ -33,6 +33,7 @@ from wuye.payments.enums import PaymentMethod
 from wuye.payments.models import ChannelAccount
 from wuye.recon.domain.days import day_guard
 from wuye.recon.domain.runs import ReconError, beijing_today, merchant_communities
+from wuye.recon.domain.settlements import difference_record
 from wuye.recon.enums import DifferenceKind, DifferenceState, Document, Resolution, RunSource
 from wuye.recon.interfaces.bills import (
     FLOW_FEE,
@@ -140,25 +141,15 @@ def fundflow_run(
         keys = set()
         for reference, ours, theirs, label in found:
             keys.add(reference)
-            known = Difference.objects.filter(
-                community=community, method=METHOD, kind=DifferenceKind.FLOW, reference=reference
-            ).first()
-            if known is not None:
-                known.last_run = run
-                known.save(update_fields=["last_run"])
-                continue
-            Difference.objects.create(
-                community=community,
-                method=METHOD,
-                day=day,
-                kind=DifferenceKind.FLOW,
-                reference=reference[:64],
+            difference_record(
+                run,
+                DifferenceKind.FLOW,
+                METHOD,
+                reference,
                 ours_fen=ours,
                 theirs_fen=theirs,
                 detail=_("%(what)s: the trade bill gives %(ours)s fen, the fund-flow bill %(theirs)s fen.")
                 % {"what": label, "ours": ours, "theirs": theirs},
-                first_run=run,
-                last_run=run,
             )
         Difference.objects.filter(
             community=community, method=METHOD, kind=DifferenceKind.FLOW, day=day, state=DifferenceState.OPEN

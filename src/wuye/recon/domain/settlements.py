@@ -198,7 +198,9 @@ def _unclaimed(community: Community, entry: StatementEntry) -> None:
                 )
 
 
-def _difference(run: ReconRun, kind: str, method: str, reference: str, **fields) -> tuple[Difference, bool]:
+def difference_record(
+    run: ReconRun, kind: str, method: str, reference: str, **fields
+) -> tuple[Difference, bool]:
     """The difference of (community, method, kind, reference): created, or pointed at this run."""
     known = Difference.objects.filter(
         community=run.community, method=method, kind=kind, reference=reference[:64]
@@ -292,7 +294,7 @@ def _settle(run: ReconRun, due: Owed, entry: StatementEntry, counts: dict[str, i
     gap = entry.amount_fen - due.whole_fen
     if gap and due.records_gap:
         counts[DifferenceKind.SETTLE_AMOUNT] += 1
-        difference, new = _difference(
+        difference, new = difference_record(
             run,
             DifferenceKind.SETTLE_AMOUNT,
             due.method,
@@ -312,7 +314,7 @@ def _settle(run: ReconRun, due: Owed, entry: StatementEntry, counts: dict[str, i
             )
     if entry.value_on > due.due_on:
         counts[DifferenceKind.SETTLE_LATE] += 1
-        _difference(
+        difference_record(
             run,
             DifferenceKind.SETTLE_LATE,
             due.method,
@@ -395,7 +397,7 @@ def statement_run(
         if _records_unknowns(community, statement.account):
             for entry in left:
                 counts[DifferenceKind.BANK_ONLY] += 1
-                difference, new = _difference(
+                difference, new = difference_record(
                     run,
                     DifferenceKind.BANK_ONLY,
                     BANK,
@@ -415,7 +417,7 @@ def statement_run(
             for due in dues:
                 if due.due_on <= statement.day:
                     counts[DifferenceKind.SETTLE_MISSING] += 1
-                    _difference(
+                    difference_record(
                         run,
                         DifferenceKind.SETTLE_MISSING,
                         due.method,
