@@ -12,16 +12,18 @@ import hashlib
 import io
 import zipfile
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.core import sql
 from wuye.core.audit import log_action, register_actions
 from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.interfaces.files import DebitFile
 from wuye.debit.interfaces.files import DebitLine as FileLine
 from wuye.debit.interfaces.textformat import TextFormat
-from wuye.debit.models import DebitBatch, DebitLine, DebitSettings
+from wuye.debit.models import DebitBatch, DebitSettings, Mandate
 
 register_actions({"debit.batch.downloaded": gettext_lazy("Debit batch files downloaded")})
 
@@ -30,17 +32,14 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
     """The batch as its debit file describes it: creditor, dates and every line in line order."""
     creditor = DebitSettings.of(batch_community_id(batch))
     memo = _("Property fees by %(date)s") % {"date": f"{batch.cutoff_on:%Y-%m-%d}"}
-    lines = (
-        DebitLine.objects.filter(batch=batch)
-        .values_list(
-            "line_no",
-            "reference",
-            "amount_fen",
-            "mandate__agreement_no",
-            "mandate__card_number",
-            "mandate__holder_name",
-        )
-        .order_by("line_no")
+    # One read through the batch's index, the card numbers opened as the mandate's field opens them
+    # (cheaper than the ORM's row objects, times 100,000).
+    card = Mandate._meta.get_field("card_number")
+    lines = sql.rows(
+        "SELECT l.line_no, l.reference, l.amount_fen, m.agreement_no, m.card_number, m.holder_name"
+        " FROM debit_debitline l JOIN debit_mandate m ON m.id = l.mandate_id WHERE l.batch_id = %s"
+        " ORDER BY l.line_no",
+        [batch.pk],
     )
     return DebitFile(
         batch_no=batch.number,
@@ -54,14 +53,12 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
                 line_no=line_no,
                 reference=reference,
                 agreement_no=agreement_no,
-                card_number=card_number,
+                card_number=card.from_db_value(card_number, None, connection),
                 holder_name=holder_name,
                 amount_fen=amount_fen,
                 memo=memo,
             )
-            for line_no, reference, amount_fen, agreement_no, card_number, holder_name in lines.iterator(
-                chunk_size=5000
-            )
+            for line_no, reference, amount_fen, agreement_no, card_number, holder_name in lines
         ),
     )
 

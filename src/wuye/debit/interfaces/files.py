@@ -55,13 +55,13 @@ def not_a_document_check(data: bytes) -> None:
 
 # The characters of Unicode's categories Cc (controls), Cs (surrogates), Zl and Zp (line and paragraph
 # separators), as one pattern: every field of every line goes through it.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def control_character(text: str) -> str | None:
     """The first character of ``text`` that has no place in a one-line field (a control character,
     a line or paragraph separator, a lone surrogate), or None."""
-    found = _CONTROL.search(text)
+    found = CONTROL_CHARACTER.search(text)
     return found.group() if found else None
 
 
