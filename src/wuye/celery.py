@@ -1,11 +1,11 @@
-"""Celery, when ``WUYE_BROKER_URL`` is set (Redis): the jobs that ``wuye.core.jobs.enqueue`` queues run
-on worker processes, on as many machines as needed, and beat runs the periodic commands.
+"""The Celery app, when ``WUYE_BROKER_URL`` is set (Redis): the jobs ``wuye.core.jobs`` records run on
+worker processes, on as many machines as needed, and beat ticks the periodic commands.
 
-One task runs any job by its dotted path with plain keyword arguments (what ``enqueue`` sends), so a
-job is written once and runs the same in a thread, inline in tests, or on a worker. Start a worker
-(with beat on one of them) with::
+Its tasks live with the jobs (``wuye.core.jobs``: ``wuye.job`` runs one job record, ``wuye.tick`` one
+periodic entry or the sweep). A worker, and beat (one; a second started by mistake does no harm)::
 
-    celery -A wuye.celery worker --beat --loglevel INFO
+    celery -A wuye.celery worker --loglevel INFO
+    celery -A wuye.celery beat --loglevel INFO
 """
 
 from __future__ import annotations
@@ -18,18 +18,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wuye.settings")
 
 app = Celery("wuye")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-
-
-@app.task(name="wuye.job", ignore_result=True)
-def run_job(path: str, kwargs: dict) -> None:
-    from wuye.core.jobs import run
-
-    run(path, kwargs)
-
-
-@app.task(name="wuye.command", ignore_result=True)
-def run_command(name: str, args: list[str]) -> None:
-    """A periodic management command (beat's schedule is in settings: CELERY_BEAT_SCHEDULE)."""
-    from django.core.management import call_command
-
-    call_command(name, *args)

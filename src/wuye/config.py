@@ -134,6 +134,13 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("WUYE_JOBS", str, "thread", "background jobs: 'thread' (in the web process) or 'inline' (tests)"),
     Setting(
+        "WUYE_JOB_LEASE_SECONDS",
+        int,
+        120,
+        "a running job's worker renews its lease this often (a quarter of it); a job whose lease runs "
+        "out (its worker died) is run again",
+    ),
+    Setting(
         "WUYE_CACHE_URL",
         str,
         "",

@@ -214,16 +214,19 @@ if CONFIG["WUYE_CACHE_URL"]:
         }
     }
 
-# Celery (wuye/celery.py), used when WUYE_BROKER_URL is set. A job is acknowledged when it starts
-# (Celery's default): a worker lost mid-job does not run it again; the periodic commands are safe to
-# repeat at their next tick.
+# Celery (wuye/celery.py), used when WUYE_BROKER_URL is set. Jobs are records (wuye.core.jobs): a
+# message is acknowledged when its job ends and given back when its worker is lost, and the sweep
+# finds any job whose message or worker was lost. Beat ticks the periodic entries below; each starts
+# its command as a job at most once per period, however many beats run.
 CELERY_BROKER_URL = WUYE_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    name: {"task": "wuye.command", "schedule": seconds, "args": (command, arguments)}
+CELERY_IMPORTS = ["wuye.core.jobs"]
+WUYE_JOB_LEASE_SECONDS = max(5, CONFIG["WUYE_JOB_LEASE_SECONDS"])
+WUYE_PERIODIC = {
+    name: {"seconds": seconds, "command": command, "args": arguments}
     for name, seconds, command, arguments in (
         ("payments-sweep", 60.0, "payments", ["sweep"]),  # lost notifications and refunds, expiries
         ("notifications-send", 30.0, "notifications_send", []),
@@ -231,6 +234,13 @@ CELERY_BEAT_SCHEDULE = {
         ("service-sla", 300.0, "service_sla", []),
         ("tags-refresh", 3600.0, "tags_refresh", []),
     )
+}
+CELERY_BEAT_SCHEDULE = {
+    "jobs-sweep": {"task": "wuye.tick", "schedule": 60.0, "args": ("jobs-sweep",)},
+    **{
+        name: {"task": "wuye.tick", "schedule": entry["seconds"], "args": (name,)}
+        for name, entry in WUYE_PERIODIC.items()
+    },
 }
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
 # Where channel accounts may point (wuye.payments.channels.references): key files in SECRETS_DIR, key

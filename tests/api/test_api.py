@@ -108,7 +108,9 @@ def test_every_operation_on_another_communitys_object_answers_404(api_as, operat
         assert (HouseholdTag.objects.count(), AuditLog.objects.count()) == (links, logs), f"{method} {path}"
         # Control: the same call on A's own objects works, so the 404s above mean something.
         response = _call(api, method, path, arguments, foreign=[], own=own, other=other)
-        assert response.status_code == 200, f"{method.upper()} {path} on A's objects: {response.status_code}"
+        assert response.status_code in (200, 202), (
+            f"{method.upper()} {path} on A's objects: {response.status_code}"
+        )
         checked += 1
     assert checked >= 4
 

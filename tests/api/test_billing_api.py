@@ -28,7 +28,7 @@ from wuye.billing.domain import runs
 from wuye.billing.domain.bills import line_waive
 from wuye.billing.models import Bill, BillingRun, BillLine
 from wuye.core.enums import Role
-from wuye.core.models import ApiToken
+from wuye.core.models import ApiToken, Job
 from wuye.ledger.models import LedgerTransaction, Posting
 
 pytestmark = pytest.mark.django_db
@@ -225,13 +225,17 @@ def test_run_preview_needs_billing_manage(api_as, community, estate):
 # --- issue -----------------------------------------------------------------------------------------
 
 
-def test_run_issue_issues_the_bills_and_returns_the_issued_run(api, community, admin_user, estate):
+def test_run_issue_issues_the_bills_and_returns_the_issued_run(
+    api, community, admin_user, estate, django_capture_on_commit_callbacks
+):
     run = runs.run_preview(community=community, period=NOV, actor=admin_user)
 
-    response = api.post(f"/billing/runs/{run.pk}/issue", {})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/billing/runs/{run.pk}/issue", {})
 
-    assert response.status_code == 200
-    body = response.json()
+    assert response.status_code == 202  # the job runs once the request's transaction commits
+    assert api.post(f"/billing/runs/{run.pk}/issue", {}).status_code == 200  # issued: nothing more to do
+    body = api.get(f"/billing/runs/{run.pk}").json()
     assert (body["state"], body["lines_issued"], body["total_fen"]) == ("issued", 4, 47311)
     assert body["issued_at"] is not None
     assert sorted(Bill.objects.values_list("household__name", "total_fen")) == [
@@ -274,17 +278,28 @@ def test_run_issue_needs_billing_manage(api_as, community, admin_user, estate):
     assert BillLine.objects.count() == 0
 
 
-def test_run_issue_answers_202_while_the_job_runs(api, community, admin_user, estate, settings, monkeypatch):
+def test_run_issue_answers_202_while_the_job_runs(
+    api, community, admin_user, estate, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     """With background jobs (not inline), the run is still issuing when the answer goes out."""
-    started = []
-    monkeypatch.setattr("wuye.api.billing.enqueue", lambda path, **kwargs: started.append((path, kwargs)))
+    settings.WUYE_JOBS = "thread"
+    handed_out = []
+    monkeypatch.setattr("wuye.core.jobs.dispatch", handed_out.append)
     run = runs.run_preview(community=community, period=NOV, actor=admin_user)
 
-    response = api.post(f"/billing/runs/{run.pk}/issue", {})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/billing/runs/{run.pk}/issue", {})
 
     assert response.status_code == 202
     assert response.json()["state"] == "previewed"
-    assert started == [("wuye.billing.tasks.run_issue_job", {"run_pk": run.pk, "actor_pk": admin_user.pk})]
+    job = Job.objects.get()
+    assert handed_out == [job.pk]  # after the commit, to a worker
+    assert (job.name, job.kwargs, job.state, job.community) == (
+        "wuye.billing.tasks.run_issue_job",
+        {"run_pk": run.pk, "actor_pk": admin_user.pk},
+        "queued",
+        community,
+    )
 
 
 def test_run_detail_shows_progress_and_preview(api, community, admin_user, estate):
@@ -632,12 +647,16 @@ def test_refusal_is_replayed_too(api, community, estate):
     assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (404, 404, "true")
 
 
-def test_issue_with_the_same_key_issues_once(api, community, admin_user, estate):
+def test_issue_with_the_same_key_issues_once(
+    api, community, admin_user, estate, django_capture_on_commit_callbacks
+):
     run = runs.run_preview(community=community, period=NOV, actor=admin_user)
     _with_key(api, "issue-1")
-    first = api.post(f"/billing/runs/{run.pk}/issue", {})
-    again = api.post(f"/billing/runs/{run.pk}/issue", {})
-    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (200, 200, "true")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(f"/billing/runs/{run.pk}/issue", {})
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api.post(f"/billing/runs/{run.pk}/issue", {})
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (202, 202, "true")
     assert again.json() == first.json()
     assert (BillLine.objects.count(), LedgerTransaction.objects.count()) == (4, 1)
 

@@ -9,7 +9,7 @@ from wuye.billing.models import Bill, BillingRun, BillLine
 from wuye.core.enums import Role
 
 
-def test_preview_issue_and_void_from_the_console(admin_client, community):
+def test_preview_issue_and_void_from_the_console(admin_client, community, django_capture_on_commit_callbacks):
     fee = item(community, name="物业费", price=Decimal("2"))
     room = occupied_room(community, built_area=Decimal("100"))
     assign(fee, room)
@@ -20,7 +20,8 @@ def test_preview_issue_and_void_from_the_console(admin_client, community):
     assert "200.00" in page
     assert BillLine.objects.count() == 0
 
-    admin_client.post(reverse("console:run_issue", args=[run.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs once the request commits
+        admin_client.post(reverse("console:run_issue", args=[run.pk]))
     run.refresh_from_db()
     assert (run.state, run.lines_issued, run.total_fen) == ("issued", 1, 20000)
     assert "200.00" in admin_client.get(reverse("console:run_progress", args=[run.pk])).content.decode()

@@ -32,8 +32,9 @@ from wuye.billing.domain import runs as run_domain
 from wuye.billing.domain.arrears import Aging, arrears_by_household, bills_with_totals
 from wuye.billing.enums import RunState
 from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
+from wuye.billing.tasks import run_issue_job
+from wuye.core import jobs
 from wuye.core.enums import Permission
-from wuye.core.jobs import enqueue
 from wuye.core.models import communities_for
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household
@@ -123,10 +124,13 @@ def billing_run_issue(request, billingrun_pk: int):
         if run.state == RunState.VOID:
             raise HttpError(400, _("This run was voided; preview the month again to bill it."))
         if run.state != RunState.ISSUED:
-            try:
-                enqueue("wuye.billing.tasks.run_issue_job", run_pk=run.pk, actor_pk=request.user.pk)
-            except run_domain.RunError as error:  # inline jobs: another request issued it first
-                raise HttpError(400, str(error)) from None
+            jobs.start(
+                run_issue_job,
+                actor=request.user,
+                community_id=run.community_id,
+                run_pk=run.pk,
+                actor_pk=request.user.pk,
+            )
         run = _run_of(run.pk)
         return (200 if run.state == RunState.ISSUED else 202), _run_out(run)
 

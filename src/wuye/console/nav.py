@@ -30,6 +30,7 @@ ADMINISTRATION = [
     ("console:staff", _("Staff"), Permission.STAFF_MANAGE),
     ("console:lockouts", _("Login locks"), Permission.STAFF_MANAGE),
     ("console:audit", _("Audit log"), Permission.AUDIT_VIEW),
+    ("console:jobs", _("Background jobs"), Permission.STAFF_MANAGE),
     ("console:tokens", _("API tokens"), Permission.ESTATE_VIEW),
 ]
 

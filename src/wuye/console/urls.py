@@ -17,7 +17,7 @@ from wuye.console import (
     urls_reports,
     urls_service,
 )
-from wuye.console.views import audit, estate, home, households, imports, staff, tags, tokens
+from wuye.console.views import audit, estate, home, households, imports, jobs, staff, tags, tokens
 from wuye.core.auth import StaffLoginForm
 
 app_name = "console"
@@ -82,6 +82,9 @@ urlpatterns = [
     path("staff/lockouts/<int:loginthrottle_pk>/unlock/", staff.lockout_lift, name="lockout_lift"),
     # Audit log and API tokens
     path("audit/", audit.audit_list, name="audit"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:job_pk>/", jobs.job_detail, name="job"),
+    path("jobs/<int:job_pk>/retry/", jobs.job_retry, name="job_retry"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:apitoken_pk>/delete/", tokens.token_delete, name="token_delete"),
     path("", include(urls_billing.urlpatterns)),

@@ -210,3 +210,78 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+
+class Job(models.Model):
+    """One piece of background work, from the moment it is started until it ends: the record is the
+    truth and the broker only a doorbell (``wuye.core.jobs``), so a job whose message is lost, or
+    whose worker dies, is found again and run; a failed one stays visible until someone retries it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("job"), max_length=120)
+    kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
+    # A community's job is the community's; a job of several (a company's billing) has none, its
+    # parts have theirs.
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, related_name="parts", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Started once: a second start with the same key returns the first job (a beat's tick).
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    schedule = models.CharField(_("schedule"), max_length=60, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveIntegerField(default=5)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)  # a retry's backoff
+    lease_until = models.DateTimeField(null=True, blank=True)  # a running job's worker renews it
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "not_before"], name="job_state_due"),
+            models.Index(fields=["community", "-created_at"], name="job_community_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress_done__lte=models.F("progress_total"))
+                | models.Q(progress_total=0),
+                name="job_progress_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="running") | models.Q(lease_until__isnull=False),
+                name="job_running_has_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class Schedule(models.Model):
+    """When a periodic command last started: however many beat processes tick, one start per period
+    (``wuye.core.jobs.tick``)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    last_started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

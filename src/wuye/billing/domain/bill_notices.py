@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from wuye.billing.domain.arrears import bills_with_totals
 from wuye.billing.enums import BillState, RunState
 from wuye.billing.models import Bill, BillingRun, BillLine
+from wuye.core import jobs
 from wuye.core.audit import log_action, register_actions, register_field_labels
-from wuye.core.jobs import enqueue
 from wuye.core.models import AuditLog
 from wuye.core.money import fen_to_yuan
 from wuye.ledger.enums import TransactionKind
@@ -32,7 +32,6 @@ from wuye.notifications.domain.queries import bound_households, bound_people
 
 BILL_ISSUED = "billing.bill.issued"  # registered with its templates in wuye.notifications.domain.events
 NOTIFIED = "billing.run.owners_notified"
-JOB = "wuye.billing.domain.bill_notices.run_owners_notify"
 BATCH = 2000  # households read per query
 
 register_actions({NOTIFIED: gettext_lazy("Owners notified of their new bills")})
@@ -40,11 +39,11 @@ register_field_labels({"households": gettext_lazy("households"), "messages": get
 
 
 def run_owners_notify_later(*, run: BillingRun) -> None:
-    """Queue the notification job once the current transaction commits (at once outside one)."""
-    run_pk = run.pk
-    transaction.on_commit(lambda: enqueue(JOB, run_pk=run_pk))
+    """Start the notification job, run once the current transaction commits (at once outside one)."""
+    jobs.start(run_owners_notify, community_id=run.community_id, run_pk=run.pk)
 
 
+@jobs.job
 @transaction.atomic
 def run_owners_notify(*, run_pk: int) -> int:
     """Tell the owners of the households a run billed about their bill. Returns households notified.

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from wuye.billing.domain import runs as run_domain
 from wuye.billing.enums import RunState
 from wuye.billing.models import BillingRun
+from wuye.billing.tasks import run_issue_job
 from wuye.console.decorators import staff_view
+from wuye.core import jobs
 from wuye.core.enums import Permission
-from wuye.core.jobs import enqueue
 from wuye.core.models import user_can
 from wuye.core.tenancy import scoped_get
 
@@ -76,7 +77,13 @@ def run_issue(request, billingrun_pk: int):
     if run.state not in (RunState.PREVIEWED, RunState.ISSUING):
         messages.error(request, _("This run has already been issued or voided."))
     else:
-        enqueue("wuye.billing.tasks.run_issue_job", run_pk=run.pk, actor_pk=request.user.pk)
+        jobs.start(
+            run_issue_job,
+            actor=request.user,
+            community_id=run.community_id,
+            run_pk=run.pk,
+            actor_pk=request.user.pk,
+        )
         messages.success(request, _("Issuing the bills of %(month)s.") % {"month": f"{run.period:%Y-%m}"})
     return redirect("console:run", billingrun_pk=run.pk)
 

@@ -48,6 +48,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.core import jobs
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.households.models import Person
@@ -256,7 +257,7 @@ def _queue(messages: list[Message], revealed: list[_Revealed | None] | None = No
     if pks and len(pks) <= INLINE_DELIVERY_MAX:
         from wuye.notifications import tasks  # the job layer sits above the domain
 
-        transaction.on_commit(lambda: tasks.deliver_messages(pks))
+        jobs.start(tasks.deliver_messages, message_pks=pks)
     return messages
 
 
@@ -509,8 +510,7 @@ def message_retry(*, message: Message, actor) -> Message:
         obj=message,
         changes={"channel": message.channel, "address": message.address_masked, "event": message.event},
     )
-    pks = [message.pk]
     from wuye.notifications import tasks
 
-    transaction.on_commit(lambda: tasks.deliver_messages(pks))
+    jobs.start(tasks.deliver_messages, message_pks=[message.pk])
     return message

@@ -1,16 +1,17 @@
 """Payment-receipt notifications (缴费凭证通知): the household's bound owners hear of each receipt.
 
 ``receipt_issue`` calls ``receipt_notify_on_commit`` inside the transaction that posts the money.
-Nothing is queued then: the job is enqueued only once that transaction commits, so a payment that
-is rolled back (a refused allocation, a failed channel check, a crash) sends nothing, and the
-receipt number in the message is one that exists.
+The job is started in that transaction (``wuye.core.jobs``: its record is written with the payment
+and handed to a worker after the commit), so a payment that is rolled back (a refused allocation, a
+failed channel check, a crash) sends nothing, and the receipt number in the message is one that
+exists.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from wuye.core.jobs import enqueue
+from wuye.core import jobs
 from wuye.core.money import fen_to_yuan
 from wuye.notifications.domain.outbox import notify
 from wuye.notifications.domain.queries import bound_people
@@ -18,15 +19,14 @@ from wuye.payments.models import Receipt
 
 # Registered with its templates in wuye.notifications.domain.events.
 RECEIPT_ISSUED = "payments.receipt.issued"
-JOB = "wuye.payments.domain.receipt_notices.receipt_notify"
 
 
 def receipt_notify_on_commit(*, receipt: Receipt) -> None:
-    """Queue the receipt's notification job for when the current transaction commits."""
-    receipt_pk = receipt.pk
-    transaction.on_commit(lambda: enqueue(JOB, receipt_pk=receipt_pk))
+    """Start the receipt's notification job, run once the current transaction commits."""
+    jobs.start(receipt_notify, community_id=receipt.community_id, receipt_pk=receipt.pk)
 
 
+@jobs.job
 def receipt_notify(*, receipt_pk: int) -> int:
     """Tell the people bound to the receipt's household what was received. Returns messages queued.
 
