@@ -13,4 +13,4 @@ urlpatterns = [
     path("billing/opening/<int:openingimport_pk>/confirm/", opening.opening_confirm, name="opening_confirm"),
     path("billing/opening/<int:openingimport_pk>/reverse/", opening.opening_reverse, name="opening_reverse"),
 ]
-NAV = [("console:opening", _("Opening balances"), Permission.BILLING_VIEW)]
+NAV = [("console:opening", _("Import opening balances"), Permission.BILLING_VIEW)]

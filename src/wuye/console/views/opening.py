@@ -108,7 +108,6 @@ def _detail(request, record: OpeningImport, *, problems=None):
 
 
 @staff_view(VIEW)
-@require_GET
 def opening_import(request, openingimport_pk: int):
     record = scoped_get(OpeningImport.objects, request, VIEW, pk=openingimport_pk)
     return _detail(request, record)
