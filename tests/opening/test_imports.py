@@ -1,8 +1,10 @@
 """Opening balances: preview, import, pay (QR against paysim, counter), reverse; totals and the ledger check."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -162,6 +164,32 @@ def test_import_posts_against_the_opening_account_and_bills_the_arrears(
     }
     assert AuditLog.objects.filter(action="opening.balance.imported").count() == 3
     assert ledger_check(community=place.community) == []
+    call_command("ledger", "check", "--community", str(place.community.pk), stdout=io.StringIO())
+
+
+def test_the_ledger_check_finds_opening_balances_the_ledger_does_not_hold(place, actor):
+    record = imported(place, actor)
+    h101, h102 = place.households["101"].pk, place.households["102"].pk
+    OpeningBalance.objects.filter(opening_import=record, kind="deposit").update(amount_fen=DEPOSIT_FEN + 1)
+    OpeningBalance.objects.filter(opening_import=record, kind="prepayment").update(
+        amount_fen=PREPAYMENT_FEN - 1
+    )
+
+    found = sorted(
+        (d.check, d.subject.split()[1], d.ledger_fen, d.documents_fen)
+        for d in ledger_check(community=place.community)
+    )
+
+    assert found == sorted(
+        [
+            ("deposits", str(h101), DEPOSIT_FEN, DEPOSIT_FEN + 1),
+            ("opening", str(h101), DEPOSIT_FEN - 29200, DEPOSIT_FEN + 1 - 29200),
+            ("opening", str(h102), PREPAYMENT_FEN, PREPAYMENT_FEN - 1),
+            ("prepayment", str(h102), PREPAYMENT_FEN, PREPAYMENT_FEN - 1),
+        ]
+    )
+    with pytest.raises(CommandError):
+        call_command("ledger", "check", "--community", str(place.community.pk), stdout=io.StringIO())
 
 
 def test_importing_twice_returns_the_import_and_the_same_file_is_refused_after(place, actor):
@@ -254,6 +282,7 @@ def test_reverse_an_untouched_import_takes_everything_back(place, actor, django_
     assert not HouseholdTag.objects.filter(tag__rule=ARREARS_RULE).exists()
     assert AuditLog.objects.filter(action="opening.import.reversed").count() == 1
     assert ledger_check(community=place.community) == []
+    call_command("ledger", "check", "--community", str(place.community.pk), stdout=io.StringIO())
     # The same file may be brought in again once its import is reversed.
     again = imported(place, actor)
     assert again.pk != record.pk

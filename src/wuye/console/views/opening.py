@@ -129,8 +129,7 @@ def opening_confirm(request, openingimport_pk: int):
         return redirect("console:opening_import", openingimport_pk=record.pk)
     messages.success(
         request,
-        _("Opening balances imported: %(rows)s rows. Run the ledger check to compare the totals.")
-        % {"rows": record.row_count},
+        _("Opening balances imported: %(rows)s rows.") % {"rows": record.row_count},
     )
     return redirect("console:opening_import", openingimport_pk=record.pk)
 
