@@ -15,10 +15,18 @@ def problems(content):
 
 def test_rows_are_read_under_title_rows_from_the_visible_sheet_with_messy_cells():
     rows = [
-        ["１栋-１单元-１０１", " 欠费 ", "物业费", "2026年3月", "１,２５６.８０ 元", None],
+        ["１栋-１单元-１０１", " 欠费 ", "物业费", "2026年3月", "１,２５６.８０ 元", None, "2026年3月31日"],
         ["1-1-102", "预存款", None, None, 500, "  原系统余额 "],
         ["1栋1单元101", "押金", "", "", "2000", "装修押金"],
-        ["2-1-201", "欠费", "水费", datetime.datetime(2026, 4, 1), 35.2, None],
+        [
+            "2-1-201",
+            "欠费",
+            "水费",
+            datetime.datetime(2026, 4, 1),
+            35.2,
+            None,
+            datetime.datetime(2026, 4, 20),
+        ],
     ]
     content = workbook(rows, title_rows=["幸福小区期初余额", "截至2026年11月30日"], hidden_first=[ROWS[0]])
 
@@ -26,11 +34,22 @@ def test_rows_are_read_under_title_rows_from_the_visible_sheet_with_messy_cells(
 
     assert sheet.problems == []
     assert sheet.data_rows == 4
-    assert [(r.row, r.kind, r.room, r.fee_item, r.period, r.amount_fen, r.note) for r in sheet.rows] == [
-        (4, "arrears", "1栋-1单元-101", "物业费", datetime.date(2026, 3, 1), 125680, ""),
-        (5, "prepayment", "1-1-102", "", None, 50000, "原系统余额"),
-        (6, "deposit", "1栋1单元101", "", None, 200000, "装修押金"),
-        (7, "arrears", "2-1-201", "水费", datetime.date(2026, 4, 1), 3520, ""),
+    assert [
+        (r.row, r.kind, r.room, r.fee_item, r.period, r.amount_fen, r.note, r.due_on) for r in sheet.rows
+    ] == [
+        (
+            4,
+            "arrears",
+            "1栋-1单元-101",
+            "物业费",
+            datetime.date(2026, 3, 1),
+            125680,
+            "",
+            datetime.date(2026, 3, 31),
+        ),
+        (5, "prepayment", "1-1-102", "", None, 50000, "原系统余额", None),
+        (6, "deposit", "1栋1单元101", "", None, 200000, "装修押金", None),
+        (7, "arrears", "2-1-201", "水费", datetime.date(2026, 4, 1), 3520, "", datetime.date(2026, 4, 20)),
     ]
 
 
@@ -43,6 +62,8 @@ def test_bad_cells_are_refused_with_row_and_column():
         ["1-1-101", "预支", None, None, 10, ""],
         ["1-1-101", "预存", "物业费", None, 10, ""],
         ["", "押金", None, None, "abc", ""],
+        ["1-1-101", "欠费", "物业费", "2026-06", 10, "", "2026-02-30"],
+        ["1-1-101", "押金", None, None, 10, "", "2026-02-01"],
     ]
 
     assert problems(workbook(rows)) == [
@@ -55,6 +76,8 @@ def test_bad_cells_are_refused_with_row_and_column():
         (7, "opening_only_arrears", "收费项目"),
         (8, "missing_value", "房号"),
         (8, "not_number", "金额（元）"),
+        (9, "opening_bad_day", "应缴日期"),
+        (10, "opening_only_arrears", "应缴日期"),
     ]
 
 
@@ -75,6 +98,7 @@ def test_the_template_has_the_columns_the_instructions_and_examples_that_are_not
         "所属月份",
         "金额（元）",
         "备注",
+        "应缴日期",
     ]
     examples = [
         row for row in book["填写说明"].iter_rows(values_only=True) if row[1] in ("欠费", "预存", "押金")

@@ -234,6 +234,30 @@ def test_rows_are_refused_with_row_and_column_and_nothing_is_kept(place, actor, 
     assert OpeningImport.objects.count() == 0
 
 
+def test_a_due_date_given_is_the_bills_and_one_before_its_month_is_refused(place, actor):
+    rows = [
+        ["1-1-101", "欠费", "物业费", "2026-03", 100, "", "2026-03-31"],
+        ["1-1-101", "欠费", "水费", "2026-03", 100, "", ""],
+        ["2-1-201", "欠费", "物业费", "2026-04", 100, "", "2026-03-31"],
+    ]
+    sheet = read_opening(workbook(rows))
+    with pytest.raises(OpeningRefusedError) as refused:
+        opening_preview(
+            community=place.community, file_name="x.xlsx", sha256=sheet.sha256, rows=sheet.rows, actor=actor
+        )
+    assert [(p.row, p.code, p.column) for p in refused.value.problems] == [
+        (4, "opening_due_before_month", "应缴日期")
+    ]
+
+    imported(place, actor, workbook(rows[:2]))
+
+    # One bill for the month, due on the earliest day of its lines (水费's own day is the 20th).
+    assert list(Bill.objects.values_list("period", "due_on", "total_fen")) == [
+        (MARCH, datetime.date(2026, 3, 20), 20000)
+    ]
+    assert ledger_check(community=place.community) == []
+
+
 def test_a_month_already_billed_is_refused(place, actor):
     issue_bill(place.households["2-201"], APRIL, [100], room=place.rooms["2-201"])
     sheet = read_opening(workbook())

@@ -24,7 +24,15 @@ class BalanceKind(models.TextChoices):
 
 
 # The file format: column keys and their headers (literal Chinese, never translated; see interfaces.excel).
-ROOM, KIND, FEE_ITEM, PERIOD, AMOUNT, NOTE = "room", "kind", "fee_item", "period", "amount", "note"
+ROOM, KIND, FEE_ITEM, PERIOD, AMOUNT, NOTE, DUE = (
+    "room",
+    "kind",
+    "fee_item",
+    "period",
+    "amount",
+    "note",
+    "due",
+)
 HEADERS: dict[str, str] = {
     ROOM: "房号",
     KIND: "类型",
@@ -32,4 +40,5 @@ HEADERS: dict[str, str] = {
     PERIOD: "所属月份",
     AMOUNT: "金额（元）",
     NOTE: "备注",
+    DUE: "应缴日期",
 }

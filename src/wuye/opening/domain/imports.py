@@ -60,7 +60,17 @@ from wuye.households.models import Household, HouseholdRoom
 from wuye.ledger.domain.ledger import Entry, transaction_post, transactions_reverse
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import Posting
-from wuye.opening.enums import FEE_ITEM, HEADERS, NOTE, PERIOD, ROOM, TRANSITIONS, BalanceKind, ImportState
+from wuye.opening.enums import (
+    DUE,
+    FEE_ITEM,
+    HEADERS,
+    NOTE,
+    PERIOD,
+    ROOM,
+    TRANSITIONS,
+    BalanceKind,
+    ImportState,
+)
 from wuye.opening.models import OpeningBalance, OpeningImport
 from wuye.payments.enums import OrderState
 from wuye.payments.models import Allocation, OrderLine
@@ -99,6 +109,9 @@ register_messages(
             "The household of room %(room)s changed since the preview: upload the file again."
         ),
         "opening_unknown_fee_item": gettext_lazy("Fee item “%(item)s” does not exist in this community."),
+        "opening_due_before_month": gettext_lazy(
+            "%(column)s %(day)s is before the month it is due for (%(month)s)."
+        ),
         "opening_future_month": gettext_lazy(
             "%(column)s %(month)s is after this month: only past balances are imported."
         ),
@@ -147,6 +160,7 @@ class OpeningRow:
     fee_item: str = ""  # arrears only: the fee item's name
     period: datetime.date | None = None  # arrears only: the month
     note: str = ""
+    due_on: datetime.date | None = None  # arrears only: the day it was due (default: the item's due day)
 
     def as_json(self) -> dict:
         return {
@@ -157,6 +171,7 @@ class OpeningRow:
             "fee_item_name": self.fee_item,
             "period": f"{self.period:%Y-%m}" if self.period else None,
             "note": self.note,
+            "due_on_given": self.due_on.isoformat() if self.due_on else None,
         }
 
     @classmethod
@@ -170,6 +185,7 @@ class OpeningRow:
             fee_item=data.get("fee_item_name") or "",
             period=datetime.date.fromisoformat(period + "-01") if period else None,
             note=data.get("note") or "",
+            due_on=datetime.date.fromisoformat(data["due_on_given"]) if data.get("due_on_given") else None,
         )
 
 
@@ -227,6 +243,14 @@ def opening_rows_check(*, community: Community, rows: list[OpeningRow]) -> tuple
                         {"column": HEADERS[FEE_ITEM], "item": row.fee_item},
                     )
                 )
+            if row.period is not None and row.due_on is not None and row.due_on < row.period:
+                problems.append(
+                    Problem(
+                        row.row,
+                        "opening_due_before_month",
+                        {"column": HEADERS[DUE], "day": row.due_on.isoformat(), "month": _month(row.period)},
+                    )
+                )
             if row.period is not None and row.period > this_month:
                 problems.append(
                     Problem(
@@ -267,7 +291,7 @@ def opening_rows_check(*, community: Community, rows: list[OpeningRow]) -> tuple
                 "household": household_names.get(household_pk, ""),
                 "fee_item_id": item.pk if item else None,
                 "fee_item": item.name if item else "",
-                "due_on": row.period.replace(day=item.due_day).isoformat() if item else None,
+                "due_on": (row.due_on or row.period.replace(day=item.due_day)).isoformat() if item else None,
             }
         )
     problems += _billed_already(community=community, checked=checked)

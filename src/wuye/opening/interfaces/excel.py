@@ -11,6 +11,7 @@ checked against the community by ``wuye.opening.domain.imports``.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import re
@@ -35,7 +36,7 @@ from wuye.core.excel import (
 from wuye.core.excel import template_workbook as excel_template
 from wuye.core.money import decimal_to_fen
 from wuye.opening.domain.imports import OpeningRow
-from wuye.opening.enums import AMOUNT, FEE_ITEM, HEADERS, KIND, NOTE, PERIOD, ROOM, BalanceKind
+from wuye.opening.enums import AMOUNT, DUE, FEE_ITEM, HEADERS, KIND, NOTE, PERIOD, ROOM, BalanceKind
 
 MAX_ROWS = 20_000
 MAX_AMOUNT = Decimal("10000000")  # yuan, per row: far above any household's balance
@@ -63,6 +64,7 @@ COLUMN_NOTES: dict[str, str] = {
     PERIOD: "欠费必填：所属月份，如 2026-03 或 2026年3月；不能晚于本月。预存、押金不填。",
     AMOUNT: "必填。金额（元），大于 0，最多两位小数。",
     NOTE: "可选。如 装修押金、门禁卡押金；同一房屋的多笔押金用备注区分。",
+    DUE: "欠费可选：应缴日期，如 2026-03-15；留空为所属月份中收费项目的缴费日。逾期天数和滞纳金（如收费项目设有滞纳金）从此日起算。",
 }
 TEMPLATE_RULES = (
     "每行一笔余额：一户一个收费项目一个月的欠费、一户的预存余额、或一笔押金。",
@@ -73,16 +75,17 @@ TEMPLATE_RULES = (
     "下面是几行示例，请在“期初余额”表中填写，不要在本说明表中填写：",
 )
 EXAMPLES = (
-    ("1栋-1单元-101", ARREARS, "物业费", "2026-03", 256.8, ""),
-    ("1栋-1单元-101", ARREARS, "物业费", "2026-04", 256.8, ""),
-    ("1栋-1单元-101", PREPAYMENT, "", "", 500, ""),
-    ("1-1-102", DEPOSIT, "", "", 2000, "装修押金"),
+    ("1栋-1单元-101", ARREARS, "物业费", "2026-03", 256.8, "", ""),
+    ("1栋-1单元-101", ARREARS, "物业费", "2026-04", 256.8, "", "2026-04-30"),
+    ("1栋-1单元-101", PREPAYMENT, "", "", 500, "", ""),
+    ("1-1-102", DEPOSIT, "", "", 2000, "装修押金", ""),
 )
 
 register_messages(
     {
         "opening_not_positive": _("%(column)s must be more than zero (%(value)s)."),
         "opening_only_arrears": _("%(column)s is only for rows of 欠费; leave it empty for %(kind)s."),
+        "opening_bad_day": _("%(column)s must be a date like 2026-03-15, not “%(value)s”."),
     }
 )
 
@@ -93,6 +96,15 @@ class OpeningSheet:
     problems: list[Problem] = field(default_factory=list)
     data_rows: int = 0
     sha256: str = ""
+
+
+def _day_of(match: re.Match | None) -> datetime.date | None:
+    if match is None:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:  # 2026-02-30
+        return None
 
 
 class _RowReader(RowReader):
@@ -123,6 +135,21 @@ class _RowReader(RowReader):
             self.problem("bad_month", column=HEADERS[PERIOD], value=clean_text(self.cells.get(PERIOD)))
         return period
 
+    def day(self, key: str) -> datetime.date | None:
+        """A date cell, or a date written as 2026-03-15, 2026/3/15, 2026.3.15 or 2026年3月15日."""
+        value = self.cells.get(key)
+        if self.blank(key):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = clean_text(value)
+        day = _day_of(re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text))
+        if day is None:
+            self.problem("opening_bad_day", column=HEADERS[key], value=text)
+        return day
+
     def read(self) -> OpeningRow | None:
         room = self.text(ROOM, required=True, max_length=60)
         if clean_text(self.cells.get(KIND)) == "":
@@ -130,12 +157,13 @@ class _RowReader(RowReader):
         kind = self.kind()
         amount = self.amount_fen()
         note = self.free_text(NOTE, max_length=200)
-        fee_item, period = "", None
+        fee_item, period, due_on = "", None, None
         if kind == BalanceKind.ARREARS:
             fee_item = self.text(FEE_ITEM, required=True, max_length=40)
             period = self.month()
+            due_on = self.day(DUE)
         elif kind is not None:
-            for key in (FEE_ITEM, PERIOD):
+            for key in (FEE_ITEM, PERIOD, DUE):
                 if not self.blank(key):
                     self.problem(
                         "opening_only_arrears", column=HEADERS[key], kind=clean_text(self.cells.get(KIND))
@@ -143,7 +171,14 @@ class _RowReader(RowReader):
         if self.problems or kind is None or amount is None:
             return None
         return OpeningRow(
-            row=self.row, kind=kind, room=room, amount_fen=amount, fee_item=fee_item, period=period, note=note
+            row=self.row,
+            kind=kind,
+            room=room,
+            amount_fen=amount,
+            fee_item=fee_item,
+            period=period,
+            note=note,
+            due_on=due_on,
         )
 
 
@@ -182,11 +217,11 @@ def template_workbook() -> bytes:
         headers=HEADERS,
         required=REQUIRED_COLUMNS,
         example=[],
-        widths=(18, 8, 14, 12, 12, 20),
+        widths=(18, 8, 14, 12, 12, 20, 12),
         notes=COLUMN_NOTES,
         rules=TEMPLATE_RULES,
         notes_width=14,
-        text_columns=(PERIOD,),  # Excel must not turn 2026-03 into a date
+        text_columns=(PERIOD, DUE),  # Excel must not turn 2026-03 into a date
     )
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     help_sheet = workbook["填写说明"]
