@@ -14,6 +14,7 @@ from tests.opening.factories import ARREARS_FEN, DEPOSIT_FEN, PREPAYMENT_FEN, RO
 from tests.payments.factories import issue_bill, prepay
 from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
 from wuye.billing.domain.arrears import arrears_totals, overdue_household_pks
+from wuye.billing.domain.charges import charge_add
 from wuye.billing.models import Bill, BillLine
 from wuye.billing.tagrules import ARREARS_RULE
 from wuye.core.models import AuditLog
@@ -395,4 +396,27 @@ def test_pay_one_imported_arrear_by_qr(client, place, actor, paysim, channel):  
     assert Bill.objects.get(household=household).state == "partial"
     clearing = "clearing_wechat" if channel == "wechat_native" else "clearing_alipay"
     assert (balance(clearing), balance("receivable")) == (25680, ARREARS_FEN - 25680)
+    assert ledger_check(community=place.community) == []
+
+
+def test_reversal_leaves_a_bill_the_import_shares_with_later_lines(place, actor):
+    record = imported(place, actor)
+    household = place.households["101"]
+    charge = charge_add(
+        household=household,
+        amount_fen=8800,
+        description="换水龙头",
+        reference="service.request:1",
+        actor=actor,
+        period=MARCH,
+    )
+    bill = Bill.objects.get(household=household, period=MARCH)
+    assert (charge.bill_id, bill.total_fen) == (bill.pk, 29200 + 8800)
+
+    opening_reverse(opening_import=record, reason="文件有误", actor=actor)
+
+    bill.refresh_from_db()
+    assert (bill.state, bill.total_fen) == ("open", 8800)
+    assert list(BillLine.objects.filter(bill=bill, is_void=False).values_list("pk", flat=True)) == [charge.pk]
+    assert balance("receivable", household_id=household.pk) == 8800
     assert ledger_check(community=place.community) == []
