@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wuye.payments",
     "wuye.debit",
     "wuye.recon",
+    "wuye.opening",
     "wuye.paysim",
     "wuye.owners",
     "wuye.notifications",

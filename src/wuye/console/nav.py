@@ -10,6 +10,7 @@ from wuye.console import (
     urls_debit_batches,
     urls_meters,
     urls_notices,
+    urls_opening,
     urls_owners,
     urls_receipts,
     urls_recon,
@@ -45,7 +46,8 @@ def groups():
             + urls_meters.NAV
             + urls_receipts.NAV
             + urls_arrears.NAV
-            + urls_debit_batches.NAV,
+            + urls_debit_batches.NAV
+            + urls_opening.NAV,
         ),
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Owners"), urls_owners.NAV),

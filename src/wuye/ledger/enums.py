@@ -22,6 +22,10 @@ class Account(models.TextChoices):
     ADJUSTMENTS = "adjustments", _("Adjustments and waivers")
     BANK = "bank", _("Bank account")
     CHANNEL_FEES = "expense_channel_fees", _("Channel fees")
+    # What a community brought from its old system (期初): the other side of the arrears, prepayments
+    # and deposits imported as its opening balances (an equity-like account; see ``wuye.opening``).
+    OPENING = "opening", _("Opening balances")
+    DEPOSITS = "deposits", _("Deposits held for households")
 
 
 class TransactionKind(models.TextChoices):
@@ -39,3 +43,5 @@ class TransactionKind(models.TextChoices):
     SUSPENSE_CLEAR = "suspense_clear", _("Suspense cleared")
     RECEIPT_VOID = "receipt_void", _("Receipt voided, its payment reversed")
     SETTLEMENT = "settlement", _("Channel or debit money credited to the bank account")
+    OPENING = "opening", _("Opening balances imported")
+    OPENING_REVERSAL = "opening_reversal", _("Opening balances import reversed")

@@ -15,6 +15,8 @@ Lock order, everywhere in billing and payments: lines first (by pk), then their 
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -29,7 +31,7 @@ from wuye.core import sql
 from wuye.core.audit import AuditEntry, log_action, log_bulk, register_actions, register_field_labels
 from wuye.core.enums import Permission
 from wuye.core.models import user_can
-from wuye.core.money import fen_to_yuan
+from wuye.core.money import fen_to_decimal, fen_to_yuan
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
@@ -207,6 +209,120 @@ def bill_refresh_state(*, bill: Bill) -> str:
         )
     bill.state = state
     return state
+
+
+# Lines of a given amount, new bills, void lines -------------------------------------------------
+
+
+def line_of_amount(
+    *,
+    bill: Bill,
+    room_id: int,
+    fee_item_id: int,
+    period: datetime.date,
+    amount_fen: int,
+    record_id: int,
+    source: str = "",
+) -> BillLine:
+    """An unsaved line asking for ``amount_fen`` (a one-off charge, an arrear brought from an old system).
+
+    Its stored inputs say exactly that (one-off, quantity 1, the amount as its price, the whole month,
+    to the fen), so ``line_explain`` explains it as "One-off amount … yuan"."""
+    days = compute.month_end(period).day
+    return BillLine(
+        community_id=bill.community_id,
+        bill=bill,
+        household_id=bill.household_id,
+        room_id=room_id,
+        fee_item_id=fee_item_id,
+        period=period,
+        method=Method.ONE_OFF,
+        quantity=Decimal(1),
+        price=fen_to_decimal(amount_fen),
+        billable_days=days,
+        period_days=days,
+        rounding_unit=RoundingUnit.FEN,
+        rounding_mode=RoundingMode.HALF_UP,
+        gross_fen=amount_fen,
+        amount_fen=amount_fen,
+        transaction_id=record_id,
+        source=source,
+    )
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line of a given amount for ``bills_create``."""
+
+    household_id: int
+    room_id: int
+    fee_item_id: int
+    period: datetime.date
+    amount_fen: int
+    due_on: datetime.date
+
+
+def bills_create(*, community_id: int, lines: list[NewLine], record_id: int) -> list[BillLine]:
+    """New bills, one per household and month, holding the given lines, in the caller's transaction.
+
+    The caller holds the community's lock (as a billing run and a one-off charge do), has checked
+    that none of these households has a bill of these months yet (the one-bill-per-month index
+    refuses it anyway: IntegrityError rolls everything back) and has posted ``record_id``, the ledger
+    transaction the lines name. A bill is due on the earliest ``due_on`` of its lines; its total is
+    the sum of its lines and its state open. Returns the lines, saved.
+    """
+    grouped: dict[tuple[int, datetime.date], list[NewLine]] = {}
+    for line in lines:
+        grouped.setdefault((line.household_id, line.period), []).append(line)
+    bills = Bill.objects.bulk_create(
+        [
+            Bill(
+                community_id=community_id,
+                household_id=household_id,
+                period=period,
+                state=BillState.OPEN,
+                total_fen=sum(line.amount_fen for line in group),
+                due_on=min(line.due_on for line in group),
+            )
+            for (household_id, period), group in grouped.items()
+        ]
+    )
+    return BillLine.objects.bulk_create(
+        [
+            line_of_amount(
+                bill=bill,
+                room_id=line.room_id,
+                fee_item_id=line.fee_item_id,
+                period=line.period,
+                amount_fen=line.amount_fen,
+                record_id=record_id,
+            )
+            for bill, group in zip(bills, grouped.values(), strict=True)
+            for line in group
+        ]
+    )
+
+
+def lines_void(*, lines) -> list[int]:
+    """Mark ``lines`` (a queryset of non-void lines nobody paid, adjusted or waived) void, in the caller's
+    transaction, after it reversed their ledger postings: their bills' totals drop by them, a bill
+    left without a live line is void, the others get their state again. Returns the bills' pks.
+
+    The one way bills are voided (a billing run voided, an opening-balance import reversed)."""
+    bill_pks = sorted(set(lines.order_by().values_list("bill_id", flat=True)))
+    lines.update(is_void=True)
+    for part in sql.chunks(bill_pks, 5000):
+        ids = ", ".join(str(int(pk)) for pk in part)
+        sql.execute(
+            f"""UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
+                                                    WHERE l.bill_id = billing_bill.id AND NOT l.is_void)
+                WHERE id IN ({ids})"""
+        )
+    emptied = Bill.objects.filter(pk__in=bill_pks).exclude(lines__is_void=False)
+    emptied_pks = set(emptied.values_list("pk", flat=True))
+    emptied.update(state=BillState.VOID)
+    bills_refresh_state(bill_pks=[pk for pk in bill_pks if pk not in emptied_pks])
+    return bill_pks
 
 
 def _post_adjustment(*, line: BillLine, amount_fen: int, reason: str, actor) -> object:

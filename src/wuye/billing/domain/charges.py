@@ -28,14 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain import compute
-from wuye.billing.domain.bills import ACCEPTS, ADJUST, BillError, bill_refresh_state
-from wuye.billing.enums import BillState, FeeCategory, Method, RoundingMode, RoundingUnit
+from wuye.billing.domain.bills import ACCEPTS, ADJUST, BillError, bill_refresh_state, line_of_amount
+from wuye.billing.enums import BillState, FeeCategory, Method
 from wuye.billing.models import Adjustment, Bill, BillLine, FeeItem
 from wuye.billing.signals import bills_issued
 from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
-from wuye.core.money import fen_to_decimal, fen_to_yuan
+from wuye.core.money import fen_to_yuan
 from wuye.estate.models import Room
 from wuye.households.models import Household
 from wuye.ledger.domain.ledger import Entry, transaction_post
@@ -200,26 +200,17 @@ def charge_add(
         reference=reference,
         actor=actor,
     )
-    days = compute.month_end(period).day
-    line = BillLine.objects.create(
-        community_id=household.community_id,
+    line = line_of_amount(
         bill=bill,
-        household=household,
-        room=room,
-        fee_item=item,
+        room_id=room.pk,
+        fee_item_id=item.pk,
         period=period,
-        method=Method.ONE_OFF,
-        quantity=Decimal(1),
-        price=fen_to_decimal(amount_fen),
-        billable_days=days,
-        period_days=days,
-        rounding_unit=RoundingUnit.FEN,
-        rounding_mode=RoundingMode.HALF_UP,
-        gross_fen=amount_fen,
         amount_fen=amount_fen,
-        transaction=record,
+        record_id=record.pk,
         source=reference,
     )
+    line.room, line.fee_item = room, item
+    line.save(force_insert=True)
     Bill.objects.filter(pk=bill.pk).update(total_fen=F("total_fen") + amount_fen)
     log_action(
         "billing.charge.added",

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.billing.domain import bill_notices, compute
+from wuye.billing.domain.bills import lines_void
 from wuye.billing.enums import CYCLE_MONTHS, UNIT_FEN, Method, RoundingMode, RunState, Timing
 from wuye.billing.models import Bill, BillingRun, BillLine, FeeItem
 from wuye.billing.signals import bills_issued
@@ -800,17 +801,7 @@ def run_void(*, run: BillingRun, reason: str, actor) -> BillingRun:
         memo=reason.strip()[:200],
         actor=actor,
     )
-    bill_pks = list(lines.order_by().values_list("bill_id", flat=True).distinct())
-    lines.update(is_void=True)
-    run_transactions = [int(pk) for pk in transactions.values_list("pk", flat=True)]  # one per chunk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE billing_bill SET total_fen = (SELECT COALESCE(SUM(l.amount_fen), 0) FROM billing_billline l
-                                                    WHERE l.bill_id = billing_bill.id AND NOT l.is_void)
-                WHERE id IN (SELECT bill_id FROM billing_billline
-                             WHERE transaction_id IN ({", ".join(map(str, run_transactions or [0]))}))"""
-        )
-    Bill.objects.filter(pk__in=bill_pks).exclude(lines__is_void=False).update(state="void")
+    bill_pks = lines_void(lines=lines)
     run.state, run.voided_at, run.voided_by, run.void_reason = (
         RunState.VOID,
         timezone.now(),

@@ -7,11 +7,14 @@ Eight checks, each a couple of aggregate queries (no loop over households):
                  (amount + adjusted − waived − paid);
 3. prepayment    per household, the prepayment balance equals Σ prepayments received + Σ payment
                  excess (of payments whose receipt is not void) − Σ applied − Σ refunds taken from it
-                 + Σ failed refunds returned to it;
+                 + Σ failed refunds returned to it + Σ prepayments of other sources (opening balances
+                 brought from an old system: ``register_prepayment_source``);
 4. allocations   per transaction that pays bills, Σ allocations equals its credit to receivable;
 5. income        per fee item, the income credited equals Σ (amount + adjusted) of its lines, less
                  reversals (a voided run reverses its income and marks its lines void, so the
-                 non-void lines remain; adjustments post to income, waivers to adjustments);
+                 non-void lines remain; adjustments post to income, waivers to adjustments); the
+                 amount of a line brought in as an opening balance was credited to the opening-balance
+                 account, not to income (``wuye.opening`` checks it), so only its adjustments count;
 6. payments      per money account (cash, card/transfer clearing, each channel's clearing), the
                  ledger equals Σ applied payments − Σ refunds paid out through it − Σ voided
                  receipts (prepayments received at the counter count too), and refunds payable equal
@@ -144,13 +147,15 @@ def ledger_check(*, community: Community) -> list[Difference]:
     refunds = Refund.objects.filter(community=community, transaction__isnull=False)
     taken = _sums(refunds, "household_id", "from_prepayment_fen")
     returned = _sums(refunds.filter(state=RefundState.FAILED), "household_id", "amount_fen")
-    parts = (received, excess, applied, taken, returned)
+    other = [source(community) for source in PREPAYMENT_SOURCES]
+    parts = (received, excess, applied, taken, returned, *other)
     expected = {
         pk: received.get(pk, 0)
         + excess.get(pk, 0)
         - applied.get(pk, 0)
         - taken.get(pk, 0)
         + returned.get(pk, 0)
+        + sum(source.get(pk, 0) for source in other)
         for pk in set().union(*parts)
     }
     found += _compare("prepayment", held, expected, str)
@@ -184,6 +189,8 @@ def ledger_check(*, community: Community) -> list[Difference]:
         for pk, total in _sums(postings.filter(account=Account.INCOME), "fee_item_id", "amount_fen").items()
     }
     billed = _sums(lines, "fee_item_id", F("amount_fen") + F("adjusted_fen"))
+    opening = _sums(lines.filter(transaction__kind=TransactionKind.OPENING), "fee_item_id", "amount_fen")
+    billed = {pk: total - opening.get(pk, 0) for pk, total in billed.items()}
     items = dict(FeeItem.objects.filter(community=community).values_list("pk", "name"))
     differences += _compare("income", income, billed, lambda pk: f"fee item {pk} {items.get(pk, '?')}")
 
@@ -248,12 +255,21 @@ def _late_fees(community: Community, postings) -> list[Difference]:
 # on payments).
 OTHER_DOCUMENTS = (TransactionKind.SUSPENSE, TransactionKind.SUSPENSE_CLEAR, TransactionKind.SETTLEMENT)
 EXTRA_CHECKS: list = []
+# ``source(community) -> {household pk: fen}``: prepayments held that came from neither the counter nor
+# a payment (opening balances); added to what check 3 expects.
+PREPAYMENT_SOURCES: list = []
 
 
 def register_check(check) -> None:
     """Add ``check(community) -> list[Difference]`` to ``ledger_check`` (once per function)."""
     if check not in EXTRA_CHECKS:
         EXTRA_CHECKS.append(check)
+
+
+def register_prepayment_source(source) -> None:
+    """Add ``source(community) -> {household pk: fen}`` to what check 3 expects (once per function)."""
+    if source not in PREPAYMENT_SOURCES:
+        PREPAYMENT_SOURCES.append(source)
 
 
 def _references(community: Community) -> list[Difference]:
