@@ -69,7 +69,14 @@ def test_upload_without_a_file_shows_the_form_error(admin_client, community):
 
 
 def test_preview_lists_every_problem_with_its_row(admin_client, community, building):
-    rows = [row("101", built="九十"), row("102"), row(""), row("102"), row("105", building="9栋")]
+    rows = [
+        row("101", built="九十"),
+        row("102"),
+        row(""),
+        row("102"),
+        row("105", building="9栋"),
+        row("106", building="9号楼"),
+    ]
     batch_url = upload(admin_client, xlsx(rows)).url
     body = admin_client.get(batch_url).content.decode()
     batch = ImportBatch.objects.get()
@@ -78,13 +85,17 @@ def test_preview_lists_every_problem_with_its_row(admin_client, community, build
         (2, "not_number"),
         (4, "missing_value"),
         (5, "duplicate_room"),
-        (6, "unknown_building"),
+        (7, "label_variants"),
     ]
     assert 'class="problems"' in body
     with translation.override("zh-hans"):
         for problem in batch.report["problems"]:
             message = escape(problem_message(problem["code"], problem["params"]))
-            assert f'<td class="num">{problem["row"]}</td><td>{message}</td>' in body
+            column = escape(problem["params"].get("column") or "—")
+            assert (
+                f'<td>Sheet</td><td class="num">{problem["row"]}</td><td>{column}</td><td>{message}</td>'
+                in body
+            )
     assert reverse("console:import_apply", kwargs={"importbatch_pk": batch.pk}) not in body
 
 
@@ -166,7 +177,7 @@ def test_template_download(admin_client):
     assert response["Content-Type"] == CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert len(workbook.worksheets) == 2
+    assert workbook.sheetnames == ["房屋住户", "人员", "车辆", "紧急联系人", "收费项目", "填写说明"]
     assert [c.value for c in workbook.worksheets[0][1]] == HEADER_ROW
 
 

@@ -365,7 +365,7 @@ def _plan(community: Community, archive: Archive) -> Plan:
     plan = Plan(problems=list(archive.all_problems))
     other_rows: list[ArchiveRow] = [*archive.people, *archive.vehicles, *archive.contacts, *archive.fees]
     names = {row.building for row in sheet.rows if row.building}
-    names |= {row.parts[0] for row in other_rows if row.parts}
+    names |= {parts[0] for row in other_rows for parts in row.parts}
     estate = _Estate(community, names)
 
     def problem(row: int, code: str, *, on: str = title, **params) -> None:
@@ -468,9 +468,7 @@ def _plan(community: Community, archive: Archive) -> Plan:
             continue
         room = estate.room(unit, row.number)
         if isinstance(room, list):
-            plan.problems.append(
-                _ambiguous(row.row, HEADERS[NUMBER], row.number, room, attribute="number", sheet=title)
-            )
+            plan.problems.append(_ambiguous(row.row, HEADERS[NUMBER], row.number, room, sheet=title))
             continue
         if room is not None and id(room) in seen_rooms:
             problem(row.row, "duplicate_room", room=row.room_label, first=seen_rooms[id(room)])
@@ -681,7 +679,12 @@ def _plan_archive(
             )
 
     def room_of(sheet: str, row: ArchiveRow, headers: dict[str, str]) -> Room | None:
-        found = estate.room_of(row.parts)
+        rooms: list = []
+        for parts in row.parts:
+            for room in found if isinstance(found := estate.room_of(parts), list) else [found]:
+                if room is not None and all(room is not other for other in rooms):
+                    rooms.append(room)
+        found = rooms[0] if len(rooms) == 1 else rooms or None
         if isinstance(found, list):
             plan.problems.append(
                 _ambiguous(
@@ -689,7 +692,6 @@ def _plan_archive(
                     headers[ROOM],
                     row.room,
                     found,
-                    attribute="label" if isinstance(found[0], Room) else "name",
                     sheet=archive.titles[sheet],
                 )
             )

@@ -52,7 +52,7 @@ from wuye.core.excel import (
 )
 from wuye.core.excel import problem_message as problem_message  # reports of this import are worded by it
 from wuye.core.excel import template_workbook as excel_template
-from wuye.estate.domain.queries import building_key, label_key, room_label_parts, unit_key
+from wuye.estate.domain.queries import room_label_parts
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import room_label
 from wuye.households.enums import PersonKind
@@ -293,10 +293,6 @@ class RoomRow:
         return (self.building, self.unit, self.number)
 
 
-def room_key(building: str, unit: str, number: str) -> tuple[str, str, str]:
-    return (building_key(building), unit_key(unit), label_key(number))
-
-
 @dataclass
 class Sheet:
     rows: list[RoomRow] = field(default_factory=list)  # the rows without problems
@@ -306,17 +302,28 @@ class Sheet:
     title: str = ""  # the sheet's title in the file ("" if the file has no such sheet)
 
 
+def room_label_candidates(text: str) -> list[tuple[str, str, str]]:
+    """The (building, unit, number) a room label may stand for: as ``room_label_parts`` reads it, and,
+    when a name itself holds a dash (a building called A-1), every way to cut the label at its dashes
+    into three (the import keeps the one that names a room)."""
+    parts = room_label_parts(text)
+    found = [parts] if parts else []
+    pieces = text.split("-")
+    for first in range(1, len(pieces) - 1) if len(pieces) > 3 else ():
+        for second in range(first + 1, len(pieces)):
+            cut = ("-".join(pieces[:first]), "-".join(pieces[first:second]), "-".join(pieces[second:]))
+            if all(cut) and cut not in found:
+                found.append(cut)
+    return found
+
+
 @dataclass
 class ArchiveRow:
     """A row of the 人员, 车辆, 紧急联系人 or 收费项目 sheet: the room that names the household, and values."""
 
     row: int
     room: str  # as written
-    parts: tuple[str, str, str] | None  # (building, unit, number), None if ``room`` is not a room label
-
-    @property
-    def room_key(self) -> tuple[str, str, str] | None:
-        return room_key(*self.parts) if self.parts else None
+    parts: list[tuple[str, str, str]]  # what ``room`` may stand for (see ``room_label_candidates``)
 
 
 @dataclass
@@ -504,8 +511,8 @@ def read_rooms(
 class _ArchiveRowReader(RowReader):
     def room(self) -> dict:
         text = self.text(ROOM, required=True)
-        parts = room_label_parts(text) if text else None
-        if text and parts is None:
+        parts = room_label_candidates(text) if text else []
+        if text and not parts:
             self.problem("bad_room_label", column=self.headers[ROOM], value=text)
         return {"row": self.row, "room": text, "parts": parts}
 
