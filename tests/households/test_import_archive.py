@@ -1,0 +1,341 @@
+"""The whole archive through Excel: people, vehicles, contacts, tags and fee items on their sheets,
+labels matched after normalising, everything the import creates listed first, and a full round trip."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+
+from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    HouseholdFactory,
+    HouseholdRoomFactory,
+    HouseholdTagFactory,
+    PersonFactory,
+    RoomFactory,
+    TagFactory,
+    UnitFactory,
+    staff,
+)
+from tests.households.test_excel import HEADER_ROW, row
+from wuye.billing.models import FeeAssignment
+from wuye.core.models import AuditLog
+from wuye.estate.enums import RoomState, RoomUse
+from wuye.estate.models import Building, Room, Unit
+from wuye.households.domain.imports import (
+    ImportRefusedError,
+    archive_for_export,
+    import_apply,
+    import_preview,
+)
+from wuye.households.domain.queries import HouseholdFilter
+from wuye.households.enums import ImportState, PersonKind, TagKind
+from wuye.households.interfaces.excel import (
+    CONTACT_HEADERS,
+    FEE_HEADERS,
+    PEOPLE_HEADERS,
+    VEHICLE_HEADERS,
+    write_rooms,
+)
+from wuye.households.models import EmergencyContact, Household, HouseholdTag, Person, Tag, Vehicle
+from wuye.households.validators import id_check_character
+
+D = datetime.date
+
+
+def id_number(first17: str) -> str:
+    return first17 + id_check_character(first17)
+
+
+WANG_ID = id_number("11010519900101123")
+LI_ID = id_number("44030519880202456")
+CHEN_ID = id_number("44030519750315001")
+BAD_ID = WANG_ID[:17] + ("1" if WANG_ID[17] != "1" else "2")  # right shape, wrong check character
+
+
+def workbook(sheets) -> bytes:
+    """[(title, hidden, rows)] as an .xlsx file."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, hidden, rows in sheets:
+        sheet = book.create_sheet(title)
+        if hidden:
+            sheet.sheet_state = "hidden"
+        for values in rows:
+            sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def estate_labels(community) -> dict[str, set[str]]:
+    return {
+        "buildings": set(Building.objects.filter(community=community).values_list("name", flat=True)),
+        "units": {str(u) for u in Unit.objects.filter(community=community).select_related("building")},
+        "rooms": {
+            str(r) for r in Room.objects.filter(community=community).select_related("building", "unit")
+        },
+        "tags": set(
+            Tag.objects.filter(community=community, kind=TagKind.MANUAL).values_list("name", flat=True)
+        ),
+    }
+
+
+def snapshot(community) -> dict:
+    """The archive of a community by labels (no primary keys), to compare two communities."""
+    rooms = sorted(
+        (str(r), r.floor, r.built_area, r.inner_area, r.use, r.state)
+        for r in Room.objects.filter(community=community).select_related("building", "unit")
+    )
+    households = []
+    for household in Household.objects.filter(community=community).prefetch_related(
+        "room_links__room__building", "room_links__room__unit", "people", "vehicles", "emergency_contacts"
+    ):
+        owners = [p.name for p in household.people.all() if p.kind == PersonKind.OWNER]
+        households.append(
+            (
+                household.name,
+                household.notes.replace("\r\n", "\n"),
+                tuple(sorted(str(link.room) for link in household.room_links.all())),
+                owners[0] if owners else "",
+                tuple(
+                    sorted(
+                        (p.kind, p.name, p.phone, p.id_number, p.relation, p.moved_in_on, p.moved_out_on)
+                        for p in household.people.all()
+                    )
+                ),
+                tuple(sorted((v.plate, v.model) for v in household.vehicles.all())),
+                tuple(sorted((c.name, c.phone, c.relation) for c in household.emergency_contacts.all())),
+                tuple(
+                    sorted(
+                        HouseholdTag.objects.filter(
+                            household=household, tag__kind=TagKind.MANUAL
+                        ).values_list("tag__name", flat=True)
+                    )
+                ),
+            )
+        )
+    fees = sorted(
+        (str(a.room), a.fee_item.name, a.starts_on, a.ends_on)
+        for a in FeeAssignment.objects.filter(community=community).select_related(
+            "room__building", "room__unit", "fee_item"
+        )
+    )
+    return {"rooms": rooms, "households": sorted(households), "fees": fees, **estate_labels(community)}
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Building, Unit, Room, Household, Person, Vehicle, EmergencyContact, HouseholdTag, Tag)
+    } | {"FeeAssignment": FeeAssignment.objects.count(), "AuditLog": AuditLog.objects.count()}
+
+
+def export(community, *, id_numbers=True) -> bytes:
+    archive = archive_for_export(community=community, filter=HouseholdFilter(), id_numbers=id_numbers)
+    return write_rooms(
+        archive.rooms,
+        people=archive.people,
+        vehicles=archive.vehicles,
+        contacts=archive.contacts,
+        fees=archive.fees,
+    )
+
+
+def problems(batch) -> list[tuple[str, int | None, str]]:
+    return [(p.get("sheet", ""), p["row"], p["code"]) for p in batch.report["problems"]]
+
+
+@pytest.fixture
+def actor(community):
+    return staff(community)
+
+
+# A full archive ------------------------------------------------------------------------------------
+
+
+def fee_items(community):
+    return {
+        "物业费": FeeItemFactory(community=community, name="物业费"),
+        "车位管理费": FeeItemFactory(community=community, name="车位管理费"),
+    }
+
+
+@pytest.fixture
+def full(community):
+    """Every kind of thing the archive holds, in two buildings (one whose name holds a dash)."""
+    one = BuildingFactory(community=community, name="1栋", floors=18)
+    unit = UnitFactory(building=one, name="1单元")
+    unit2 = UnitFactory(building=one, name="2单元")
+    dashed = UnitFactory(building=BuildingFactory(community=community, name="A-1座"), name="1单元")
+    items = fee_items(community)
+    party = TagFactory(community=community, name="党员")
+    alone = TagFactory(community=community, name="独居老人")
+    TagFactory(community=community, name="无人使用")  # a tag no household carries
+
+    wang = HouseholdFactory(community=community, name="王家", notes="养狗\r\n周末在家")
+    flat = HouseholdRoomFactory(
+        household=wang, room=RoomFactory(unit=unit, number="101", state="self_occupied")
+    )
+    parking = RoomFactory(
+        unit=unit, number="P01", floor=-1, use=RoomUse.PARKING, inner_area=12, built_area=12
+    )
+    HouseholdRoomFactory(household=wang, room=parking)
+    PersonFactory(household=wang, name="王小明", kind=PersonKind.OWNER, phone="13912345678", id_number=WANG_ID,
+                  moved_in_on=D(2020, 5, 1))  # fmt: skip
+    PersonFactory(household=wang, name="李丽", kind=PersonKind.FAMILY, relation="配偶", phone="13800138000",
+                  id_number=LI_ID)  # fmt: skip
+    PersonFactory(household=wang, name="王小小", kind=PersonKind.FAMILY, relation="儿子", phone="",
+                  moved_in_on=D(2021, 1, 1))  # fmt: skip
+    PersonFactory(household=wang, name="张租", kind=PersonKind.TENANT, phone="021-87654321",
+                  moved_in_on=D(2022, 3, 1), moved_out_on=D(2023, 2, 28))  # fmt: skip
+    Vehicle.objects.create(community=community, household=wang, plate="粤B12345", model="白色大众")
+    Vehicle.objects.create(community=community, household=wang, plate="粤BD12345", model="")
+    EmergencyContact.objects.create(
+        community=community, household=wang, name="王大明", phone="13700000000", relation="父亲"
+    )
+    EmergencyContact.objects.create(community=community, household=wang, name="赵姨", phone="010-12345678")
+    HouseholdTagFactory(household=wang, tag=party)
+    HouseholdTagFactory(household=wang, tag=alone)
+    FeeAssignmentFactory(fee_item=items["物业费"], room=flat.room, starts_on=D(2024, 1, 1))
+    FeeAssignmentFactory(
+        fee_item=items["车位管理费"], room=parking, starts_on=D(2024, 1, 1), ends_on=D(2024, 12, 31)
+    )
+
+    li = HouseholdFactory(community=community, name="李四")
+    shop = RoomFactory(unit=unit2, number="201", floor=2, use=RoomUse.SHOP, state=RoomState.RENTED)
+    HouseholdRoomFactory(household=li, room=shop)
+    PersonFactory(household=li, name="李四", kind=PersonKind.OWNER, phone="010-87654321")
+
+    sun = HouseholdFactory(community=community, name="孙家")
+    HouseholdRoomFactory(household=sun, room=RoomFactory(unit=dashed, number="301", floor=3))
+    PersonFactory(household=sun, name="孙悟空", kind=PersonKind.OWNER, phone="13611112222", id_number=CHEN_ID)
+    PersonFactory(household=sun, name="孙悟饭", kind=PersonKind.OWNER, phone="13611113333")
+    Vehicle.objects.create(community=community, household=sun, plate="京A88888", model="黑色")
+    HouseholdTagFactory(household=sun, tag=party)
+    FeeAssignmentFactory(fee_item=items["物业费"], room=sun.rooms.get(), starts_on=D(2024, 3, 1))
+
+    RoomFactory(unit=dashed, number="302", floor=3, state=RoomState.DECORATING)  # no household
+    return community
+
+
+def test_full_export_writes_every_sheet(full):
+    book = openpyxl.load_workbook(io.BytesIO(export(full)), read_only=True)
+    sheets = {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+    assert list(sheets) == ["房屋住户", "人员", "车辆", "紧急联系人", "收费项目"]
+    assert list(sheets["房屋住户"][0]) == HEADER_ROW
+    assert len(sheets["房屋住户"]) - 1 == 5
+    assert [r[12] for r in sheets["房屋住户"][1:] if r[8] == "王家"] == ["党员、独居老人"] * 2
+    assert list(sheets["人员"][0]) == list(PEOPLE_HEADERS.values())
+    people = {r[1]: r for r in sheets["人员"][1:]}
+    assert len(people) == 7
+    assert people["王小明"] == (
+        "1栋-1单元-P01",  # the household's first room in the file (floor -1 comes first)
+        "王小明",
+        "业主",
+        None,
+        "13912345678",
+        WANG_ID,
+        "2020-05-01",
+        None,
+    )
+    assert people["张租"][2:] == ("租户", None, "021-87654321", None, "2022-03-01", "2023-02-28")
+    assert people["孙悟饭"][0] == "A-1座-1单元-301"
+    assert list(sheets["车辆"][0]) == list(VEHICLE_HEADERS.values())
+    assert sorted(r[1] for r in sheets["车辆"][1:]) == ["京A88888", "粤B12345", "粤BD12345"]
+    assert list(sheets["紧急联系人"][0]) == list(CONTACT_HEADERS.values())
+    assert len(sheets["紧急联系人"]) - 1 == 2
+    assert list(sheets["收费项目"][0]) == list(FEE_HEADERS.values())
+    assert sheets["收费项目"][1:] == [
+        ("1栋-1单元-P01", "车位管理费", "2024-01-01", "2024-12-31"),  # in the rooms' order
+        ("1栋-1单元-101", "物业费", "2024-01-01", None),
+        ("A-1座-1单元-301", "物业费", "2024-03-01", None),
+    ]
+
+
+def test_full_export_masks_id_numbers_without_the_right(full, actor):
+    content = export(full, id_numbers=False)
+    people = list(
+        openpyxl.load_workbook(io.BytesIO(content), read_only=True)["人员"].iter_rows(values_only=True)
+    )
+    ids = {r[1]: r[5] for r in people[1:]}
+    assert ids["王小明"] == WANG_ID[:3] + "*" * 11 + WANG_ID[-4:]
+    assert ids["王小小"] is None
+    # A masked number that matches the archive is no change.
+    before = counts()
+    batch = import_preview(community=full, file_name="masked.xlsx", content=content, actor=actor)
+    assert problems(batch) == []
+    assert import_apply(batch=batch, actor=actor)["audit_entries"] == 0
+    assert counts() == before
+
+
+def test_full_export_imports_back_into_the_same_community_unchanged(full, actor):
+    before, archive = counts(), snapshot(full)
+    batch = import_preview(community=full, file_name="export.xlsx", content=export(full), actor=actor)
+    assert problems(batch) == []
+    assert (batch.report["new"], batch.report["changed"], batch.report["unchanged"]) == (0, 0, 5)
+    assert {key: (s["new"], s["changed"], s["unchanged"]) for key, s in batch.report["sheets"].items()} == {
+        "人员": (0, 0, 7),
+        "车辆": (0, 0, 3),
+        "紧急联系人": (0, 0, 2),
+        "收费项目": (0, 0, 3),
+    }
+    assert batch.report["create"] == {"buildings": [], "units": [], "rooms": [], "tags": []}
+    assert batch.report["details"] == []
+    result = import_apply(batch=batch, actor=actor)
+    assert result["audit_entries"] == 0
+    assert counts() == before
+    assert snapshot(full) == archive
+
+
+def test_full_export_imports_into_an_empty_community_as_the_same_archive(full, actor):
+    archive = snapshot(full)
+    empty = CommunityFactory()
+    fee_items(empty)  # fee items are set up first: the file assigns them, it does not define them
+    TagFactory(community=empty, name="无人使用")
+    other_actor = staff(empty)
+
+    batch = import_preview(community=empty, file_name="export.xlsx", content=export(full), actor=other_actor)
+
+    assert problems(batch) == []
+    assert batch.report["create"] == {
+        "buildings": ["1栋", "A-1座"],
+        "units": ["1栋-1单元", "1栋-2单元", "A-1座-1单元"],
+        "rooms": ["1栋-1单元-101", "1栋-1单元-P01", "1栋-2单元-201", "A-1座-1单元-301", "A-1座-1单元-302"],
+        "tags": ["党员", "独居老人"],
+    }
+    assert Room.objects.filter(community=empty).count() == 0  # the preview writes nothing
+    result = import_apply(batch=batch, actor=other_actor)
+    assert {key: result[key] for key in result if key != "audit_entries"} == {
+        "new": 5,
+        "changed": 0,
+        "unchanged": 0,
+        "households_new": 3,
+        "buildings_new": 2,
+        "units_new": 3,
+        "people_new": 7,
+        "people_changed": 0,
+        "vehicles_new": 3,
+        "contacts_new": 2,
+        "tags_new": 2,
+        "tags_added": 3,
+        "assignments_new": 3,
+    }
+    assert snapshot(empty) == archive
+    # ID numbers are stored encrypted, as the console stores them.
+    stored = Person.objects.filter(community=empty, name="王小明").values_list("id_number", flat=True)
+    assert list(stored) == [WANG_ID]
+    # And the new archive exports to the same file.
+    assert export(empty) == export(full) or _same_sheets(export(empty), export(full))
+
+
+def _same_sheets(a: bytes, b: bytes) -> bool:
+    def rows(content):
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+    assert rows(a) == rows(b)
+    return True
