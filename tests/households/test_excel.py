@@ -67,8 +67,9 @@ def row(
     owner="",
     phone="",
     notes="",
+    tags="",
 ):
-    return [building, unit, number, floor, built, inner, use, state, household, owner, phone, notes]
+    return [building, unit, number, floor, built, inner, use, state, household, owner, phone, notes, tags]
 
 
 def counts() -> dict[str, int]:
@@ -700,7 +701,7 @@ def test_another_communitys_building_is_not_matched(community, actor):
     batch = import_preview(community=community, file_name="a.xlsx", content=xlsx([row()]), actor=actor)
     assert batch.report["create"] == {
         "buildings": ["1栋"],
-        "units": ["1栋-1单元"],
+        "units": ["1栋1单元"],
         "rooms": ["1栋-1单元-101"],
         "tags": [],
     }

@@ -184,14 +184,38 @@ def full(community):
         unit=unit, number="P01", floor=-1, use=RoomUse.PARKING, inner_area=12, built_area=12
     )
     HouseholdRoomFactory(household=wang, room=parking)
-    PersonFactory(household=wang, name="王小明", kind=PersonKind.OWNER, phone="13912345678", id_number=WANG_ID,
-                  moved_in_on=D(2020, 5, 1))  # fmt: skip
-    PersonFactory(household=wang, name="李丽", kind=PersonKind.FAMILY, relation="配偶", phone="13800138000",
-                  id_number=LI_ID)  # fmt: skip
-    PersonFactory(household=wang, name="王小小", kind=PersonKind.FAMILY, relation="儿子", phone="",
-                  moved_in_on=D(2021, 1, 1))  # fmt: skip
-    PersonFactory(household=wang, name="张租", kind=PersonKind.TENANT, phone="021-87654321",
-                  moved_in_on=D(2022, 3, 1), moved_out_on=D(2023, 2, 28))  # fmt: skip
+    PersonFactory(
+        household=wang,
+        name="王小明",
+        kind=PersonKind.OWNER,
+        phone="13912345678",
+        id_number=WANG_ID,
+        moved_in_on=D(2020, 5, 1),
+    )
+    PersonFactory(
+        household=wang,
+        name="李丽",
+        kind=PersonKind.FAMILY,
+        relation="配偶",
+        phone="13800138000",
+        id_number=LI_ID,
+    )
+    PersonFactory(
+        household=wang,
+        name="王小小",
+        kind=PersonKind.FAMILY,
+        relation="儿子",
+        phone="",
+        moved_in_on=D(2021, 1, 1),
+    )
+    PersonFactory(
+        household=wang,
+        name="张租",
+        kind=PersonKind.TENANT,
+        phone="021-87654321",
+        moved_in_on=D(2022, 3, 1),
+        moved_out_on=D(2023, 2, 28),
+    )
     Vehicle.objects.create(community=community, household=wang, plate="粤B12345", model="白色大众")
     Vehicle.objects.create(community=community, household=wang, plate="粤BD12345", model="")
     EmergencyContact.objects.create(
@@ -303,7 +327,7 @@ def test_full_export_imports_into_an_empty_community_as_the_same_archive(full, a
     assert problems(batch) == []
     assert batch.report["create"] == {
         "buildings": ["1栋", "A-1座"],
-        "units": ["1栋-1单元", "1栋-2单元", "A-1座-1单元"],
+        "units": ["1栋1单元", "1栋2单元", "A-1座1单元"],
         "rooms": ["1栋-1单元-101", "1栋-1单元-P01", "1栋-2单元-201", "A-1座-1单元-301", "A-1座-1单元-302"],
         "tags": ["党员", "独居老人"],
     }
@@ -339,3 +363,215 @@ def _same_sheets(a: bytes, b: bytes) -> bool:
 
     assert rows(a) == rows(b)
     return True
+
+
+# A messy workbook -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def messy_estate(community):
+    """1栋 with 1单元 and room 101 held by 王家; 5栋 and 5号楼 both exist (so "5" is ambiguous); a plate
+    on another household; the fee item 物业费; the manual tag 党员 and the system tag 欠费."""
+    one = BuildingFactory(community=community, name="1栋")
+    unit = UnitFactory(building=one, name="1单元")
+    wang = HouseholdFactory(community=community, name="王家")
+    HouseholdRoomFactory(household=wang, room=RoomFactory(unit=unit, number="101", floor=1))
+    PersonFactory(household=wang, name="王小明", kind=PersonKind.OWNER, phone="13912345678")
+    for name in ("5栋", "5号楼"):
+        UnitFactory(building=BuildingFactory(community=community, name=name), name="1单元")
+    other = HouseholdRoomFactory(household__community=community, room__unit=unit).household
+    Vehicle.objects.create(community=community, household=other, plate="粤B54321")
+    FeeItemFactory(community=community, name="物业费")
+    TagFactory(community=community, name="党员")
+    TagFactory(community=community, name="欠费", kind=TagKind.SYSTEM, rule="arrears")
+    return community
+
+
+def messy_file(*, bad: bool) -> bytes:
+    """Title rows, full-width digits, dashed and +86 phones, a hidden first sheet, a duplicate under
+    another spelling, labels written short; with ``bad``, also the rows every check must refuse."""
+    rooms = [
+        ["阳光小区住户信息表"],
+        ["制表：物业服务中心", None, "2024年5月"],
+        HEADER_ROW,
+        row(
+            "１０１",
+            building="１栋",
+            unit="１单元",
+            floor=None,
+            built=None,
+            inner=None,
+            use=None,
+            state=None,
+            owner="王小明",
+            phone="139-1234-5678",
+            tags="党员",
+        ),
+        row("102", building="1号楼", unit="1", floor="１", built="８９.５㎡"),
+        row(
+            "301",
+            building="3栋",
+            unit="1单元",
+            floor=3,
+            owner="陈七",
+            phone="+86 138 0013 8000",
+            tags="党员、新标签",
+        ),
+    ]
+    if bad:
+        rooms += [
+            row("102", building="1栋", unit="1单元"),  # room 102 again, written the system's way
+            row("501", building="5", unit="1单元"),  # 5栋 or 5号楼?
+            row("103", owner="赵六", phone="12345"),  # not a phone
+            row("104", owner="钱八", tags="欠费"),  # set by its rule
+        ]
+    people = [
+        ["人员名单"],
+        list(PEOPLE_HEADERS.values()),
+        ["1-1-101", "王小明", "业主", "", "139 1234 5678", WANG_ID, "2020-05-01", ""],
+        ["3-1-301", "陈七", "业主", "", "", CHEN_ID, "2024/5/1", ""],
+        ["3栋1单元301", "陈小七", "家庭成员", "儿子", "13800138001", "", "２０２４年５月１日", ""],
+    ]
+    if bad:
+        people += [
+            ["1-1-101", "李丽", "家庭成员", "配偶", "", BAD_ID, "", ""],
+            ["3-1-301", "陈大七", "亲戚", "", "", "", "", ""],
+            ["9-1-901", "某人", "租户", "", "", "", "", ""],
+            ["1-1-101", "王小明", "家庭成员", "", "", "", "", ""],  # the owner, twice
+            ["1-1-102", "孙某", "租户", "", "", "", "", ""],  # 102 gets no household
+        ]
+    vehicles = [list(VEHICLE_HEADERS.values()), ["1-1-101", "粤B·12345", "白色"]]
+    if bad:
+        vehicles += [["3-1-301", "粤B54321", ""], ["1-1-101", "粤b 12345", ""], ["1-1-101", "ABC", ""]]
+    contacts = [list(CONTACT_HEADERS.values()), ["3-1-301", "陈老七", "137-0000-0000", "父亲"]]
+    if bad:
+        contacts += [["3-1-301", "陈二七", "", ""]]
+    fees = [
+        list(FEE_HEADERS.values()),
+        ["1-1-101", "物业费", "2024-01-01", ""],
+        ["3-1-301", "物业费", "2024-05-01", ""],
+    ]
+    if bad:
+        fees += [
+            ["1-1-101", "不存在的费", "2024-01-01", ""],
+            ["1-1-101", "物业费", "2024-06-01", ""],  # overlaps the row above
+            ["1-1-101", "物业费", "2024-01-01", "2023-12-31"],
+        ]
+    return workbook(
+        [
+            ("旧数据", True, [HEADER_ROW, row("999", building="9栋", owner="旧")]),
+            ("房屋", False, rooms),
+            ("人员", False, people),
+            ("车辆", False, vehicles),
+            ("紧急联系人", False, contacts),
+            ("收费项目", False, fees),
+        ]
+    )
+
+
+def test_messy_workbook_refuses_exactly_the_bad_rows(messy_estate, actor):
+    before, labels = counts(), estate_labels(messy_estate)
+    batch = import_preview(
+        community=messy_estate, file_name="messy.xlsx", content=messy_file(bad=True), actor=actor
+    )
+    assert problems(batch) == [
+        ("房屋", 7, "duplicate_room"),
+        ("房屋", 8, "ambiguous_label"),
+        ("房屋", 9, "bad_phone"),
+        ("房屋", 10, "system_tag"),
+        ("人员", 6, "bad_id_number"),
+        ("人员", 7, "bad_choice"),
+        ("人员", 8, "unknown_room"),
+        ("人员", 9, "duplicate_person"),
+        ("人员", 10, "room_without_household"),
+        ("车辆", 3, "plate_taken"),
+        ("车辆", 4, "duplicate_plate"),
+        ("车辆", 5, "bad_plate"),
+        ("紧急联系人", 3, "missing_value"),
+        ("收费项目", 4, "unknown_fee_item"),
+        ("收费项目", 5, "assignment_overlaps"),
+        ("收费项目", 6, "ends_before_start"),
+    ]
+    by_row = {(p["sheet"], p["row"]): p for p in batch.report["problems"]}
+    assert by_row[("房屋", 8)]["params"] == {"column": "楼栋", "value": "5", "matches": "5号楼、5栋"}
+    assert by_row[("人员", 6)]["params"]["column"] == "身份证号"
+    assert by_row[("车辆", 3)]["params"]["household"] != "王家"
+    assert batch.state == ImportState.REFUSED
+    with pytest.raises(ImportRefusedError):
+        import_apply(batch=batch, actor=actor)
+    assert counts() == before
+    assert estate_labels(messy_estate) == labels
+
+
+def test_messy_workbook_without_the_bad_rows_creates_only_what_the_preview_lists(messy_estate, actor):
+    labels = estate_labels(messy_estate)
+    batch = import_preview(
+        community=messy_estate, file_name="messy.xlsx", content=messy_file(bad=False), actor=actor
+    )
+    assert problems(batch) == []
+    # １栋-１单元-１０１ is the existing 1栋-1单元-101; 1号楼-1-102 is a new room of 1栋 / 1单元.
+    assert batch.report["create"] == {
+        "buildings": ["3栋"],
+        "units": ["3栋1单元"],
+        "rooms": ["1栋-1单元-102", "3栋-1单元-301"],
+        "tags": ["新标签"],
+    }
+    assert (batch.report["new"], batch.report["changed"], batch.report["unchanged"]) == (2, 1, 0)
+    assert {key: (s["new"], s["changed"], s["unchanged"]) for key, s in batch.report["sheets"].items()} == {
+        "人员": (2, 1, 0),  # 陈七 is the new household's owner, merged with the 房屋 sheet's
+        "车辆": (1, 0, 0),
+        "紧急联系人": (1, 0, 0),
+        "收费项目": (2, 0, 0),
+    }
+
+    import_apply(batch=batch, actor=actor)
+
+    after = estate_labels(messy_estate)
+    created = {key: sorted(after[key] - labels[key]) for key in after}
+    assert created == batch.report["create"]
+    assert labels.keys() == after.keys() and all(labels[key] <= after[key] for key in labels)
+    assert Building.objects.get(community=messy_estate, name="3栋").floors == 3
+    chen = Household.objects.get(community=messy_estate, name="陈七")
+    people = {p.name: p for p in chen.people.all()}
+    assert (
+        people["陈七"].kind,
+        people["陈七"].phone,
+        people["陈七"].id_number,
+        people["陈七"].moved_in_on,
+    ) == (
+        PersonKind.OWNER,
+        "13800138000",
+        CHEN_ID,
+        D(2024, 5, 1),
+    )
+    assert (people["陈小七"].kind, people["陈小七"].relation, people["陈小七"].moved_in_on) == (
+        PersonKind.FAMILY,
+        "儿子",
+        D(2024, 5, 1),
+    )
+    assert list(chen.emergency_contacts.values_list("name", "phone", "relation")) == [
+        ("陈老七", "13700000000", "父亲")
+    ]
+    assert sorted(HouseholdTag.objects.filter(household=chen).values_list("tag__name", flat=True)) == [
+        "党员",
+        "新标签",
+    ]
+    wang = Household.objects.get(community=messy_estate, name="王家")
+    assert wang.people.get().id_number == WANG_ID  # the ID number added to the existing owner
+    assert list(wang.vehicles.values_list("plate", "model")) == [("粤B12345", "白色")]
+    assert list(wang.tag_links.filter(tag__kind=TagKind.MANUAL).values_list("tag__name", flat=True)) == [
+        "党员"
+    ]
+    assert sorted(
+        FeeAssignment.objects.filter(community=messy_estate).values_list("room__number", "starts_on")
+    ) == [("101", D(2024, 1, 1)), ("301", D(2024, 5, 1))]
+    # The audit log never holds an ID number in clear.
+    assert not AuditLog.objects.filter(changes__icontains=WANG_ID).exists()
+    assert not AuditLog.objects.filter(changes__icontains=CHEN_ID).exists()
+    # The same file again changes nothing.
+    again = import_preview(
+        community=messy_estate, file_name="messy.xlsx", content=messy_file(bad=False), actor=actor
+    )
+    assert problems(again) == []
+    assert again.report["create"] == {"buildings": [], "units": [], "rooms": [], "tags": []}
+    assert import_apply(batch=again, actor=actor)["audit_entries"] == 0

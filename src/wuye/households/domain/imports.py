@@ -254,7 +254,7 @@ class Plan:
         """Every building, unit, room and tag applying the plan creates, by label, in a stable order."""
         return {
             "buildings": sorted(b.name for b in self.new_buildings.values()),
-            "units": sorted(f"{u.building.name}-{u.name}" for u in self.new_units.values()),
+            "units": sorted(str(unit) for unit in self.new_units.values()),
             "rooms": sorted(str(room) for room in self.new_rooms),
             "tags": sorted(self.new_tags),
         }
@@ -352,6 +352,9 @@ def _ambiguous(
     return Problem(
         row, "ambiguous_label", {"column": column, "value": value, "matches": matches}, sheet=sheet
     )
+
+
+_ARCHIVE_ORDER = (PEOPLE_SHEET, VEHICLES_SHEET, CONTACTS_SHEET, FEES_SHEET)
 
 
 def _tag(name: str, tags: dict[str, Tag], plan: Plan) -> Tag:
@@ -644,7 +647,11 @@ def _plan(community: Community, archive: Archive) -> Plan:
         plan.status.pop(row_number, None)
 
     _plan_archive(plan, community, archive, estate, holders, people, owner_rows)
-    plan.problems.sort(key=lambda p: (p.sheet != title, p.sheet, p.row or 0, p.code))
+    # In the file's order: the whole file, then sheet by sheet as the template orders them, row by row.
+    order = {title: 1} | {
+        archive.titles[key]: n for n, key in enumerate(_ARCHIVE_ORDER, 2) if key in archive.titles
+    }
+    plan.problems.sort(key=lambda p: (order.get(p.sheet, 0) if p.row is not None else 0, p.row or 0, p.code))
     return plan
 
 
