@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from tests.factories import BuildingFactory, CommunityFactory, HouseholdRoomFactory, UnitFactory, staff
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    HouseholdRoomFactory,
+    PersonFactory,
+    UnitFactory,
+    staff,
+)
 from tests.households.test_excel import HEADER_ROW, counts, row, xlsx
 from wuye.core.enums import Role
 from wuye.core.models import AuditLog
@@ -229,3 +236,36 @@ def test_export_then_import_through_the_console_changes_nothing(admin_client, co
     assert counts() == before
     assert AuditLog.objects.count() == audit_before
     assert ImportBatch.objects.get().state == ImportState.APPLIED
+
+
+def test_preview_lists_what_the_import_creates(admin_client, community, building):
+    rows = [row("101"), row("201", building="2号楼", unit="1单元", owner="李四", tags="党员")]
+    batch_url = upload(admin_client, xlsx(rows)).url
+    with translation.override("zh-hans"):
+        body = admin_client.get(batch_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    batch = ImportBatch.objects.get()
+    assert batch.report["problems"] == []
+    assert batch.report["create"] == {
+        "buildings": ["2号楼"],
+        "units": ["2号楼1单元"],
+        "rooms": ["1栋-1单元-101", "2号楼-1单元-201"],
+        "tags": ["党员"],
+    }
+    assert "将要新建" in body
+    assert "1 栋楼" in body
+    assert '<dd class="create-buildings">2号楼</dd>' in body
+    assert '<dd class="create-rooms">1栋-1单元-101、2号楼-1单元-201</dd>' in body
+    assert '<dd class="create-tags">党员</dd>' in body
+
+
+def test_export_masks_id_numbers_for_those_who_may_not_import(client, admin_client, community):
+    link = HouseholdRoomFactory(household__community=community)
+    PersonFactory(household=link.household, name="王小明", id_number="110105199001011232")
+
+    def ids(response) -> list:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return [r[5] for r in list(workbook["人员"].iter_rows(values_only=True))[1:]]
+
+    assert ids(admin_client.get(reverse("console:households_export"))) == ["110105199001011232"]
+    client.force_login(staff(community, Role.FRONT_DESK))
+    assert ids(client.get(reverse("console:households_export"))) == ["110***********1232"]

@@ -374,8 +374,9 @@ def _plan(community: Community, archive: Archive) -> Plan:
     def problem(row: int, code: str, *, on: str = title, **params) -> None:
         plan.problems.append(Problem(row, code, params, sheet=on))
 
-    existing_rooms = [room for index in estate.rooms.values() for room in index.items]
-    links = HouseholdRoom.objects.filter(community=community, room__in=[r.pk for r in existing_rooms])
+    links = HouseholdRoom.objects.filter(
+        community=community, room__building__in=[b.pk for b in estate.buildings.items]
+    )
     households: dict[int, Household] = {}
     holders: dict[int, Household] = {}
     for link in links.select_related("household"):
