@@ -575,3 +575,141 @@ def test_messy_workbook_without_the_bad_rows_creates_only_what_the_preview_lists
     assert problems(again) == []
     assert again.report["create"] == {"buildings": [], "units": [], "rooms": [], "tags": []}
     assert import_apply(batch=again, actor=actor)["audit_entries"] == 0
+
+
+# Labels, people and IDs: one refusal or match each ----------------------------------------------------
+
+
+def test_labels_written_another_way_match_the_existing_room(community, actor):
+    unit = UnitFactory(building=BuildingFactory(community=community, name="12栋"), name="3单元")
+    room = RoomFactory(unit=unit, number="1201", floor=12)
+    before = counts()
+    rows = [row("１２０１", building="１２号楼", unit="3", floor=12, built=89.5, inner=72.3, state="空置")]
+    batch = import_preview(community=community, file_name="a.xlsx", content=xlsx_rooms(rows), actor=actor)
+    assert problems(batch) == []
+    assert batch.report["create"] == {"buildings": [], "units": [], "rooms": [], "tags": []}
+    assert (batch.report["new"], batch.report["changed"], batch.report["unchanged"]) == (0, 0, 1)
+    import_apply(batch=batch, actor=actor)
+    assert counts() == before
+    assert Room.objects.get(community=community) == room
+
+
+def test_a_label_matching_two_existing_rooms_is_refused(community, actor):
+    for name in ("1栋", "1号楼"):
+        RoomFactory(
+            unit=UnitFactory(building=BuildingFactory(community=community, name=name), name="1单元"),
+            number="101",
+        )
+    before = counts()
+    people = [list(PEOPLE_HEADERS.values()), ["1-1-101", "王五", "业主", "", "", "", "", ""]]
+    content = workbook([("人员", False, people)])
+    batch = import_preview(community=community, file_name="a.xlsx", content=content, actor=actor)
+    assert problems(batch) == [("人员", 2, "ambiguous_label")]
+    assert batch.report["problems"][0]["params"] == {
+        "column": "房屋",
+        "value": "1-1-101",
+        "matches": "1号楼、1栋",
+    }
+    # Written exactly as one of them, it is that one.
+    people[1][0] = "1号楼-1单元-101"
+    batch = import_preview(
+        community=community, file_name="a.xlsx", content=workbook([("人员", False, people)]), actor=actor
+    )
+    assert problems(batch) == [("人员", 2, "room_without_household")]
+    assert counts() == before
+
+
+@pytest.fixture
+def wang(community, household):
+    """王小明 (owner, 13912345678) of household 王家 with its room, and 李丽 twice (two namesakes)."""
+    household.name = "王家"
+    household.save()
+    return household
+
+
+def people_file(household, *rows) -> bytes:
+    label = str(household.rooms.get())
+    return workbook([("人员", False, [list(PEOPLE_HEADERS.values()), *([label, *r] for r in rows)])])
+
+
+@pytest.mark.parametrize(
+    ("person", "code"),
+    [
+        (["王小明", "家庭成员", "", "", "", "", ""], None),  # no 房屋住户 sheet names him owner: a change
+        (["王小明", "业主", "", "", BAD_ID, "", ""], "bad_id_number"),
+        (["王小明", "业主", "", "", "110***********1232", "", ""], "masked_id_number"),
+        (["王小明", "业主", "", "", "", "2024-05-01", "2024-04-30"], "moved_out_before_in"),
+        (["王小明", "业主", "", "12345", "", "", ""], "bad_phone"),
+        (["王小明", "房东", "", "", "", "", ""], "bad_choice"),
+        (["王小明", "", "", "", "", "", ""], "missing_value"),
+        (["王小明", "业主", "", "", "", "2024-02-30", ""], "not_date"),
+    ],
+)
+def test_a_person_row_is_checked(community, wang, actor, person, code):
+    before = counts()
+    batch = import_preview(
+        community=community, file_name="a.xlsx", content=people_file(wang, person), actor=actor
+    )
+    if code is None:
+        assert problems(batch) == []
+        import_apply(batch=batch, actor=actor)
+        assert wang.people.get().kind == PersonKind.FAMILY
+        return
+    assert problems(batch) == [("人员", 2, code)]
+    assert counts() == before
+
+
+def test_the_owner_of_the_rooms_sheet_must_be_an_owner_on_the_people_sheet(community, wang, actor):
+    room = wang.rooms.get()
+    rooms = [HEADER_ROW, row(room.number, building=room.building.name, unit=room.unit.name, owner="王小明")]
+    people = [list(PEOPLE_HEADERS.values()), [str(room), "王小明", "家庭成员", "", "13800000000", "", "", ""]]
+    before = counts()
+    content = workbook([("房屋住户", False, rooms), ("人员", False, people)])
+    batch = import_preview(community=community, file_name="a.xlsx", content=content, actor=actor)
+    assert problems(batch) == [("人员", 2, "owner_kind")]
+    people[1][2] = "业主"
+    rooms[1][10] = "13912345678"
+    content = workbook([("房屋住户", False, rooms), ("人员", False, people)])
+    batch = import_preview(community=community, file_name="a.xlsx", content=content, actor=actor)
+    assert problems(batch) == [("人员", 2, "person_conflict")]
+    assert counts() == before
+
+
+def test_namesakes_in_a_household_are_refused_not_guessed(community, wang, actor):
+    PersonFactory(household=wang, name="李丽", kind=PersonKind.FAMILY)
+    PersonFactory(household=wang, name="李丽", kind=PersonKind.TENANT)
+    before = counts()
+    batch = import_preview(
+        community=community,
+        file_name="a.xlsx",
+        content=people_file(wang, ["李丽", "家庭成员", "", "13800000000", "", "", ""]),
+        actor=actor,
+    )
+    assert problems(batch) == [("人员", 2, "ambiguous_person")]
+    assert counts() == before
+
+
+def test_changing_a_person_logs_the_id_number_masked(community, wang, actor):
+    batch = import_preview(
+        community=community,
+        file_name="a.xlsx",
+        content=people_file(wang, ["王小明", "业主", "", "", WANG_ID.lower(), "2020-05-01", ""]),
+        actor=actor,
+    )
+    assert problems(batch) == []
+    assert [(d["sheet"], d["row"], d["status"], d["columns"]) for d in batch.report["details"]] == [
+        ("人员", 2, "changed", ["身份证号", "入住日期"])
+    ]
+    import_apply(batch=batch, actor=actor)
+    owner = wang.people.get()
+    assert (owner.id_number, owner.moved_in_on) == (WANG_ID, D(2020, 5, 1))
+    entry = AuditLog.objects.get(action="households.person.changed")
+    assert entry.household_id == wang.pk
+    assert entry.changes == {
+        "id_number": ["", WANG_ID[:3] + "*" * 11 + WANG_ID[-4:]],
+        "moved_in_on": [None, "2020-05-01"],
+    }
+
+
+def xlsx_rooms(rows) -> bytes:
+    return workbook([("房屋住户", False, [HEADER_ROW, *rows])])

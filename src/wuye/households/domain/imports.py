@@ -592,7 +592,8 @@ def _plan(community: Community, archive: Archive) -> Plan:
         community=community, household_id__in=wanted
     ).values_list("household_id", "tag_id"):
         held.setdefault(household_pk, set()).add(tag_pk)
-    owner_rows: dict[int, int] = {}  # person pk: the 房屋住户 row naming them the owner
+    # person pk: (the 房屋住户 row naming them the owner, the phone it gives them or "")
+    owner_rows: dict[int, tuple[int, str]] = {}
 
     # Existing households: change only what a row states and differs.
     for pk, entry in wanted.items():
@@ -630,7 +631,7 @@ def _plan(community: Community, archive: Archive) -> Plan:
                 )
                 changed_fields += ["owner_name", "owner_phone"]
             else:
-                owner_rows[owner.pk] = row_number
+                owner_rows[owner.pk] = (row_number, owner_phone)
                 person_changes = {}
                 if owner.name.strip() != owner_name:
                     person_changes["name"] = owner_name
@@ -663,7 +664,7 @@ def _plan_archive(
     estate: _Estate,
     holders: dict[int, Household],
     people: dict[int, list[Person]],
-    owner_rows: dict[int, int],
+    owner_rows: dict[int, tuple[int, str]],
 ) -> None:
     """The rows of the 人员, 车辆, 紧急联系人 and 收费项目 sheets, matched with the households and
     rooms as they are now and as the 房屋住户 sheet makes them."""
@@ -763,7 +764,10 @@ def _plan_archive(
                 )
                 continue
             values.pop("id_number")
-        owner_row = slot.owner_row if isinstance(slot, _NewPerson) else owner_rows.get(getattr(slot, "pk", 0))
+        if isinstance(slot, _NewPerson):
+            owner_row, stated_phone = slot.owner_row, slot.phone
+        else:
+            owner_row, stated_phone = owner_rows.get(getattr(slot, "pk", 0), (None, ""))
         if owner_row is not None:
             if row.kind != PersonKind.OWNER:
                 problem(
@@ -775,11 +779,7 @@ def _plan_archive(
                     value=KIND_LABELS.get(row.kind, row.kind),
                 )
                 continue
-            pending = (
-                slot.phone
-                if isinstance(slot, _NewPerson)
-                else plan.person_changes.get(slot.pk, (slot, {}))[1].get("phone")
-            )
+            pending = stated_phone
             if pending and row.phone and pending != row.phone:
                 problem(
                     PEOPLE_SHEET,
