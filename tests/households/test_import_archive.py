@@ -713,3 +713,75 @@ def test_changing_a_person_logs_the_id_number_masked(community, wang, actor):
 
 def xlsx_rooms(rows) -> bytes:
     return workbook([("房屋住户", False, [HEADER_ROW, *rows])])
+
+
+def test_preview_and_apply_of_every_sheet_use_a_fixed_number_of_queries(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def measure(households: int) -> tuple[int, int]:
+        community = CommunityFactory()
+        fee_items(community)
+        UnitFactory(building=BuildingFactory(community=community, name="1栋"), name="1单元")
+        actor = staff(community)
+        labels = [f"1栋-1单元-{100 + n}" for n in range(households)]
+        content = workbook(
+            [
+                (
+                    "房屋住户",
+                    False,
+                    [
+                        HEADER_ROW,
+                        *(row(str(100 + n), owner=f"业主{n}", tags="党员") for n in range(households)),
+                    ],
+                ),
+                (
+                    "人员",
+                    False,
+                    [
+                        list(PEOPLE_HEADERS.values()),
+                        *(
+                            [label, f"家人{n}", "家庭成员", "", "", "", "", ""]
+                            for n, label in enumerate(labels)
+                        ),
+                    ],
+                ),
+                (
+                    "车辆",
+                    False,
+                    [
+                        list(VEHICLE_HEADERS.values()),
+                        *([label, f"粤B{10000 + n}", ""] for n, label in enumerate(labels)),
+                    ],
+                ),
+                (
+                    "紧急联系人",
+                    False,
+                    [
+                        list(CONTACT_HEADERS.values()),
+                        *([label, "联系人", f"139{n:08d}", ""] for n, label in enumerate(labels)),
+                    ],
+                ),
+                (
+                    "收费项目",
+                    False,
+                    [list(FEE_HEADERS.values()), *([label, "物业费", "2024-01-01", ""] for label in labels)],
+                ),
+            ]
+        )
+        with CaptureQueriesContext(connection) as preview:
+            batch = import_preview(community=community, file_name="a.xlsx", content=content, actor=actor)
+        assert problems(batch) == []
+        with CaptureQueriesContext(connection) as apply:
+            result = import_apply(batch=batch, actor=actor)
+        assert (result["people_new"], result["vehicles_new"], result["assignments_new"]) == (
+            2 * households,
+            households,
+            households,
+        )
+        return len(preview), len(apply)
+
+    few, many = measure(3), measure(40)
+    assert many[0] == few[0]
+    # Applying is a few bulk statements; SQLite's limit on parameters splits a large INSERT in batches.
+    assert many[1] - few[1] <= 6
