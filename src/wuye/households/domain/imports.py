@@ -1,13 +1,23 @@
-"""Importing rooms and households from Excel, and the rows of the export.
+"""Importing the household archive from Excel, and the rows of the export.
 
-``import_preview`` reads an uploaded file, works out what applying it would do and stores that as the
-report of an ``ImportBatch``; it writes nothing else. ``import_apply`` works it out again against the
-estate as it is now (someone may have changed a room since the preview) and writes every row or
-none, set-based: a handful of bulk statements whatever the number of rows, one audit row per change,
-then one refresh of the rule-based tags.
+``import_preview`` reads an uploaded workbook (its sheets: ``wuye.households.interfaces.excel``),
+works out what applying it would do and stores that as the report of an ``ImportBatch``, with the list
+of every building, unit, room and tag it would create; it writes nothing else. ``import_apply`` works
+it out again against the estate as it is now (someone may have changed a room since the preview),
+refuses if it would now create anything the preview did not list, and writes every row or none,
+set-based: a handful of bulk statements whatever the number of rows, one audit row per change, then
+one refresh of the rule-based tags.
 
-Rows match existing rooms on community + building + unit + room number. A blank cell keeps what is
-there; a value that equals what is there is no change. So an exported file imports with zero writes.
+Rows match existing rooms on community + building + unit + room number, each compared after
+normalising (``estate.domain.queries.label_key``: １２０１ is 1201, 1 is 1单元, 1栋 is 1号楼); the exact
+spelling wins, and a label fitting several existing ones is refused. People match by name within their
+household, contacts by name, vehicles by plate, fee items by room, item and start. A blank cell keeps
+what is there; a value that equals what is there is no change; nothing is deleted. So an exported file
+imports with zero writes.
+
+Fee items belong to billing, which builds on the archive; the import reads them and adds assignments
+(``_plan_fees``, ``_write_assignments``) with imports inside the functions, the one place the archive
+reaches into billing.
 """
 
 from __future__ import annotations
@@ -272,10 +282,6 @@ def _mark(plan: Plan, row: int, status: str, *columns: str) -> None:
     plan.columns[row] += [c for c in columns if c not in plan.columns[row]]
 
 
-def _target_name(target: Target) -> str:
-    return target.name
-
-
 class _Estate:
     """The community's buildings, units and rooms, and those the file creates, matched by their labels
     after normalising (``estate.domain.queries.label_key``): the exact spelling first, else the one
@@ -371,8 +377,8 @@ def _plan(community: Community, archive: Archive) -> Plan:
     names |= {parts[0] for row in other_rows for parts in row.parts}
     estate = _Estate(community, names)
 
-    def problem(row: int, code: str, *, on: str = title, **params) -> None:
-        plan.problems.append(Problem(row, code, params, sheet=on))
+    def problem(row: int, code: str, **params) -> None:
+        plan.problems.append(Problem(row, code, params, sheet=title))
 
     links = HouseholdRoom.objects.filter(
         community=community, room__building__in=[b.pk for b in estate.buildings.items]
@@ -589,7 +595,7 @@ def _plan(community: Community, archive: Archive) -> Plan:
         people.setdefault(person.household_id, []).append(person)
     held: dict[int, set[int]] = {}
     for household_pk, tag_pk in HouseholdTag.objects.filter(
-        community=community, household_id__in=wanted
+        community=community, household_id__in=list(wanted)
     ).values_list("household_id", "tag_id"):
         held.setdefault(household_pk, set()).add(tag_pk)
     # person pk: (the 房屋住户 row naming them the owner, the phone it gives them or "")
