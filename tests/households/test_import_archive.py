@@ -785,3 +785,20 @@ def test_preview_and_apply_of_every_sheet_use_a_fixed_number_of_queries(db):
     assert many[0] == few[0]
     # Applying is a few bulk statements; SQLite's limit on parameters splits a large INSERT in batches.
     assert many[1] - few[1] <= 6
+
+
+def test_a_sheet_named_as_the_template_names_it_without_its_columns_is_refused(community, wang, actor):
+    room = str(wang.rooms.get())
+    content = workbook(
+        [
+            ("人员", False, [["房号", "名字", "身份"], [room, "李丽", "家庭成员"]]),
+            ("车辆", False, [["房屋", "车牌", "车型"], [room, "粤B12345", ""]]),
+            ("紧急联系人", False, [["房屋", "联系人", "关系"], [room, "王大明", "父亲"]]),
+        ]
+    )
+    before = counts()
+    batch = import_preview(community=community, file_name="a.xlsx", content=content, actor=actor)
+    assert problems(batch) == [("人员", 1, "missing_columns"), ("紧急联系人", 2, "missing_value")]
+    assert batch.report["problems"][0]["params"] == {"columns": "房屋、姓名"}
+    assert batch.report["problems"][1]["params"] == {"column": "联系电话"}
+    assert counts() == before

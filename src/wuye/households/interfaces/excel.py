@@ -185,6 +185,12 @@ CONTACT_HEADERS: dict[str, str] = {ROOM: "房屋", NAME: "联系人", PHONE: "�
 CONTACT_REQUIRED = (ROOM, NAME, PHONE)
 FEE_HEADERS: dict[str, str] = {ROOM: "房屋", FEE_ITEM: "收费项目", STARTS_ON: "开始日期", ENDS_ON: "结束日期"}
 FEE_REQUIRED = (ROOM, FEE_ITEM, STARTS_ON)
+# The columns a sheet is recognised by (its other required cells are checked row by row, so that a sheet
+# lacking one of those columns says so on its rows instead of being taken for no sheet at all).
+PEOPLE_FOUND_BY = (ROOM, NAME)
+VEHICLE_FOUND_BY = (ROOM, PLATE)
+CONTACT_FOUND_BY = (ROOM, NAME)
+FEE_FOUND_BY = (ROOM, FEE_ITEM)
 
 KIND_LABELS: dict[str, str] = {
     PersonKind.OWNER: "业主",
@@ -593,11 +599,20 @@ class _ArchiveRowReader(RowReader):
 
 # (sheet, headers, required columns, the reader's method, the Archive's list)
 _ARCHIVE_SHEETS = (
-    (PEOPLE_SHEET, PEOPLE_HEADERS, PEOPLE_REQUIRED, "person", "people"),
-    (VEHICLES_SHEET, VEHICLE_HEADERS, VEHICLE_REQUIRED, "vehicle", "vehicles"),
-    (CONTACTS_SHEET, CONTACT_HEADERS, CONTACT_REQUIRED, "contact", "contacts"),
-    (FEES_SHEET, FEE_HEADERS, FEE_REQUIRED, "fee", "fees"),
+    (PEOPLE_SHEET, PEOPLE_HEADERS, PEOPLE_FOUND_BY, "person", "people"),
+    (VEHICLES_SHEET, VEHICLE_HEADERS, VEHICLE_FOUND_BY, "vehicle", "vehicles"),
+    (CONTACTS_SHEET, CONTACT_HEADERS, CONTACT_FOUND_BY, "contact", "contacts"),
+    (FEES_SHEET, FEE_HEADERS, FEE_FOUND_BY, "fee", "fees"),
 )
+
+
+def _visible_titles(content: bytes) -> set[str]:
+    """The titles of the visible sheets of a workbook already opened once by ``read_rooms``."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    try:
+        return {sheet.title for sheet in workbook.worksheets if sheet.sheet_state == "visible"}
+    finally:
+        workbook.close()
 
 
 def read_archive(content: bytes) -> Archive:
@@ -609,6 +624,7 @@ def read_archive(content: bytes) -> Archive:
     archive = Archive(rooms=read_rooms(content, optional=True))
     if any(p.row is None and p.code != "ambiguous_sheets" for p in archive.rooms.problems):
         return archive  # not a workbook, too large: the other sheets are not looked at
+    visible = _visible_titles(content)
     for title, headers, required, method, target in _ARCHIVE_SHEETS:
         found: list[str] = []
         problems: list[Problem] = []
@@ -624,6 +640,10 @@ def read_archive(content: bytes) -> Archive:
         if found:
             archive.titles[title] = found[0]
             archive.data_rows[title] = count
+        elif title in visible:
+            # A sheet named as the template names it, without its columns: not silently left out.
+            missing = "、".join(headers[key] for key in required)
+            problems.append(Problem(1, "missing_columns", {"columns": missing}, sheet=title))
         archive.problems += _titled(problems, found[0] if found else "")
     if not archive.rooms.title and not archive.titles:
         archive.rooms = read_rooms(content)  # says which columns the file lacks
