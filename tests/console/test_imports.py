@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from tests.factories import BuildingFactory, CommunityFactory, HouseholdRoomFactory, UnitFactory, staff
+from tests.factories import (
+    BuildingFactory,
+    CommunityFactory,
+    HouseholdRoomFactory,
+    PersonFactory,
+    UnitFactory,
+    staff,
+)
 from tests.households.test_excel import HEADER_ROW, counts, row, xlsx
 from wuye.core.enums import Role
 from wuye.core.models import AuditLog
@@ -69,7 +76,14 @@ def test_upload_without_a_file_shows_the_form_error(admin_client, community):
 
 
 def test_preview_lists_every_problem_with_its_row(admin_client, community, building):
-    rows = [row("101", built="九十"), row("102"), row(""), row("102"), row("105", building="9栋")]
+    rows = [
+        row("101", built="九十"),
+        row("102"),
+        row(""),
+        row("102"),
+        row("105", building="9栋"),
+        row("106", building="9号楼"),
+    ]
     batch_url = upload(admin_client, xlsx(rows)).url
     body = admin_client.get(batch_url).content.decode()
     batch = ImportBatch.objects.get()
@@ -78,13 +92,17 @@ def test_preview_lists_every_problem_with_its_row(admin_client, community, build
         (2, "not_number"),
         (4, "missing_value"),
         (5, "duplicate_room"),
-        (6, "unknown_building"),
+        (7, "label_variants"),
     ]
     assert 'class="problems"' in body
     with translation.override("zh-hans"):
         for problem in batch.report["problems"]:
             message = escape(problem_message(problem["code"], problem["params"]))
-            assert f'<td class="num">{problem["row"]}</td><td>{message}</td>' in body
+            column = escape(problem["params"].get("column") or "—")
+            assert (
+                f'<td>Sheet</td><td class="num">{problem["row"]}</td><td>{column}</td><td>{message}</td>'
+                in body
+            )
     assert reverse("console:import_apply", kwargs={"importbatch_pk": batch.pk}) not in body
 
 
@@ -166,7 +184,7 @@ def test_template_download(admin_client):
     assert response["Content-Type"] == CONTENT_TYPE
     assert "attachment" in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert len(workbook.worksheets) == 2
+    assert workbook.sheetnames == ["房屋住户", "人员", "车辆", "紧急联系人", "收费项目", "填写说明"]
     assert [c.value for c in workbook.worksheets[0][1]] == HEADER_ROW
 
 
@@ -218,3 +236,36 @@ def test_export_then_import_through_the_console_changes_nothing(admin_client, co
     assert counts() == before
     assert AuditLog.objects.count() == audit_before
     assert ImportBatch.objects.get().state == ImportState.APPLIED
+
+
+def test_preview_lists_what_the_import_creates(admin_client, community, building):
+    rows = [row("101"), row("201", building="2号楼", unit="1单元", owner="李四", tags="党员")]
+    batch_url = upload(admin_client, xlsx(rows)).url
+    with translation.override("zh-hans"):
+        body = admin_client.get(batch_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    batch = ImportBatch.objects.get()
+    assert batch.report["problems"] == []
+    assert batch.report["create"] == {
+        "buildings": ["2号楼"],
+        "units": ["2号楼1单元"],
+        "rooms": ["1栋-1单元-101", "2号楼-1单元-201"],
+        "tags": ["党员"],
+    }
+    assert "将要新建" in body
+    assert "1 栋楼" in body
+    assert '<dd class="create-buildings">2号楼</dd>' in body
+    assert '<dd class="create-rooms">1栋-1单元-101、2号楼-1单元-201</dd>' in body
+    assert '<dd class="create-tags">党员</dd>' in body
+
+
+def test_export_masks_id_numbers_for_those_who_may_not_import(client, admin_client, community):
+    link = HouseholdRoomFactory(household__community=community)
+    PersonFactory(household=link.household, name="王小明", id_number="110105199001011232")
+
+    def ids(response) -> list:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return [r[5] for r in list(workbook["人员"].iter_rows(values_only=True))[1:]]
+
+    assert ids(admin_client.get(reverse("console:households_export"))) == ["110105199001011232"]
+    client.force_login(staff(community, Role.FRONT_DESK))
+    assert ids(client.get(reverse("console:households_export"))) == ["110***********1232"]

@@ -27,7 +27,14 @@ from wuye.households.domain import imports
 from wuye.households.domain.imports import ImportRefusedError, import_apply, import_preview, rooms_for_export
 from wuye.households.domain.queries import HouseholdFilter, household_timeline
 from wuye.households.enums import ImportState, PersonKind
-from wuye.households.interfaces.excel import HEADERS, read_rooms, template_workbook, write_rooms
+from wuye.households.interfaces.excel import (
+    HEADERS,
+    PEOPLE_HEADERS,
+    read_archive,
+    read_rooms,
+    template_workbook,
+    write_rooms,
+)
 from wuye.households.models import Household, HouseholdRoom, ImportBatch, Person
 
 HEADER_ROW = list(HEADERS.values())
@@ -60,8 +67,9 @@ def row(
     owner="",
     phone="",
     notes="",
+    tags="",
 ):
-    return [building, unit, number, floor, built, inner, use, state, household, owner, phone, notes]
+    return [building, unit, number, floor, built, inner, use, state, household, owner, phone, notes, tags]
 
 
 def counts() -> dict[str, int]:
@@ -333,11 +341,22 @@ def test_read_rooms_never_reads_a_hidden_sheet():
 
 def test_template_has_headers_and_an_explanation_sheet():
     workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
-    first, explanation = workbook.worksheets
+    assert workbook.sheetnames == ["房屋住户", "人员", "车辆", "紧急联系人", "收费项目", "填写说明"]
+    first, people, _vehicles, _contacts, fees, explanation = workbook.worksheets
     assert [c.value for c in first[1]] == HEADER_ROW
-    assert explanation.max_row >= len(HEADERS)
-    # the template's own example row is a valid file
-    assert read_rooms(template_workbook()).problems == []
+    assert [c.value for c in people[1]] == list(PEOPLE_HEADERS.values())
+    assert [c.value for c in fees[1]] == ["房屋", "收费项目", "开始日期", "结束日期"]
+    explained = {cell.value for cell in explanation["A"]}
+    assert {"“人员”表", "“车辆”表", "“紧急联系人”表", "“收费项目”表", "身份 *", "车牌 *"} <= explained
+    # the template's own example rows are a valid file
+    archive = read_archive(template_workbook())
+    assert archive.all_problems == []
+    assert (len(archive.rooms.rows), len(archive.people), len(archive.vehicles), len(archive.contacts)) == (
+        1,
+        1,
+        1,
+        1,
+    )
 
 
 # Preview and apply ---------------------------------------------------------------------------------
@@ -349,7 +368,19 @@ BAD_FILES = [
     pytest.param([row("101", built=-1)], [(2, "negative")], id="area-negative"),
     pytest.param([row("101", built=50, inner=60)], [(2, "inner_larger")], id="inner-larger"),
     pytest.param([row("101"), row("102"), row("101")], [(4, "duplicate_room")], id="duplicate-room"),
-    pytest.param([row("101"), row("102", building="9栋")], [(3, "unknown_building")], id="unknown-building"),
+    pytest.param(
+        [row("101"), row("102", building="9栋"), row("103", building="9号楼")],
+        [(4, "label_variants")],
+        id="new-building-written-two-ways",
+    ),
+    pytest.param(
+        [row("101", unit="2单元"), row("102", unit="2")],
+        [(3, "label_variants")],
+        id="new-unit-written-two-ways",
+    ),
+    pytest.param(
+        [row("101"), row("101", unit="1")], [(3, "duplicate_room")], id="duplicate-room-other-spelling"
+    ),
     pytest.param([row("101", owner="王", phone="1234")], [(2, "bad_phone")], id="bad-phone"),
     pytest.param([row("101", use="别墅")], [(2, "bad_choice")], id="bad-use"),
     pytest.param([row("101", state="卖了")], [(2, "bad_choice")], id="bad-state"),
@@ -418,7 +449,8 @@ def test_every_problem_is_listed_not_just_the_first(community, building, actor):
         row("", floor="y"),
         row("102"),
         row("104", building="9栋"),
-        row("105", building="8栋", floor="z"),
+        row("105", building="9号楼", floor="z"),
+        row("106", building="9号楼"),
     ]
     batch = import_preview(community=community, file_name="a.xlsx", content=xlsx(rows), actor=actor)
     assert problems(batch) == [
@@ -426,9 +458,8 @@ def test_every_problem_is_listed_not_just_the_first(community, building, actor):
         (4, "missing_value"),
         (4, "not_integer"),
         (5, "duplicate_room"),
-        (6, "unknown_building"),
         (7, "not_integer"),
-        (7, "unknown_building"),
+        (8, "label_variants"),
     ]
 
 
@@ -469,7 +500,22 @@ def test_good_file_imports_with_exact_counts(community, building, actor):
 
     result = import_apply(batch=batch, actor=actor)
 
-    assert result == {"new": 4, "changed": 0, "unchanged": 0, "households_new": 2, "audit_entries": 11}
+    assert result == {
+        "new": 4,
+        "changed": 0,
+        "unchanged": 0,
+        "households_new": 2,
+        "buildings_new": 0,
+        "units_new": 1,
+        "people_new": 2,
+        "people_changed": 0,
+        "vehicles_new": 0,
+        "contacts_new": 0,
+        "tags_new": 0,
+        "tags_added": 0,
+        "assignments_new": 0,
+        "audit_entries": 11,
+    }
     after = counts()
     assert after["rooms"] == before["rooms"] + 4
     assert after["units"] == before["units"] + 1  # 2单元 is created, 1单元 existed
@@ -536,10 +582,13 @@ def test_applying_twice_is_refused(community, building, actor):
 
 def test_apply_replans_and_refuses_when_the_estate_changed(community, building, actor):
     empty = BuildingFactory(community=community, name="2栋")
+    UnitFactory(building=empty, name="1单元")
     batch = import_preview(
         community=community, file_name="a.xlsx", content=xlsx([row("101", building="2栋")]), actor=actor
     )
     assert problems(batch) == []
+    assert batch.report["create"] == {"buildings": [], "units": [], "rooms": ["2栋-1单元-101"], "tags": []}
+    empty.units.all().delete()
     empty.delete()
     before = counts()
     with pytest.raises(ImportRefusedError):
@@ -547,7 +596,9 @@ def test_apply_replans_and_refuses_when_the_estate_changed(community, building, 
     assert counts() == before
     batch.refresh_from_db()
     assert batch.state == ImportState.REFUSED
-    assert problems(batch) == [(2, "unknown_building")]
+    # Now the file would create the building and its unit too, which the preview did not list.
+    assert problems(batch) == [(None, "creations_changed")]
+    assert batch.report["create"]["buildings"] == ["2栋"]
 
 
 def test_existing_room_changes_only_where_the_file_differs(community, household, actor):
@@ -644,11 +695,19 @@ def test_apply_refreshes_rule_tags_once(community, building, actor, monkeypatch)
     assert vacant.count() == 2  # both new households hold only vacant rooms
 
 
-def test_another_communitys_building_is_unknown(community, actor):
+def test_another_communitys_building_is_not_matched(community, actor):
     other = BuildingFactory(name="1栋")  # same name, another community
+    UnitFactory(building=other, name="1单元")
     batch = import_preview(community=community, file_name="a.xlsx", content=xlsx([row()]), actor=actor)
-    assert problems(batch) == [(2, "unknown_building")]
+    assert batch.report["create"] == {
+        "buildings": ["1栋"],
+        "units": ["1栋1单元"],
+        "rooms": ["1栋-1单元-101"],
+        "tags": [],
+    }
+    import_apply(batch=batch, actor=actor)
     assert not Room.objects.filter(building=other).exists()
+    assert Room.objects.get(community=community).building.community == community
 
 
 # Export and round trip -------------------------------------------------------------------------------
@@ -737,13 +796,13 @@ def test_export_keeps_formulas_out(community, building):
 
 
 def test_export_uses_a_fixed_number_of_queries(community, estate, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the manual tags, the rooms
         export_bytes(community)
     for _n in range(5):
         HouseholdRoomFactory(
             household__community=community, room__unit=Unit.objects.filter(community=community).first()
         )
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         export_bytes(community)
 
 

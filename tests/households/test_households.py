@@ -142,3 +142,25 @@ def test_filter_round_trips_through_its_query_string(community):
 
 def test_room_factory_sanity(community):
     assert RoomFactory(unit__building__community=community).community == community
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("11010519900101123X", False),
+        ("110105199001011232", True),
+        ("11010519491231002X", True),
+        ("1101051990010112", False),
+    ],
+)
+def test_id_numbers_are_checked_by_their_check_character(number, valid):
+    from django.core.exceptions import ValidationError
+
+    from wuye.households.validators import validate_id_number
+
+    if valid:
+        validate_id_number(number)
+        validate_id_number(number.lower())
+    else:
+        with pytest.raises(ValidationError):
+            validate_id_number(number)

@@ -19,6 +19,7 @@ values, normalising what has one meaning (full-width digits, stray spaces, 101.0
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import unicodedata
@@ -189,6 +190,7 @@ MESSAGES: dict[str, Any] = {
     "bad_phone": _(
         "%(column)s “%(value)s” is not a phone number (11-digit mobile, or landline like 010-12345678)."
     ),
+    "not_date": _("%(column)s must be a date like 2024-05-01, not “%(value)s”."),
 }
 _MESSAGES: dict[str, Any] = dict(MESSAGES)
 
@@ -228,6 +230,7 @@ class Problem:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
     text: str = ""  # a message already in words (from a domain's checks)
+    sheet: str = ""  # the sheet's title, for an import that reads several sheets of one workbook
 
     @property
     def column(self) -> str:
@@ -238,7 +241,10 @@ class Problem:
         return self.text or problem_message(self.code, self.params)
 
     def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "code": self.code, "params": self.params}
+        data = {"row": self.row, "code": self.code, "params": self.params}
+        if self.sheet:
+            data["sheet"] = self.sheet
+        return data
 
 
 # Cells ---------------------------------------------------------------------------------------------
@@ -288,6 +294,26 @@ def phone_text(value: Any) -> str:
         if digits.startswith(prefix) and _MOBILE.fullmatch(digits[len(prefix) :]):
             return digits[len(prefix) :]
     return re.sub(r"\s", "", text)
+
+
+# Dates as offices type them: 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日 (full-width digits are ASCII
+# after ``clean_text``); a date cell reads as itself.
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+0{1,2}:00(?::00)?)?")
+
+
+def date_value(value: Any) -> datetime.date | None:
+    """A cell as a date, or None if it is not one (a blank cell is not one either)."""
+    if isinstance(value, datetime.datetime):
+        return value.date() if value.time() == datetime.time() else None
+    if isinstance(value, datetime.date):
+        return value
+    found = _DATE.fullmatch(clean_text(value))
+    if found is None:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in found.groups()))
+    except ValueError:  # 2024-02-30
+        return None
 
 
 def two_decimals(
@@ -392,6 +418,17 @@ class RowReader:
         return two_decimals(
             self.cells.get(key), column=self.headers[key], below=below, problem=self.problem, units=units
         )
+
+    def date(self, key: str, *, required: bool = False) -> datetime.date | None:
+        """A date cell, or a date typed as text (see ``date_value``)."""
+        if self.blank(key):
+            if required:
+                self.problem("missing_value", column=self.headers[key])
+            return None
+        value = date_value(self.cells.get(key))
+        if value is None:
+            self.problem("not_date", column=self.headers[key], value=clean_text(self.cells.get(key)))
+        return value
 
     def choice(self, key: str, lookup: Mapping[str, str], *, choices: str) -> str | None:
         """The value a label stands for (``lookup`` maps labels and their ``choice_key`` to values)."""
@@ -542,6 +579,9 @@ def _find_table(workbook, headers: Mapping[str, str], required: Iterable[str], p
     return _Table(sheet, number, columns)
 
 
+_NOT_FOUND = frozenset({"missing_columns", "header_missing_columns", "sheet_empty"})
+
+
 def sheet_rows(
     content: bytes,
     *,
@@ -552,12 +592,18 @@ def sheet_rows(
     max_rows: int,
     max_unpacked_bytes: int,
     max_cells: int,
+    optional: bool = False,
+    on_sheet: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """The data rows of an uploaded workbook: (row number as the sheet shows it, {column key: cell}).
 
     Never raises on a bad file: what is wrong with the file lands in ``problems`` (a whole-file problem
     with row None) and no more rows come. Blank rows, and rows with something only in columns the
     import does not read, are skipped; a row repeating the header is a problem, not data.
+
+    An import that reads several sheets of one workbook calls this once per sheet, each with its own
+    columns: an ``optional`` sheet that no visible sheet carries, or that has no rows, is no problem.
+    ``on_sheet`` is told the title of the sheet found (problems of several sheets name theirs).
     """
     if len(content) > max_bytes:
         problems.append(Problem(None, "file_too_large", {"limit": max_bytes}))
@@ -566,9 +612,19 @@ def sheet_rows(
     if workbook is None:
         return
     try:
-        table = _find_table(workbook, headers, required, problems)
+        if optional:
+            found: list[Problem] = []
+            table = _find_table(workbook, headers, required, found)
+            # No sheet carries the columns (the first visible one is said to lack them): nothing to read.
+            # Two sheets carrying them, or one carrying a column twice, is still refused.
+            if not any(p.code in _NOT_FOUND for p in found):
+                problems.extend(found)
+        else:
+            table = _find_table(workbook, headers, required, problems)
         if table is None:
             return
+        if on_sheet is not None:
+            on_sheet(table.sheet.title)
         columns = table.columns
         header = {key: header_key(headers[key]) for key in required}
         data_rows = 0
@@ -586,7 +642,7 @@ def sheet_rows(
                 return
             data_rows += 1
             yield number, cells
-        if not data_rows:
+        if not data_rows and not optional:
             problems.append(Problem(table.header_row + 1, "no_rows"))
     except _DamagedFileError:
         problems.append(Problem(None, "file_type"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
 from wuye.core.excel import problem_message
+from wuye.core.models import user_can
 from wuye.core.tenancy import scoped_get
 from wuye.households.domain import imports as domain
 from wuye.households.domain.queries import HouseholdFilter
@@ -81,9 +82,15 @@ def import_detail(request, importbatch_pk: int):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     report = batch.report or {}
     problems = [
-        {"row": p.get("row"), "message": problem_message(p.get("code", ""), p.get("params") or {})}
+        {
+            "sheet": p.get("sheet", ""),
+            "row": p.get("row"),
+            "column": (p.get("params") or {}).get("column", ""),
+            "message": problem_message(p.get("code", ""), p.get("params") or {}),
+        }
         for p in report.get("problems", [])
     ]
+    create = report.get("create") or {}
     return render(
         request,
         "console/imports/detail.html",
@@ -93,6 +100,12 @@ def import_detail(request, importbatch_pk: int):
             "problems": problems,
             "details": report.get("details", []),
             "applied": report.get("applied"),
+            "create": create,
+            "creates": any(create.values()),
+            "sheets": list((report.get("sheets") or {}).values()),
+            "has_archive_changes": any(
+                sheet.get("new") or sheet.get("changed") for sheet in (report.get("sheets") or {}).values()
+            ),
             "can_apply": batch.state == ImportState.PREVIEWED and not problems,
         },
     )
@@ -109,7 +122,9 @@ def import_apply(request, importbatch_pk: int):
     else:
         messages.success(
             request,
-            _("Import applied: %(new)s new rooms, %(changed)s rows changed, %(unchanged)s unchanged.")
+            _(
+                "Import applied: %(new)s new rooms, %(changed)s rows changed, %(unchanged)s unchanged; %(people_new)s people, %(vehicles_new)s vehicles, %(contacts_new)s emergency contacts and %(assignments_new)s fee items added."
+            )
             % result,
         )
     return redirect("console:import_detail", importbatch_pk=batch.pk)
@@ -118,8 +133,21 @@ def import_apply(request, importbatch_pk: int):
 @staff_view(Permission.ARCHIVE_VIEW)
 @require_GET
 def households_export(request):
-    """The rooms of the households the household list shows with the same filter, as an import file."""
+    """The rooms of the households the household list shows with the same filter, with their people,
+    vehicles, contacts, tags and fee items, as an import file. ID numbers are written whole only for
+    those who may import (they could write them anyway); for others they are masked."""
     household_filter = HouseholdFilter.from_query(request.GET)
-    content = write_rooms(domain.rooms_for_export(community=request.community, filter=household_filter))
+    archive = domain.archive_for_export(
+        community=request.community,
+        filter=household_filter,
+        id_numbers=user_can(request.user, request.community.pk, Permission.ESTATE_MANAGE),
+    )
+    content = write_rooms(
+        archive.rooms,
+        people=archive.people,
+        vehicles=archive.vehicles,
+        contacts=archive.contacts,
+        fees=archive.fees,
+    )
     filename = f"住户导出-{timezone.localdate():%Y%m%d}.xlsx"
     return _xlsx_response(content, filename)

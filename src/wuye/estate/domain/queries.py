@@ -23,6 +23,21 @@ def _spellings(part: str, suffixes: tuple[str, ...]) -> list[str]:
     return sorted({part, base, *(base + suffix for suffix in suffixes)})
 
 
+def label_key(part: str, suffixes: tuple[str, ...] = ()) -> str:
+    """How a building, unit or room number is compared: written any of the ways ``_spellings`` reads
+    as one (１２０１ and 1201, 1 and 1单元, 1栋 and 1号楼, a01 and A01) it has one key."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(part))).upper()
+    return next((text[: -len(s)] for s in suffixes if text.endswith(s) and len(text) > len(s)), text)
+
+
+def building_key(name: str) -> str:
+    return label_key(name, BUILDING_SUFFIXES)
+
+
+def unit_key(name: str) -> str:
+    return label_key(name, UNIT_SUFFIXES)
+
+
 def room_label_parts(text: str) -> tuple[str, str, str] | None:
     """(building, unit, number) of a room label as the system prints it (1栋-1单元-101) or as offices
     write it (1-1-101, 1栋 1单元 101, 1栋1单元101, full-width digits); None if ``text`` is not one."""
