@@ -31,6 +31,7 @@ from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
 from wuye.demo.history import seed_history
+from wuye.demo.notices import seed_notices
 from wuye.demo.partner import seed_partner_demo
 from wuye.demo.recon import seed_recon
 from wuye.demo.service import seed_service
@@ -1008,6 +1009,7 @@ def _seed(*, scale: float) -> SeedReport:
     for community in communities:
         seed_partner_demo(community, actor=admin, scale=scale)
         seed_service(community=community, actor=admin)
+        seed_notices(community=community, actor=admin)
     return SeedReport(
         company=company.name,
         communities=reports,
