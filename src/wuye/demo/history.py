@@ -3,8 +3,8 @@ channel the product has, and a realistic share left in arrears.
 
 Who pays how is decided per household by a seeded random generator: most pay each month by WeChat Pay
 or Alipay (QR), some at the counter (cash, bank card, transfer), elderly people living alone mostly in
-cash; households with a bank direct-debit mandate paid by another way before it took effect, and the
-debit batches (``demo.debit_batches``) collect the rest. About one household in ten is behind: most by
+cash; households with a bank direct-debit mandate paid by another way until the month before last,
+which the debit batches (``demo.debit_batches``) collect. About one household in ten is behind: most by
 a month or two, some by several months, a few for every month billed (vacant flats and owners who
 dispute the fee most often). Some households paid a round sum ahead at the counter; their prepayment
 settles this month's bill and waits for the next ones. The demo owners of the portal owe last month's
@@ -39,6 +39,7 @@ from wuye.core import sql
 from wuye.core.models import AuditLog, Community
 from wuye.debit.enums import MANDATE_LIVE_STATES
 from wuye.debit.models import Mandate
+from wuye.demo.debit_batches import DEBITED_MONTHS_AGO
 from wuye.households.domain.tagrules import tags_refresh
 from wuye.households.models import Household, HouseholdTag
 from wuye.owners.models import HouseholdBinding
@@ -126,11 +127,13 @@ def plan_payments(
     disputing = _tagged(community, name="重点关注")
     elderly = _tagged(community, name="独居老人")
     bound = set(HouseholdBinding.objects.filter(community=community).values_list("household_id", flat=True))
-    debit_from: dict[int, datetime.date] = {}
-    for household, effective_on in Mandate.objects.filter(
-        community=community, state__in=MANDATE_LIVE_STATES
-    ).values_list("household_id", "effective_on"):
-        debit_from[household] = min(effective_on, debit_from.get(household, effective_on))
+    # Households with a live mandate paid another way until the months the debit batches collect.
+    mandated = set(
+        Mandate.objects.filter(community=community, state__in=MANDATE_LIVE_STATES).values_list(
+            "household_id", flat=True
+        )
+    )
+    debited_from = compute.add_months(compute.month_start(today), -DEBITED_MONTHS_AGO)
     payments = []
     for household in sorted(lines):
         months = lines[household]
@@ -156,11 +159,9 @@ def plan_payments(
             paid += [month for month in sorted(months) if month not in overdue]
         main = _channel(rng, elderly=household in elderly)
         for month in paid:
-            taken = [
-                (pk, owed)
-                for pk, owed, due_on in months[month]
-                if household not in debit_from or due_on < debit_from[household]
-            ]
+            if household in mandated and month >= debited_from:
+                continue
+            taken = [(pk, owed) for pk, owed, _due_on in months[month]]
             paid_on = _pay_day(rng, month, last_day)
             if not taken or paid_on is None:
                 continue

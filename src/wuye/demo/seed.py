@@ -1010,6 +1010,7 @@ def _seed(*, scale: float) -> SeedReport:
         seed_partner_demo(community, actor=admin, scale=scale)
         seed_service(community=community, actor=admin)
         seed_notices(community=community, actor=admin)
+        tags_refresh(community=community)  # once more after yesterday's payments (demo.recon)
     return SeedReport(
         company=company.name,
         communities=reports,
