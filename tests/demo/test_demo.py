@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from wuye.billing.domain.arrears import overdue_household_pks, overdue_lines
 from wuye.core.models import AuditLog, Community, Company, StaffRole
 from wuye.debit.domain.batches import batch_build
 from wuye.debit.enums import MandateState, ReferralState
@@ -25,6 +26,9 @@ from wuye.debit.models import (
     Mandate,
     ResultFile,
 )
+from wuye.demo import billing as demo_billing
+from wuye.demo import history as demo_history
+from wuye.demo import notices as demo_notices
 from wuye.demo import seed as demo
 from wuye.demo import service as demo_service
 from wuye.estate.enums import RoomState, RoomUse
@@ -41,8 +45,11 @@ from wuye.households.models import (
     Vehicle,
 )
 from wuye.households.validators import ID_NUMBER, MOBILE, validate_id_number, validate_plate
+from wuye.ledger.models import LedgerTransaction
+from wuye.notices.models import Activity, Notice
 from wuye.owners.models import HouseholdBinding
 from wuye.payments.domain.checks import ledger_check
+from wuye.payments.models import PaymentAttempt
 
 SMALL = 0.05
 MODELS = (
@@ -337,6 +344,71 @@ def test_full_scale_seed(db):
     assert Household.objects.count() >= 0.8 * Room.objects.count()
     assert Building.objects.filter(community__name="锦绣花园").count() >= 8
     assert "admin" in output
+    today = timezone.localdate()
+    for community in Community.objects.all():
+        assert ledger_check(community=community) == []
+        households = Household.objects.filter(community=community).count()
+        behind = {row["household_id"] for row in overdue_household_pks(community=community, as_of=today)}
+        assert 0.08 * households <= len(behind) <= 0.15 * households
+        months = Counter(
+            household
+            for household, _period in overdue_lines(community=community, as_of=today)
+            .values_list("household_id", "bill__period")
+            .distinct()
+            .order_by()
+        )
+        assert Counter(months.values())[1] > len(behind) / 3  # most are a month behind
+        assert sum(1 for count in months.values() if count >= 3) >= 10  # some several months
+        assert sum(1 for count in months.values() if count >= demo_billing.MONTHS - 1) >= 3  # a few, all
+        tagged = HouseholdTag.objects.filter(tag__community=community, tag__rule="arrears")
+        assert set(tagged.values_list("household_id", flat=True)) == set(behind)
+        applied = PaymentAttempt.objects.filter(community=community, transaction__isnull=False)
+        assert set(applied.values_list("method", flat=True)) == {
+            "wechat",
+            "alipay",
+            "cash",
+            "card",
+            "transfer",
+            "debit",
+        }
+        assert applied.filter(paid_at__lt=timezone.now() - datetime.timedelta(days=150)).exists()
+        used = LedgerTransaction.objects.filter(community_id=community.pk, kind="prepayment_use")
+        assert used.count() == demo_history.PREPAID
+
+
+def test_the_demo_has_notices_and_an_activity_for_the_portal(seeded):
+    for community in Community.objects.all():
+        published = Notice.objects.filter(community=community, state="published")
+        assert sorted(published.values_list("title", flat=True)) == sorted(n[0] for n in demo_notices.NOTICES)
+        assert published.get(title="停水通知").audience == "buildings"
+        assert published.get(title="停水通知").urgent
+        assert Notice.objects.filter(community=community, state="draft").count() == 1
+        activity = Activity.objects.get(community=community)
+        assert activity.starts_at > timezone.now()
+        assert activity.signups.count() == demo_notices.ACTIVITY_SIGNUPS
+    notices = Notice.objects.count()
+    run_demo("--scale", str(SMALL))
+    assert Notice.objects.count() == notices
+
+
+def test_the_demo_owner_reads_the_notices_and_owes_last_months_bill(seeded, client):
+    from django.urls import reverse
+
+    from tests.portal.conftest import log_in
+
+    binding = HouseholdBinding.objects.order_by("household_id").first()
+    log_in(client, binding.account)
+    html = client.get(reverse("portal:notices")).content.decode()
+    assert "物业费缴纳提醒" in html
+    assert "电梯年度检验通知" in html
+    behind = overdue_household_pks(community=binding.community, as_of=timezone.localdate())
+    assert binding.household_id in {row["household_id"] for row in behind}
+    months = set(
+        overdue_lines(community=binding.community, as_of=timezone.localdate())
+        .filter(household_id=binding.household_id)
+        .values_list("bill__period", flat=True)
+    )
+    assert len(months) == 1
 
 
 def test_refused_outside_development_without_the_flag_and_nothing_is_written(db, settings):
@@ -403,8 +475,18 @@ def test_the_demo_service_desk_has_categories_teams_and_requests_in_several_stat
             "维修班",
             "客服组",
         }
-        states = sorted(ServiceRequest.objects.filter(community=community).values_list("state", flat=True))
-        assert states == ["accepted", "done", "in_progress", "submitted"]
+        states = Counter(ServiceRequest.objects.filter(community=community).values_list("state", flat=True))
+        assert states == Counter(reached for _c, _t, _d, reached, _s, _days in demo_service.REQUESTS)
+        assert set(states) >= {"submitted", "accepted", "assigned", "in_progress", "done", "rated", "closed"}
+        rated = ServiceRequest.objects.filter(community=community, stars__isnull=False)
+        assert sorted(rated.values_list("stars", flat=True)) == sorted(
+            stars for *_r, stars, _days in demo_service.REQUESTS if stars
+        )
+        closed = ServiceRequest.objects.filter(community=community, state="closed")
+        assert all(request.assignee_id is not None for request in closed)
+        assert {
+            request.category.parent.name for request in ServiceRequest.objects.filter(community=community)
+        } == {name for name, *_ in demo_service.CATEGORIES}
     requests = ServiceRequest.objects.count()
     run_demo("--scale", str(SMALL))
     assert ServiceRequest.objects.count() == requests

@@ -217,3 +217,86 @@ def test_request_photo_is_served_to_the_owner(owner_client, owner, leak):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert decoded(b"".join(response.streaming_content)) == ("PNG", (8, 8))
+
+
+# A report refused for another field keeps its photo: a browser never sends a file again.
+
+
+def _held_tokens(response) -> list[str]:
+    return [photo.token for photo in response.context["held"]]
+
+
+@pytest.mark.parametrize("wrong", [{"description": ""}, {"category": ""}])
+def test_a_refused_report_keeps_its_photo_and_the_next_post_attaches_it(owner_client, owner, leak, wrong):
+    refused = owner_client.post(
+        reverse("portal:request_new"), {**form(owner, leak, **wrong), "photos": [photo()]}
+    )
+
+    assert refused.status_code == 200
+    assert (ServiceRequest.objects.count(), RequestPhoto.objects.count()) == (0, 0)
+    [token] = _held_tokens(refused)
+    html = refused.content.decode()
+    assert f'name="held_photo" value="{token}" checked' in html
+    assert "已附照片" in html
+    shown = owner_client.get(reverse("portal:request_held_photo", args=[token]))
+    assert shown.status_code == 200
+    assert decoded(b"".join(shown.streaming_content)) == ("PNG", (8, 8))
+
+    accepted = owner_client.post(reverse("portal:request_new"), {**form(owner, leak), "held_photo": token})
+
+    request = ServiceRequest.objects.get()
+    assert accepted["Location"] == reverse("portal:request", args=[request.pk])
+    stored = RequestPhoto.objects.get()
+    assert stored.request == request
+    assert decoded(stored.file.read()) == ("PNG", (8, 8))
+    assert owner_client.session["portal.held_photos"] == {}  # let go once attached
+    assert owner_client.get(reverse("portal:request_held_photo", args=[token])).status_code == 404
+
+
+def test_a_held_photo_can_be_left_out_and_a_new_one_added(owner_client, owner, leak):
+    refused = owner_client.post(
+        reverse("portal:request_new"), {**form(owner, leak, description=""), "photos": [photo("a.png")]}
+    )
+    assert len(_held_tokens(refused)) == 1
+
+    owner_client.post(
+        reverse("portal:request_new"),
+        {**form(owner, leak), "photos": [photo("b.png", png_bytes(size=(4, 4)))]},  # held one unticked
+    )
+
+    [stored] = RequestPhoto.objects.all()
+    assert decoded(stored.file.read()) == ("PNG", (4, 4))
+
+
+def test_a_token_this_session_does_not_hold_attaches_nothing(owner_client, owner, leak, client):
+    refused = owner_client.post(
+        reverse("portal:request_new"), {**form(owner, leak, description=""), "photos": [photo()]}
+    )
+    [token] = _held_tokens(refused)
+    session = owner_client.session
+    session["portal.held_photos"] = {}  # another session: it never held this photo
+    session.save()
+
+    owner_client.post(reverse("portal:request_new"), {**form(owner, leak), "held_photo": token})
+
+    assert ServiceRequest.objects.count() == 1
+    assert RequestPhoto.objects.count() == 0
+    assert owner_client.get(reverse("portal:request_held_photo", args=[token])).status_code == 404
+
+
+def test_held_and_new_photos_together_are_at_most_four(owner_client, owner, leak):
+    refused = owner_client.post(
+        reverse("portal:request_new"),
+        {**form(owner, leak, description=""), "photos": [photo(f"{n}.png") for n in range(3)]},
+    )
+    tokens = _held_tokens(refused)
+    assert len(tokens) == 3
+
+    again = owner_client.post(
+        reverse("portal:request_new"),
+        {**form(owner, leak), "held_photo": tokens, "photos": [photo("x.png"), photo("y.png")]},
+    )
+
+    assert again.status_code == 200
+    assert (ServiceRequest.objects.count(), RequestPhoto.objects.count()) == (0, 0)
+    assert len(_held_tokens(again)) == 4  # the three kept and the first new one; the form says why

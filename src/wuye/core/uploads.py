@@ -14,6 +14,11 @@ and the API), because an upload is script on our origin waiting to happen unless
   owners: their bound households), through ``upload_response``: the stored type, ``nosniff``, a
   sandbox CSP, and ``attachment`` for anything but a verified image. No URL serves MEDIA_ROOT.
 
+``upload_hold`` keeps a checked upload between two posts of one form: a form refused for another
+field would otherwise lose it (a browser never sends a file again), so the caller holds it under a
+token that only its user can name (kept in the session), and passes ``held_file`` on when the form
+is accepted.
+
 ``stored_file_recheck`` brings a file stored before these rules (kept under the client's name, typed
 by its first bytes) into line: the data migrations of the documents and photos call it.
 """
@@ -27,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
@@ -218,6 +225,53 @@ def upload_response(file, *, content_type: str, title: str) -> FileResponse:
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private"
     return response
+
+
+# Uploads held between two posts of a form ---------------------------------------------------------
+
+HELD_FOLDER = "held"
+
+
+@dataclass(frozen=True)
+class HeldUpload:
+    """A checked upload kept in storage until its form is accepted; ``token`` names it to the form."""
+
+    token: str
+    name: str  # its stored name (under HELD_FOLDER)
+    content_type: str
+    original_name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "content_type": self.content_type, "original_name": self.original_name}
+
+
+def upload_hold(upload, *, accept: frozenset[str], max_bytes: int) -> HeldUpload:
+    """Check ``upload`` (``upload_check``; UploadRefusedError otherwise) and store its checked content
+    under a generated name, with a new random token. The caller keeps the token where only its user
+    reaches it and releases the file once done (``held_release``)."""
+    checked = upload_check(upload, accept=accept, max_bytes=max_bytes)
+    name = default_storage.save(stored_name(HELD_FOLDER, checked.content_type), ContentFile(checked.content))
+    return HeldUpload(
+        token=uuid.uuid4().hex,
+        name=name,
+        content_type=checked.content_type,
+        original_name=checked.original_name,
+    )
+
+
+def held_file(held: HeldUpload) -> SimpleUploadedFile | None:
+    """The held upload as an uploaded file again, for the domain function that takes uploads; None when
+    its file is gone."""
+    try:
+        with default_storage.open(held.name, "rb") as handle:
+            content = handle.read()
+    except OSError:
+        return None
+    return SimpleUploadedFile(held.original_name, content, content_type=held.content_type)
+
+
+def held_release(held: HeldUpload) -> None:
+    default_storage.delete(held.name)
 
 
 # Files stored before these rules -----------------------------------------------------------------

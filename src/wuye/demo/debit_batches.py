@@ -1,5 +1,5 @@
 """The demo's bank batch debit (批量代扣): the partner bank arrangement, a few households with active
-mandates, and one batch of the first billed month already debited and settled, so the batch pages
+mandates, and one batch of the month before last already debited and settled, so the batch pages
 are not empty and a new batch shows retries and left-out lines.
 
 The cards' last digits script paysim's bank (0-6 debited, 7 insufficient funds, 8 account closed, 9
@@ -26,7 +26,6 @@ from wuye.debit.domain.mandates import MANDATE_RULE, MandateTerms, mandate_sign_
 from wuye.debit.domain.results import result_settle
 from wuye.debit.enums import MANDATE_LIVE_STATES, MandateState
 from wuye.debit.models import DebitBatch, DebitSettings, Mandate
-from wuye.demo.billing import MONTHS
 from wuye.households.domain.tagrules import tags_refresh
 from wuye.households.models import Household
 from wuye.owners.models import HouseholdBinding
@@ -37,6 +36,7 @@ BANK = "合作银行"
 # an answer the bank still owes. The unknown one signs after the past batch, which therefore settles.
 CARD_DIGITS = "12356789"
 UNKNOWN_DIGIT = "9"
+DEBITED_MONTHS_AGO = 2  # the past batch debited the bills of the month before last
 
 
 def seed_debit_settings(*, community: Community, creditor_name: str) -> DebitSettings:
@@ -130,7 +130,8 @@ def seed_past_batch(*, community: Community, first_month: datetime.date, actor) 
 
 def seed_debit(*, community: Community, creditor_name: str, actor) -> None:
     seed_debit_settings(community=community, creditor_name=creditor_name)
-    # The past batch debits the first month the demo billed (demo.billing: MONTHS months to this one).
-    first_month = compute.add_months(compute.month_start(timezone.localdate()), -MONTHS + 1)
+    # The mandates take effect two months ago and the past batch debits that month's bills; the months
+    # before it the households paid another way (demo.history), the month after it waits for a batch.
+    first_month = compute.add_months(compute.month_start(timezone.localdate()), -DEBITED_MONTHS_AGO)
     seed_mandates(community=community, first_month=first_month)
     seed_past_batch(community=community, first_month=first_month, actor=actor)

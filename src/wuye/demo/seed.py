@@ -11,12 +11,14 @@ set by ``tags_refresh``, as in production.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import random
 import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -28,6 +30,8 @@ from wuye.core.models import Community, Company, StaffRole
 from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
+from wuye.demo.history import seed_history
+from wuye.demo.notices import seed_notices
 from wuye.demo.partner import seed_partner_demo
 from wuye.demo.recon import seed_recon
 from wuye.demo.service import seed_service
@@ -939,7 +943,6 @@ def _report(community: Community, *, seeded_now: bool) -> CommunityReport:
 def seed_payment_channels(*, community: Community) -> None:
     """WeChat Pay and Alipay accounts against paysim (the local simulator, `wuye paysim`), whose
     notifications come back to this site: a new user pays a bill end to end with no merchant account."""
-    from django.conf import settings
 
     from wuye.paysim.seed import paysim_accounts
 
@@ -948,10 +951,27 @@ def seed_payment_channels(*, community: Community) -> None:
         account.save(update_fields=["notify_base_url"])
 
 
+@contextlib.contextmanager
+def _jobs_inline():
+    """Run background jobs (owners' notices) in the seeding thread: a job thread would write to SQLite
+    while the seed holds its write lock for seconds, and fail with "database is locked"."""
+    previous = getattr(settings, "WUYE_JOBS", "thread")
+    settings.WUYE_JOBS = "inline"
+    try:
+        yield
+    finally:
+        settings.WUYE_JOBS = previous
+
+
 def seed(*, scale: float = 1.0) -> SeedReport:
     """Seed the demo company, communities, archive and logins; skip what is already there."""
     if not 0 < scale <= 4:
         raise ValueError("scale must be in (0, 4]")
+    with _jobs_inline():
+        return _seed(scale=scale)
+
+
+def _seed(*, scale: float) -> SeedReport:
     started = time.monotonic()
     company, _created = Company.objects.get_or_create(name=COMPANY)
     communities = []
@@ -972,12 +992,14 @@ def seed(*, scale: float = 1.0) -> SeedReport:
                 community=community, plan=plan_community(community=community_plan, scale=scale), actor=admin
             )
         reports.append(_report(community, seeded_now=seeded_now))
+    for community in communities:  # a year of bills, issued before the owners join the portal
+        seed_billing(community=community, actor=admin)
     owners = seed_owner_accounts(communities=communities, actor=admin)
     for community in communities:
-        seed_billing(community=community, actor=admin)
         seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)
         seed_debit_batches(community=community, creditor_name=company.name, actor=admin)
+        seed_history(community=community, actor=admin)
     paid = {  # the stranger's payment is the same order in every community's list: once
         (order["method"], order["out_trade_no"]): order
         for community in communities
@@ -987,6 +1009,8 @@ def seed(*, scale: float = 1.0) -> SeedReport:
     for community in communities:
         seed_partner_demo(community, actor=admin, scale=scale)
         seed_service(community=community, actor=admin)
+        seed_notices(community=community, actor=admin)
+        tags_refresh(community=community)  # once more after yesterday's payments (demo.recon)
     return SeedReport(
         company=company.name,
         communities=reports,

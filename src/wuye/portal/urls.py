@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/phone/code/", account.phone_change_verify, name="phone_change_verify"),
     path("requests/", requests.request_list, name="requests"),
     path("requests/new/", requests.request_new, name="request_new"),
+    path("requests/new/photos/<str:token>/", requests.request_held_photo, name="request_held_photo"),
     path("requests/<int:servicerequest_pk>/", requests.request_detail, name="request"),
     path("requests/<int:servicerequest_pk>/cancel/", requests.request_cancel, name="request_cancel"),
     path("requests/<int:servicerequest_pk>/rate/", requests.request_rate, name="request_rate"),

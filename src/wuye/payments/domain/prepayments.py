@@ -67,14 +67,22 @@ def _existing(community_id: int, key: str) -> Receipt | None:
 
 @transaction.atomic
 def prepayment_record(
-    *, household: Household, amount_fen: int, method: str, key: str, note: str = "", actor
+    *,
+    household: Household,
+    amount_fen: int,
+    method: str,
+    key: str,
+    note: str = "",
+    actor,
+    refresh_tags: bool = True,
 ) -> PrepaymentResult:
     """Take a prepayment at the counter, in one database transaction.
 
     Steps: check the amount and method; if the form's one-time ``key`` was used already, return its
     receipt (a double submit records once); lock the household; post Dr cash/clearing, Cr
     prepayment(household); issue the receipt with the community's next number; log it on the
-    household's timeline; apply the new balance to the household's open bills.
+    household's timeline; apply the new balance to the household's open bills (``refresh_tags``: as
+    ``prepayments_apply``'s, False when the caller refreshes the 欠费 tag once for many households).
     """
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PrepaymentError(_("The amount must be more than zero."))
@@ -130,7 +138,7 @@ def prepayment_record(
             "receipt_number": receipt.display_number,
         },
     )
-    applied = prepayments_apply(household=household, actor=actor)
+    applied = prepayments_apply(household=household, actor=actor, refresh_tags=refresh_tags)
     return PrepaymentResult(receipt=receipt, created=True, applied_fen=applied)
 
 
