@@ -19,13 +19,13 @@ from tests.factories import CommunityFactory
 from tests.owners.factories import HouseholdBindingFactory
 from tests.payments.factories import issue_bill
 from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
-from wuye.billing import bench as billing_bench
 from wuye.billing import tasks as billing_tasks
 from wuye.billing.domain import runs as runs_domain
 from wuye.billing.models import BillingRun, BillLine
 from wuye.celery import app
 from wuye.core import jobs
 from wuye.core.models import Community, Job
+from wuye.demo import bench_billing as billing_bench
 from wuye.households.models import Household
 from wuye.notifications.models import Message
 from wuye.payments.domain.checks import ledger_check

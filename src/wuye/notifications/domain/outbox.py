@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -173,26 +173,18 @@ def _check_context(context: dict[str, Any]) -> None:
         raise TypeError(f"notify() context must hold plain JSON values: {error}") from None
 
 
-def _accounts_by_person(people: list[Person]) -> dict[int, Any]:
-    """The active owner account that speaks for each person: bound to them, else with their phone."""
-    from wuye.owners.models import HouseholdBinding, OwnerAccount  # notifications is below owners
+_accounts_of: list[Callable[[list[Person]], dict[int, Any]]] = []
 
-    found: dict[int, Any] = {}
-    bindings = HouseholdBinding.objects.filter(
-        person__in=[person.pk for person in people], account__is_active=True
-    ).select_related("account")
-    for binding in bindings.order_by("pk"):
-        found.setdefault(binding.person_id, binding.account)
-    phones = {person.phone for person in people if person.phone and person.pk not in found}
-    if phones:
-        by_phone = {
-            account.phone: account
-            for account in OwnerAccount.objects.filter(phone__in=phones, is_active=True)
-        }
-        for person in people:
-            if person.pk not in found and person.phone in by_phone:
-                found[person.pk] = by_phone[person.phone]
-    return found
+
+def register_accounts(function: Callable[[list[Person]], dict[int, Any]]) -> None:
+    """The extension point through which the app of owner accounts tells the outbox who speaks for
+    each person (``{person pk: account}``, an account having ``language``, ``wechat_openid`` and
+    ``email``): notifications sits below owners and imports nothing of theirs."""
+    _accounts_of[:] = [function]
+
+
+def _accounts_by_person(people: list[Person]) -> dict[int, Any]:
+    return _accounts_of[0](people) if _accounts_of else {}
 
 
 def _addresses(person: Person, account) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from wuye.core.audit import diff, log_action, register_actions, register_field_l
 from wuye.households.domain.households import person_update
 from wuye.owners.domain.login import LoginError, login_code_check
 from wuye.owners.enums import Language, LoginPurpose
-from wuye.owners.models import OwnerAccount, OwnerToken
+from wuye.owners.models import HouseholdBinding, OwnerAccount, OwnerToken
 
 register_actions(
     {
@@ -136,3 +136,24 @@ def owner_token_issue(*, account: OwnerAccount, now: datetime | None = None) -> 
 
 def owner_token_revoke(*, token: OwnerToken) -> None:
     token.delete()
+
+
+def accounts_by_person(people) -> dict:
+    """The active owner account that speaks for each person: bound to them, else with their phone
+    (the outbox's recipients, registered with ``wuye.notifications.domain.outbox.register_accounts``)."""
+    found: dict = {}
+    bindings = HouseholdBinding.objects.filter(
+        person__in=[person.pk for person in people], account__is_active=True
+    ).select_related("account")
+    for binding in bindings.order_by("pk"):
+        found.setdefault(binding.person_id, binding.account)
+    phones = {person.phone for person in people if person.phone and person.pk not in found}
+    if phones:
+        by_phone = {
+            account.phone: account
+            for account in OwnerAccount.objects.filter(phone__in=phones, is_active=True)
+        }
+        for person in people:
+            if person.pk not in found and person.phone in by_phone:
+                found[person.pk] = by_phone[person.phone]
+    return found

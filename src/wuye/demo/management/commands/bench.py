@@ -1,5 +1,5 @@
-"""`wuye bench billing|callbacks|debit|recon …`: see wuye.billing.bench, wuye.payments.bench, wuye.debit.bench,
-wuye.recon.bench."""
+"""`wuye bench billing|callbacks|debit|recon …`: see wuye.demo.bench_billing, bench_callbacks, bench_debit,
+bench_recon (benchmarks and their data builders live with the demo)."""
 
 import os
 import sys
@@ -60,7 +60,7 @@ class Command(BaseCommand):
         if which == "debit":
             from pathlib import Path
 
-            from wuye.debit import bench as debit_bench
+            from wuye.demo import bench_debit as debit_bench
 
             if options["lines"] < 1:
                 raise CommandError("--lines must be at least 1")
@@ -72,7 +72,7 @@ class Command(BaseCommand):
             debit_bench.print_result(result, write=self.stdout.write)
             return
         if which == "recon":
-            from wuye.recon import bench as recon_bench
+            from wuye.demo import bench_recon as recon_bench
 
             if options["inject"] < 2 or options["payments"] < 20 * options["inject"]:
                 raise CommandError("--inject must be at least 2 and --payments at least 20 × --inject")
@@ -84,7 +84,7 @@ class Command(BaseCommand):
             recon_bench.print_result(result, write=self.stdout.write)
             return
         if which == "callbacks":
-            from wuye.payments import bench as payments_bench
+            from wuye.demo import bench_callbacks as payments_bench
 
             if options["notifications"] < 1 or options["duplicates"] < 0:
                 raise CommandError("--notifications must be at least 1 and --duplicates at least 0")
@@ -99,8 +99,8 @@ class Command(BaseCommand):
             payments_bench.print_result(result, write=self.stdout.write)
             return
         if which == "billing":
-            from wuye.billing import bench
             from wuye.billing.domain.runs import DEFAULT_CHUNK_ROOMS
+            from wuye.demo import bench_billing as bench
 
             if options["households"] < 1 or options["fee_items"] < 1:
                 raise CommandError("--households and --fee-items must be at least 1")

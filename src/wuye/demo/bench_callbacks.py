@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 from django.db import connection, transaction
 from django.db.models import Count
 
-from wuye.billing import bench as billing_bench
 from wuye.billing.domain import runs
 from wuye.billing.models import BillLine
 from wuye.core.models import Community
+from wuye.demo import bench_billing as billing_bench
 from wuye.ledger.enums import TransactionKind
 from wuye.ledger.models import LedgerTransaction
 from wuye.payments.domain.checks import ledger_check
@@ -195,7 +195,7 @@ def bench_callbacks(
                 out_trade_no, method="wechat", notify_url=url, amount_fen=amount
             )
             items.append((url, headers, body))
-        chooser = random.Random(seed)  # noqa: S311 (which redeliveries: a repeatable sample, not a secret)
+        chooser = random.Random(seed)
         for _ in range(duplicates):
             out_trade_no, amount = chooser.choice(attempts)
             _url, headers, body = sim.notification_for(

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from wuye.billing import bench as billing_bench
 from wuye.billing.domain import runs
 from wuye.billing.models import FeeItem
 from wuye.debit.domain.batches import batch_build, batch_send
@@ -30,6 +29,7 @@ from wuye.debit.domain.results import result_settle
 from wuye.debit.enums import LineState, MandateState, SignedVia
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.models import DebitLine, DebitSettings, Mandate
+from wuye.demo import bench_billing as billing_bench
 from wuye.households.models import Household
 from wuye.payments.domain.checks import ledger_check
 from wuye.paysim.bank import bank_result

@@ -22,9 +22,9 @@ from collections import Counter
 
 from django.db import connection
 
-from wuye.billing import bench as billing_bench
 from wuye.billing.domain import runs as billing_runs
 from wuye.core import sql
+from wuye.demo import bench_billing as billing_bench
 from wuye.payments.domain.bulk import Success, payments_apply_many
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.models import PaymentAttempt
