@@ -306,6 +306,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": CONFIG["WUYE_LOG_LEVEL"].upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery's workers and beat keep this logging (its format, the request id) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if CONFIG["WUYE_SENTRY_DSN"]:
     # Errors of the web processes and the Celery workers go to Sentry; no personal data (addresses,
