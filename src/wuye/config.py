@@ -208,7 +208,8 @@ TABLE: tuple[Setting, ...] = (
         "WUYE_PREPARED_STATEMENTS",
         _bool,
         True,
-        "PostgreSQL: prepare the payment path's statements once per connection (0 behind PgBouncer in transaction mode)",
+        "PostgreSQL: a statement a connection has run 5 times is prepared (the payment path's and the ORM's; "
+        "0 behind PgBouncer in transaction mode)",
     ),
 )
 
