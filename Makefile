@@ -20,13 +20,20 @@ setup: $(STAMP) ## create the virtual environment and install Wuye with its test
 	@scripts/system-deps.sh demo
 	cd src/wuye && WUYE_DEBUG=1 $(abspath $(BIN))/wuye compilemessages -v 0
 
+# The demo runs as production does (gunicorn, debug off, static files by WhiteNoise) with the demo's
+# conveniences (WUYE_DEMO: keys of its own made once in the data folder, paysim, login codes in the log),
+# and the periodic work a Celery beat would run: the payment sweep and the outbox's sender.
+demo: export WUYE_DEMO = 1
+demo: export WUYE_DEBUG =
 demo: setup ## set up, migrate, seed the demo community and serve it at http://127.0.0.1:8000 (paysim at :8001)
-	WUYE_DEBUG=1 $(BIN)/wuye migrate --noinput -v 0
-	WUYE_DEBUG=1 $(BIN)/wuye demo
-	WUYE_DEBUG=1 $(BIN)/wuye paysim --port 8001 --quiet & paysim=$$!; \
-	  WUYE_DEBUG=1 $(BIN)/wuye payments sweep --every 60 >/dev/null & sweep=$$!; \
-	  trap 'kill $$paysim $$sweep 2>/dev/null' EXIT INT TERM; \
-	  WUYE_DEBUG=1 $(BIN)/wuye runserver 127.0.0.1:8000 --noreload
+	$(BIN)/wuye migrate --noinput -v 0
+	$(BIN)/wuye collectstatic --noinput -v 0
+	$(BIN)/wuye demo
+	$(BIN)/wuye paysim --port 8001 --quiet & paysim=$$!; \
+	  $(BIN)/wuye payments sweep --every 60 >/dev/null & sweep=$$!; \
+	  $(BIN)/wuye notifications_send --every 10 >/dev/null & send=$$!; \
+	  trap 'kill $$paysim $$sweep $$send 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn wuye.wsgi:application --bind 127.0.0.1:8000 --worker-class gthread --workers 2 --threads 4 --timeout 120
 
 test: setup ## set up and run every test: SQLite, then PostgreSQL, browser tests included
 	@scripts/system-deps.sh test

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,12 +50,20 @@ DEFAULT_DATA_DIR = Path(os.environ.get("WUYE_DATA_DIR", Path.cwd() / "var"))
 
 TABLE: tuple[Setting, ...] = (
     Setting("WUYE_DEBUG", _bool, False, "Django debug pages; never in production"),
-    Setting("WUYE_SECRET_KEY", str, "", "Django secret key; required unless WUYE_DEBUG is on"),
+    Setting(
+        "WUYE_DEMO",
+        _bool,
+        False,
+        "the demo's conveniences with debug off: its own generated keys, paysim, login codes in the log; "
+        "on in debug mode; never in production",
+    ),
+    Setting("WUYE_SECRET_KEY", str, "", "Django secret key; required unless WUYE_DEBUG or WUYE_DEMO is on"),
     Setting(
         "WUYE_FIELD_KEY",
         str,
         "",
-        "key that encrypts ID numbers at rest (at least 32 characters); required unless WUYE_DEBUG is on",
+        "key that encrypts ID numbers at rest (at least 32 characters); required unless WUYE_DEBUG or "
+        "WUYE_DEMO is on",
     ),
     Setting(
         "WUYE_FIELD_KEYS_OLD",
@@ -73,7 +82,14 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("DATABASE_URL", str, "", "postgres://user:pass@host/db; empty means SQLite in the data folder"),
     Setting("WUYE_DATA_DIR", Path, DEFAULT_DATA_DIR, "folder for the SQLite database and uploads"),
-    Setting("WUYE_SECURE_COOKIES", _bool, False, "send cookies over HTTPS only (production)"),
+    Setting("WUYE_SECURE_COOKIES", _bool, False, "HTTPS only: secure cookies, HSTS, redirect to HTTPS"),
+    Setting(
+        "WUYE_PROXY_SSL_HEADER",
+        str,
+        "",
+        "the header the reverse proxy sets to 'https' on HTTPS requests (e.g. X-Forwarded-Proto), overwriting "
+        "any a client sent; empty: no header is believed, the connection itself says",
+    ),
     Setting("WUYE_IMPORT_MAX_BYTES", int, 5 * 1024 * 1024, "largest Excel or bank file accepted for import"),
     Setting(
         "WUYE_IMPORT_MAX_UNPACKED_BYTES",
@@ -153,6 +169,14 @@ TABLE: tuple[Setting, ...] = (
         "Celery broker (redis://host:6379/0): jobs and periodic commands run on Celery workers",
     ),
     Setting(
+        "WUYE_LOG_FORMAT", str, "text", "'text' (one readable line per record) or 'json' (one JSON object)"
+    ),
+    Setting("WUYE_LOG_LEVEL", str, "INFO", "the least level logged: DEBUG, INFO, WARNING, ERROR"),
+    Setting("WUYE_SENTRY_DSN", str, "", "report errors to this Sentry project (web and Celery); empty: none"),
+    Setting(
+        "WUYE_SENTRY_ENVIRONMENT", str, "production", "the environment name Sentry files the errors under"
+    ),
+    Setting(
         "WUYE_LOGIN_ACCOUNT_FAILURES",
         int,
         5,
@@ -191,7 +215,8 @@ TABLE: tuple[Setting, ...] = (
         "WUYE_PREPARED_STATEMENTS",
         _bool,
         True,
-        "PostgreSQL: prepare the payment path's statements once per connection (0 behind PgBouncer in transaction mode)",
+        "PostgreSQL: a statement a connection has run 5 times is prepared (the payment path's and the ORM's; "
+        "0 behind PgBouncer in transaction mode)",
     ),
 )
 
@@ -229,9 +254,29 @@ def is_local_database(url: str) -> bool:
         return False
 
 
+def demo_key(path: Path) -> str:
+    """The demo's own key kept in ``path``: made once (random, readable by its owner only) and read
+    back by every later start and every process of the demo, so sessions and encrypted values survive
+    a restart, and no two demo machines share a key."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the demo made it first: use that one
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(key + "\n")
+    return key
+
+
 def debug_refusals(values: dict[str, Any]) -> list[str]:
-    """Why WUYE_DEBUG may not be on with these settings: debug pages show settings, requests and
-    local variables, so debug mode is for a development machine only."""
+    """Why WUYE_DEBUG or WUYE_DEMO may not be on with these settings: debug pages show settings,
+    requests and local variables, and the demo's logins share a published password and its login
+    codes go to the log, so both are for a development or demo machine only."""
     reasons = []
     if values["WUYE_SECURE_COOKIES"]:
         reasons.append("WUYE_SECURE_COOKIES=1 (a site served over HTTPS)")

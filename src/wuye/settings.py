@@ -23,11 +23,23 @@ if DEBUG and (refusals := config.debug_refusals(CONFIG)):
         + "; ".join(refusals)
         + "."
     )
+# The demo's conveniences, without debug pages (`make demo`): the `wuye demo` seed runs, paysim stands
+# in for the channels, login codes are printed to the log, pages link to paysim's bank. Debug mode has
+# them too. Refused with what only production has, as debug mode is.
+DEMO = DEBUG or CONFIG["WUYE_DEMO"]
+if CONFIG["WUYE_DEMO"] and (refusals := config.debug_refusals(CONFIG)):
+    raise ImproperlyConfigured(
+        "WUYE_DEMO=1 is for a demo on one machine (its logins share a published password, login codes go "
+        "to the log); refused with " + "; ".join(refusals) + "."
+    )
 SECRET_KEY = CONFIG["WUYE_SECRET_KEY"]
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "wuye-development-only-not-secret"  # noqa: S105
+    elif DEMO:
+        SECRET_KEY = config.demo_key(DATA_DIR / "demo-keys" / "secret-key")
+    else:
         raise ImproperlyConfigured("Set WUYE_SECRET_KEY (or WUYE_DEBUG=1 for development).")
-    SECRET_KEY = "wuye-development-only-not-secret"  # noqa: S105
 # The field key encrypts ID numbers at rest (wuye.core.crypto). It is its own setting, never derived
 # from the secret key: changing the secret key (as one does after a leak) must not make every stored
 # ID number unreadable. Development uses a fixed key, the one earlier versions derived from the
@@ -36,12 +48,18 @@ DEVELOPMENT_FIELD_KEY = hashlib.sha256(b"field:wuye-development-only-not-secret"
 FIELD_KEY = CONFIG["WUYE_FIELD_KEY"]
 FIELD_KEYS_OLD = CONFIG["WUYE_FIELD_KEYS_OLD"]
 if not FIELD_KEY:
-    if not DEBUG:
+    if DEBUG:
+        FIELD_KEY = DEVELOPMENT_FIELD_KEY
+    elif DEMO:
+        # Its own key, made once in the data folder; a demo seeded in development mode before (under
+        # the development key) stays readable.
+        FIELD_KEY = config.demo_key(DATA_DIR / "demo-keys" / "field-key")
+        FIELD_KEYS_OLD = [*FIELD_KEYS_OLD, DEVELOPMENT_FIELD_KEY]
+    else:
         raise ImproperlyConfigured(
             "Set WUYE_FIELD_KEY (or WUYE_FIELD_KEY_FILE), the key that encrypts ID numbers, e.g. "
             "`openssl rand -hex 32`; keep it apart from WUYE_SECRET_KEY and never lose it."
         )
-    FIELD_KEY = DEVELOPMENT_FIELD_KEY
 elif not DEBUG and (len(FIELD_KEY) < 32 or FIELD_KEY in {DEVELOPMENT_FIELD_KEY, SECRET_KEY}):
     raise ImproperlyConfigured(
         "WUYE_FIELD_KEY must be a key of its own of at least 32 characters (openssl rand -hex 32), "
@@ -90,6 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wuye.core.middleware.RequestIdMiddleware",  # first: every log line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "wuye.core.middleware.RefuseNulMiddleware",  # before anything reads the request (static files too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,10 +147,13 @@ if CONFIG["DATABASE_URL"]:
         "default": dj_database_url.parse(CONFIG["DATABASE_URL"], conn_max_age=600, conn_health_checks=True)
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Prepared statements, for the plain-SQL cursors of wuye.core.sql only (the ORM's cursors bind
-        # on the client and never prepare). Django turns them off by default, for poolers such as
-        # PgBouncer in transaction mode: behind one, set WUYE_PREPARED_STATEMENTS=0.
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        # Values bound on the server, and a statement a connection has run five times prepared (psycopg
+        # keeps the last 100 per connection): the payment path's fixed statements (wuye.core.sql) and
+        # the ORM's repeated ones are then bound and run, not parsed and planned each time. Django turns
+        # preparing off by default, for poolers such as PgBouncer in transaction mode: behind one, set
+        # WUYE_PREPARED_STATEMENTS=0.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
             5 if CONFIG["WUYE_PREPARED_STATEMENTS"] else None
         )
         # A server that does not answer fails the request in seconds (a 503, wuye.core.views), not
@@ -246,8 +268,8 @@ CELERY_BEAT_SCHEDULE = {
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
 # Where channel accounts may point (wuye.payments.channels.references): key files in SECRETS_DIR, key
 # variables named CHANNEL_ENV_PREFIX…, gateways of the real services or CHANNEL_GATEWAYS; paysim's test
-# keys and gateway only while PAYSIM_ENABLED (debug mode, the tests, the benchmarks).
-PAYSIM_ENABLED = DEBUG or CONFIG["WUYE_PAYSIM"]
+# keys and gateway only while PAYSIM_ENABLED (the demo, debug mode, the tests, the benchmarks).
+PAYSIM_ENABLED = DEMO or CONFIG["WUYE_PAYSIM"]
 SECRETS_DIR = Path(CONFIG["WUYE_SECRETS_DIR"] or DATA_DIR / "secrets")
 CHANNEL_ENV_PREFIX = CONFIG["WUYE_CHANNEL_ENV_PREFIX"]
 CHANNEL_GATEWAYS = CONFIG["WUYE_CHANNEL_GATEWAYS"]
@@ -257,8 +279,16 @@ IMPORT_MAX_CELLS = CONFIG["WUYE_IMPORT_MAX_CELLS"]
 UPLOAD_MAX_BYTES = CONFIG["WUYE_UPLOAD_MAX_BYTES"]
 NOTIFY_MAX_BYTES = CONFIG["WUYE_NOTIFY_MAX_BYTES"]
 
+if CONFIG["WUYE_PROXY_SSL_HEADER"]:
+    # Behind a reverse proxy that ends TLS: a request is HTTPS when the proxy says so in this header
+    # (it must overwrite one a client sent), so the secure cookies are set and no redirect loops.
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + CONFIG["WUYE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_SSL_REDIRECT = CONFIG["WUYE_SECURE_COOKIES"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes the process itself, over plain HTTP
 SECURE_HSTS_SECONDS = 31536000 if CONFIG["WUYE_SECURE_COOKIES"] else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_HSTS_PRELOAD = CONFIG["WUYE_SECURE_COOKIES"]
@@ -268,10 +298,41 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 DEFAULT_EXCEPTION_REPORTER_FILTER = "wuye.core.reporting.SecretsHidingFilter"
 X_FRAME_OPTIONS = "DENY"
 
+# One line per record on stderr, each with the id of its request (wuye.core.logs): readable text, or
+# one JSON object per line for a log collector (WUYE_LOG_FORMAT=json).
+if CONFIG["WUYE_LOG_FORMAT"] not in {"text", "json"}:
+    raise ImproperlyConfigured("WUYE_LOG_FORMAT is 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "filters": {"request_id": {"()": "wuye.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "wuye.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": CONFIG["WUYE_LOG_FORMAT"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": CONFIG["WUYE_LOG_LEVEL"].upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery's workers and beat keep this logging (its format, the request id) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+if CONFIG["WUYE_SENTRY_DSN"]:
+    # Errors of the web processes and the Celery workers go to Sentry; no personal data (addresses,
+    # cookies, users) is sent with them.
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=CONFIG["WUYE_SENTRY_DSN"],
+        environment=CONFIG["WUYE_SENTRY_ENVIRONMENT"],
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+    )

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from wuye.api.api import api
+from wuye.core.health import healthz
 
 # A database or Redis that is down answers 503 with Retry-After; any other error Django's 500.
 handler500 = "wuye.core.views.server_error"
@@ -11,6 +12,7 @@ handler500 = "wuye.core.views.server_error"
 # requester's right to the file (wuye.core.uploads.upload_response).
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
+    path("healthz", healthz, name="healthz"),  # load balancers and monitors (wuye.core.health)
     path("console/", include("wuye.console.urls")),
     path("partner/", include("wuye.partner.urls")),
     path("m/", include("wuye.portal.urls")),

@@ -31,7 +31,7 @@ def test_build_send_import_the_banks_result_and_see_the_bill_paid(
     settings,
 ):
     settings.WUYE_PAYSIM_URL = paysim.base_url
-    settings.DEBUG = True  # the demo's setting: the batch page links to the simulated bank
+    settings.DEMO = True  # the demo's setting: the batch page links to the simulated bank
     community = community_with_debit()
     paying, _bills, _m = mandated_household(community, (21480, 1500), card="6222020000000000013")
     short, _bills, _m = mandated_household(community, (9000,), card="6222020000000000027")

@@ -99,3 +99,85 @@ def test_debug_mode_refuses_to_start_with_a_production_setting(tmp_path, environ
 def test_debug_mode_starts_on_a_development_machine(tmp_path, environ):
     result = start(tmp_path, WUYE_DEBUG="1", **environ)
     assert result.returncode == 0, result.stderr
+
+
+DEMO_STATE = (
+    "from django.conf import settings; print(settings.DEBUG, settings.DEMO, settings.PAYSIM_ENABLED,"
+    " settings.SECRET_KEY, settings.FIELD_KEY, settings.FIELD_KEYS_OLD == [settings.DEVELOPMENT_FIELD_KEY])"
+)
+
+
+def test_the_demo_runs_without_debug_on_keys_of_its_own_made_once(tmp_path):
+    first = start(tmp_path, DEMO_STATE, WUYE_DEMO="1")
+    second = start(tmp_path, DEMO_STATE, WUYE_DEMO="1")
+    other_machine = start(tmp_path / "other", DEMO_STATE, WUYE_DEMO="1")
+
+    assert first.returncode == second.returncode == other_machine.returncode == 0, first.stderr
+    debug, demo, paysim, secret_key, field_key, development_key_still_read = first.stdout.split()
+    assert (debug, demo, paysim, development_key_still_read) == ("False", "True", "True", "True")
+    assert len(secret_key) == len(field_key) == 64 and secret_key != field_key
+    assert second.stdout == first.stdout  # read back, not made again
+    assert other_machine.stdout.split()[3:5] != [secret_key, field_key]
+    keys = tmp_path / "demo-keys"
+    assert (keys / "secret-key").read_text().strip() == secret_key
+    assert (keys / "field-key").read_text().strip() == field_key
+    assert {oct(path.stat().st_mode & 0o777) for path in keys.iterdir()} == {"0o600"}
+    assert oct(keys.stat().st_mode & 0o777) == "0o700"
+
+
+def test_without_the_demo_or_debug_there_are_no_demo_conveniences(tmp_path):
+    result = start(
+        tmp_path,
+        "from django.conf import settings; print(settings.DEMO, settings.PAYSIM_ENABLED)",
+        WUYE_SECRET_KEY="production-secret",
+        WUYE_FIELD_KEY="k" * 40,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+    assert not (tmp_path / "demo-keys").exists()
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({"WUYE_SECURE_COOKIES": "1"}, "WUYE_SECURE_COOKIES=1"),
+        ({"DATABASE_URL": "postgres://wuye:pw@db.example.com/wuye"}, "a DATABASE_URL on another machine"),
+        ({"WUYE_ALLOWED_HOSTS": "wuye.example.com"}, "not local (wuye.example.com)"),
+    ],
+)
+def test_the_demo_refuses_to_start_with_a_production_setting_writing_no_key(tmp_path, environ, reason):
+    result = start(tmp_path, WUYE_DEMO="1", **environ)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: WUYE_DEMO=1 is for a demo on one machine" in result.stderr
+    assert reason in result.stderr
+    assert not (tmp_path / "demo-keys").exists()
+
+
+def test_the_proxys_https_header_is_believed_only_when_named(tmp_path):
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    keys = {"WUYE_SECRET_KEY": "production-secret", "WUYE_FIELD_KEY": "k" * 40}
+
+    named = start(tmp_path, code, **keys, WUYE_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    unnamed = start(tmp_path, code, **keys)
+
+    assert named.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert unnamed.stdout.strip() == "None"
+
+
+def test_sentry_is_set_up_only_with_a_dsn_and_sends_no_personal_data(tmp_path):
+    code = (
+        "import django; django.setup(); import sentry_sdk; client = sentry_sdk.get_client();"
+        "print(client.is_active(), client.options['send_default_pii'], client.options['environment'],"
+        " sorted(name for name in ('django', 'celery') if name in client.integrations))"
+    )
+    keys = {"WUYE_SECRET_KEY": "production-secret", "WUYE_FIELD_KEY": "k" * 40}
+    (tmp_path / "dsn").write_text("https://public@127.0.0.1:9/1\n")
+
+    configured = start(tmp_path, code, **keys, WUYE_SENTRY_DSN_FILE=str(tmp_path / "dsn"))
+    unconfigured = start(tmp_path, code, **keys)
+
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.strip() == "True False production ['celery', 'django']"
+    assert unconfigured.stdout.split()[0] == "False"

@@ -87,18 +87,21 @@ def test_update_writes_the_named_fields_only(community):
     )
 
 
-def test_on_postgresql_statements_are_prepared_and_logged(community):
+def test_on_postgresql_a_repeated_statement_is_prepared_and_logged(community):
     if not on_postgres():
         pytest.skip("prepared statements are PostgreSQL's; SQLite runs the same statements unprepared")
     statement = "SELECT id FROM core_auditlog WHERE action = %s"
+    prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s"
+    as_prepared = "SELECT id FROM core_auditlog WHERE action = $1"
 
     with CaptureQueriesContext(connection) as queries:
         sql.rows(statement, ["nothing.here"])
+    first = sql.row(prepared, [as_prepared])
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"]):
+        sql.rows(statement, ["nothing.there"])
 
     assert [query["sql"] for query in queries.captured_queries] == [
-        "SELECT id FROM core_auditlog WHERE action = $1"
+        "SELECT id FROM core_auditlog WHERE action = 'nothing.here'"
     ]
-    assert sql.row(
-        "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s",
-        ["SELECT id FROM core_auditlog WHERE action = $1"],
-    ) == (1,)
+    assert first == (0,)  # a statement run once is not prepared: it may never come again
+    assert sql.row(prepared, [as_prepared]) == (1,)

@@ -574,12 +574,14 @@ def test_a_batch_of_two_communities_is_acted_on_only_by_who_manages_both(client,
     assert batch.state == BatchState.BUILT
 
 
-def test_the_simulated_bank_is_offered_only_in_debug_or_to_a_community_on_the_simulator(
+def test_the_simulated_bank_is_offered_only_in_the_demo_or_to_a_community_on_the_simulator(
     cashier_client, community, households, settings
 ):
     batch = _sent(cashier_client, community)
     url = reverse("console:debit_batch", args=[batch.pk])
-    settings.DEBUG = False
+    settings.DEMO = True
+    assert 'id="bank-simulator"' in cashier_client.get(url).content.decode()
+    settings.DEMO = False
     assert 'id="bank-simulator"' not in cashier_client.get(url).content.decode()
     paysim_accounts(community)
     body = cashier_client.get(url).content.decode()

@@ -412,9 +412,9 @@ def test_the_demo_owner_reads_the_notices_and_owes_last_months_bill(seeded, clie
 
 
 def test_refused_outside_development_without_the_flag_and_nothing_is_written(db, settings):
-    settings.DEBUG = False
+    settings.DEBUG = settings.DEMO = False
     before = counts()
-    refusal = r"WUYE_DEBUG=1.*--i-know-this-is-not-production.*Nothing was written"
+    refusal = r"WUYE_DEMO=1.*WUYE_DEBUG=1.*--i-know-this-is-not-production.*Nothing was written"
     with pytest.raises(CommandError, match=refusal):
         call_command("demo", "--scale", str(SMALL), stdout=StringIO())
     assert counts() == before
@@ -422,8 +422,8 @@ def test_refused_outside_development_without_the_flag_and_nothing_is_written(db,
     assert not get_user_model().objects.filter(username="admin").exists()
 
 
-def test_runs_in_development_mode_without_the_flag(db, settings):
-    settings.DEBUG = True
+def test_runs_in_the_demo_without_debug_and_without_the_flag(db, settings):
+    settings.DEBUG, settings.DEMO = False, True
     call_command("demo", "--scale", str(SMALL), stdout=StringIO())
     assert authenticate(username="admin", password=demo.DEMO_PASSWORD) is not None
 

@@ -513,11 +513,11 @@ def test_message_retry_refuses_a_message_that_held_a_secret(community):
     assert AuditLog.objects.filter(action="notifications.message.retried").count() == 0
 
 
-@pytest.mark.parametrize(("debug", "shown"), [(False, "******"), (True, PIN)])
-def test_console_backend_logs_a_secret_only_in_development_mode(
-    community, sms_backend, settings, caplog, django_capture_on_commit_callbacks, debug, shown
+@pytest.mark.parametrize(("demo", "shown"), [(False, "******"), (True, PIN)])
+def test_console_backend_logs_a_secret_only_in_the_demo(
+    community, sms_backend, settings, caplog, django_capture_on_commit_callbacks, demo, shown
 ):
-    settings.DEBUG = debug
+    settings.DEMO = demo
     sms_backend(ConsoleBackend())
 
     with (
@@ -527,7 +527,7 @@ def test_console_backend_logs_a_secret_only_in_development_mode(
         _secret(community)
 
     assert f"Your pin for R-7 is {shown}." in caplog.text
-    assert (PIN in caplog.text) is debug
+    assert (PIN in caplog.text) is demo
     assert Message.objects.get().state == "sent"
 
 

@@ -59,8 +59,8 @@ def test_a_demo_owner_can_log_in(sms):
 
 
 def test_the_demo_prints_a_login_code_to_the_server_log(settings, caplog, django_capture_on_commit_callbacks):
-    """How a demo user logs in as an owner: development mode, no SMS gateway, the code in the log."""
-    settings.DEBUG = True
+    """How a demo user logs in as an owner: the demo (debug off), no SMS gateway, the code in the log."""
+    settings.DEBUG, settings.DEMO = False, True
     run_demo()
     account = OwnerAccount.objects.order_by("pk").first()
 

@@ -6,9 +6,12 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from wuye.core import logs
 
 logger = logging.getLogger("wuye.security")
 
@@ -89,3 +92,30 @@ class RefuseNulMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class RequestIdMiddleware:
+    """Give every request an id, on each of its log records and in its answer's ``X-Request-ID``.
+
+    A sane incoming ``X-Request-ID`` (a proxy's or a load balancer's) is kept, so one id follows the
+    request through the proxy's log and ours; anything else is replaced by a new one. It is the first
+    middleware, so even a refused request's log line carries it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Cleared when the answer has gone out, not when this middleware returns: Django logs a 404
+        # or a 500 ("Not Found: …") after the middleware, and that line belongs to the request too.
+        request_finished.connect(_request_id_clear, dispatch_uid="wuye-request-id-clear")
+
+    def __call__(self, request):
+        request_id = logs.request_id_from_header(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        logs.request_id_set(request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _request_id_clear(**kwargs) -> None:
+    logs.request_id_set("")

@@ -28,32 +28,11 @@ def _db():
 
 
 def _cursor(db):
-    """A cursor of ``db``. On PostgreSQL its statements are prepared once per connection and then only
-    bound and run (the ORM's cursors send each statement as text, to be parsed and planned every
-    time); it is wrapped like the ORM's (``execute_wrapper``, query log)."""
-    if db.vendor != "postgresql":
-        return db.cursor()
-    db.close_if_health_check_failed()
-    db.ensure_connection()
-    with db.wrap_database_errors:
-        return db._prepare_cursor(_prepared_cursor_class()(db.connection))
-
-
-@cache
-def _prepared_cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-        def _maybe_prepare_gen(self, pgq, *, prepare=None, binary=None):
-            # Django's query log (DEBUG, CaptureQueriesContext) reads the last statement from
-            # ``_query``, which psycopg sets only for statements it does not prepare.
-            self._query = pgq
-            return (yield from super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary))
-
-    return PreparedCursor
+    """A cursor of ``db``, wrapped like the ORM's (``execute_wrapper``, query log). On PostgreSQL the
+    database options bind values on the server and let psycopg prepare a statement once a connection
+    has run it a few times (``server_side_binding``, ``prepare_threshold``: settings), so these fixed
+    statements are then only bound and run, not parsed and planned every time."""
+    return db.cursor()
 
 
 def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:

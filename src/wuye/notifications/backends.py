@@ -60,15 +60,15 @@ class Backend(Protocol):
 class ConsoleBackend:
     """Logs the message and reports it sent. The default for SMS and WeChat outside production.
 
-    Only in development mode (``WUYE_DEBUG``, which the demo runs with) does the log show the text
-    as sent, login codes included: that is how a demo user logs in as an owner without an SMS
-    gateway. Otherwise the log shows the outbox's masked text.
+    Only in the demo (``WUYE_DEMO``, which ``make demo`` sets) and development mode (``WUYE_DEBUG``)
+    does the log show the text as sent, login codes included: that is how a demo user logs in as an
+    owner without an SMS gateway. Otherwise the log shows the outbox's masked text.
     """
 
     name = "console"
 
     def send(self, outgoing: Outgoing) -> None:
-        if settings.DEBUG:
+        if settings.DEMO:
             subject, body = outgoing.subject, outgoing.body
         else:
             subject, body = outgoing.stored_subject, outgoing.stored_body

@@ -193,7 +193,7 @@ def batch_detail(request, debitbatch_pk: int):
     rows = [(line, rooms.get(line.household_id, "")) for line in page.object_list]
     left_out = queries.batch_left_out(batch=batch)
     manageable = queries.batch_manageable(user=request.user, batch=batch)
-    on_simulator = settings.DEBUG or queries.batch_on_simulator(
+    on_simulator = settings.DEMO or queries.batch_on_simulator(
         batch=batch, simulator_url=settings.WUYE_PAYSIM_URL
     )
     return render(

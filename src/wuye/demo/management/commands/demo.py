@@ -22,7 +22,8 @@ class Command(BaseCommand):
     help = (
         "Seed a deterministic demo (一家物业公司、两个小区、约 3,300 间房屋及住户档案) and print the "
         "staff logins. Running it again adds nothing. The logins share a published password: it runs "
-        "only in development (WUYE_DEBUG=1, as make demo sets) or with --i-know-this-is-not-production."
+        "only in the demo (WUYE_DEMO=1, as make demo sets), in development (WUYE_DEBUG=1) or with "
+        "--i-know-this-is-not-production."
     )
 
     def add_arguments(self, parser):
@@ -36,18 +37,20 @@ class Command(BaseCommand):
             "--i-know-this-is-not-production",
             action="store_true",
             dest="not_production",
-            help="seed even though WUYE_DEBUG is off (a staging copy, a benchmark machine); never in production",
+            help="seed even though WUYE_DEMO and WUYE_DEBUG are off (a staging copy, a benchmark machine); never in production",
         )
 
     def handle(self, *args, scale: float, not_production: bool = False, **options):
         # The demo's staff logins (admin and the others) share a password printed in the README: in a
         # production database they would be a way in for anyone.
-        if not (settings.DEBUG or not_production):
+        if not (settings.DEMO or not_production):
             raise CommandError(
-                "拒绝运行：演示数据含公开密码的管理员账号，只能在开发模式（WUYE_DEBUG=1，make demo 即如此）下运行，"
+                "拒绝运行：演示数据含公开密码的管理员账号，只能在演示模式（WUYE_DEMO=1，make demo 即如此）或开发模式"
+                "（WUYE_DEBUG=1）下运行，"
                 "或明确加上 --i-know-this-is-not-production；未写入任何数据。"
                 " Refused: the demo seeds an administrator with a published password. It runs only in "
-                "development mode (WUYE_DEBUG=1, as make demo sets) or with --i-know-this-is-not-production. "
+                "the demo (WUYE_DEMO=1, as make demo sets), development mode (WUYE_DEBUG=1) or with "
+                "--i-know-this-is-not-production. "
                 "Nothing was written."
             )
         try:
@@ -102,7 +105,7 @@ class Command(BaseCommand):
             for owner in report.owners:
                 out(f"  {_pad(owner.phone, 14)}{_pad(owner.name, 8)}{_pad(owner.community, 10)}{owner.room}")
             out(
-                "  用手机号登录，验证码打印在运行 make demo 的终端里（开发模式的服务器日志；后台短信记录只显示 ******）"
-                " (log in with a phone; the code is printed in the terminal running make demo, the development"
+                "  用手机号登录，验证码打印在运行 make demo 的终端里（演示服务器的日志；后台短信记录只显示 ******）"
+                " (log in with a phone; the code is printed in the terminal running make demo, the demo"
                 " server's log; the console's SMS outbox shows it masked)."
             )
