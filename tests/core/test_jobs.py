@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.factories import CommunityFactory, staff
 from wuye.core import jobs
 from wuye.core.enums import Role
+from wuye.core.logs import request_id_get, request_id_reset, request_id_set
 from wuye.core.models import AuditLog, Job, Schedule
 
 CALLS: list[dict] = []
@@ -260,3 +261,25 @@ def test_only_administrators_see_the_jobs(client, community):
     assert client.post(f"/console/jobs/{job.pk}/retry/").status_code == 404
     job.refresh_from_db()
     assert (job.state, job.attempts) == ("failed", 1)
+
+
+SEEN_IDS: list[str] = []
+
+
+@jobs.job
+def remember_request_id() -> None:
+    SEEN_IDS.append(request_id_get())
+
+
+@pytest.mark.django_db
+def test_a_request_s_id_follows_it_into_the_jobs_it_starts(committed):
+    SEEN_IDS.clear()
+    token = request_id_set("req-7f3a")
+    try:
+        with committed():
+            job = jobs.start(remember_request_id)
+    finally:
+        request_id_reset(token)
+
+    job.refresh_from_db()
+    assert (job.request_id, SEEN_IDS, request_id_get()) == ("req-7f3a", ["req-7f3a"], "")

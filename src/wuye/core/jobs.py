@@ -42,6 +42,7 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import F, Q
 from django.utils import timezone
 
+from wuye.core.logs import request_id_get, request_id_reset, request_id_set
 from wuye.core.models import Job, Schedule
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def start(
         "created_by": actor if getattr(actor, "is_authenticated", False) else None,
         "schedule": schedule,
         "max_attempts": max_attempts,
-        "request_id": _request_id(),
+        "request_id": request_id_get(),  # the request's id follows it into the jobs it starts
     }
     if key is not None:
         try:
@@ -139,10 +140,6 @@ def start(
     else:
         transaction.on_commit(lambda: dispatch(record.pk))
     return record
-
-
-def _request_id() -> str:
-    return getattr(_current, "request_id", "") or ""
 
 
 def dispatch(pk: int, *, countdown: float = 0) -> None:
@@ -223,7 +220,8 @@ def execute(pk: int, *, reraise: bool = False) -> str | None:
     record = _claim(pk)
     if record is None:
         return None
-    _current.request_id, _current.job = record.request_id, record.pk
+    _current.job = record.pk
+    logged_as = request_id_set(record.request_id)
     heartbeat = None if _mode() == "inline" else _Heartbeat(pk)
     if heartbeat is not None:
         heartbeat.start()
@@ -240,7 +238,8 @@ def execute(pk: int, *, reraise: bool = False) -> str | None:
     finally:
         if heartbeat is not None:
             heartbeat.done.set()
-        _current.request_id = _current.job = None
+        _current.job = None
+        request_id_reset(logged_as)
     state = _finish(record, failure)
     _fresh_connection()
     if failure is not None and reraise:
