@@ -218,10 +218,10 @@ class Job(models.Model):
     whose worker dies, is found again and run; a failed one stays visible until someone retries it."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("job state", "Queued")
+        RUNNING = "running", pgettext_lazy("job state", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("job state", "Succeeded")
+        FAILED = "failed", pgettext_lazy("job state", "Failed")
 
     name = models.CharField(_("job"), max_length=120)
     kwargs = models.JSONField(_("arguments"), default=dict, blank=True)
