@@ -5,6 +5,7 @@ argument it does not know fails it, so that its author adds objects for it to ``
 """
 
 import datetime
+import uuid
 
 import pytest
 from django.core.files.base import ContentFile
@@ -95,6 +96,9 @@ def _objects_of(household, *, person, notice_audience="community"):
         "notice_pk": notice.pk,
         "activity_pk": activity.pk,
         "bindingrequest_pk": request_for_binding.pk,
+        # A photo held for a refused report: its token lives in the holder's session alone (the own
+        # session's case is tested with the report form, tests/portal/test_requests.py).
+        "token": uuid.uuid4().hex,
     }
 
 
@@ -167,6 +171,8 @@ def test_the_same_pages_answer_for_the_owners_own_objects(client, setting):
     log_in(client, binding.account)
     own = _objects_of(binding.household, person=binding.person)
     for name, args in portal_patterns_with_objects():
+        if "token" in args:
+            continue  # a held photo is the session's own only once its form held it
         url = reverse(name, kwargs={arg: own[arg] for arg in args})
         response = client.get(url)
         assert response.status_code in (200, 405), f"GET {url} ({name}) answered {response.status_code}"
