@@ -951,7 +951,6 @@ def seed_payment_channels(*, community: Community) -> None:
         account.save(update_fields=["notify_base_url"])
 
 
-@contextlib.contextmanager
 def _statistics_refresh() -> None:
     """PostgreSQL plans from table statistics. The history writes hundreds of thousands of payment rows
     in one transaction (the test suite's), which autovacuum never sees: a plan made for empty tables
@@ -966,6 +965,7 @@ def _statistics_refresh() -> None:
             )
 
 
+@contextlib.contextmanager
 def _jobs_inline():
     """Run background jobs (owners' notices) in the seeding thread: a job thread would write to SQLite
     while the seed holds its write lock for seconds, and fail with "database is locked"."""
