@@ -39,7 +39,7 @@ from collections.abc import Callable
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from wuye.core.logs import request_id_get, request_id_reset, request_id_set
@@ -290,15 +290,13 @@ def _finish(record: Job, failure: Exception | None) -> str:
 
 def _parent_refresh(pk: int) -> None:
     """A job split in parts ends when its parts have: failed if one failed, else succeeded."""
-    parts = Job.objects.filter(parent_id=pk)
-    total = parts.count()
-    done = parts.filter(state=Job.State.SUCCEEDED).count()
-    failed = parts.filter(state=Job.State.FAILED).exists()
-    open_parts = parts.filter(state__in=(Job.State.QUEUED, Job.State.RUNNING)).exists()
-    changes = {"progress_done": done, "progress_total": total}
-    if not open_parts:
+    states = dict(
+        Job.objects.filter(parent_id=pk).values_list("state").annotate(count=Count("pk")).order_by()
+    )
+    changes = {"progress_done": states.get(Job.State.SUCCEEDED, 0), "progress_total": sum(states.values())}
+    if not states.get(Job.State.QUEUED) and not states.get(Job.State.RUNNING):
         changes.update(
-            state=Job.State.FAILED if failed else Job.State.SUCCEEDED,
+            state=Job.State.FAILED if states.get(Job.State.FAILED) else Job.State.SUCCEEDED,
             finished_at=timezone.now(),
             lease_until=None,
         )
