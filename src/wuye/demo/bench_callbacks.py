@@ -97,7 +97,9 @@ def build(*, notifications: int, log) -> Community:
     return community
 
 
-def _serve(workers: int, log) -> tuple[subprocess.Popen, str]:
+def serve(workers: int, log, *, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving ``wuye.wsgi`` on a free loopback port, as the README's production unit runs it
+    (gthread workers of one thread, connections kept open); returns the process and its base URL."""
     port = _free_port()
     command = [
         sys.executable, "-m", "gunicorn", "wuye.wsgi:application",
@@ -105,7 +107,7 @@ def _serve(workers: int, log) -> tuple[subprocess.Popen, str]:
         "--log-level", "warning", "--backlog", "2048",
     ]  # fmt: skip
     # The bench's accounts use paysim's test keys: the server it starts lets paysim stand in for WeChat.
-    server = subprocess.Popen(command, env={**os.environ, "WUYE_PAYSIM": "1"})  # noqa: S603
+    server = subprocess.Popen(command, env={**os.environ, "WUYE_PAYSIM": "1", **(env or {})})  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -175,7 +177,7 @@ def bench_callbacks(
     log(f"building {notifications} open bills and pending attempts ({connection.vendor})")
     community = build(notifications=notifications, log=log)
     sim = PaySim(host="127.0.0.1", port=0).start()
-    server, base = _serve(workers, log)
+    server, base = serve(workers, log)
     try:
         wechat, _alipay = paysim_accounts(community, base_url=sim.base_url)
         wechat.notify_base_url = base

@@ -1,5 +1,5 @@
-"""`wuye bench billing|callbacks|debit|recon …`: see wuye.demo.bench_billing, bench_callbacks, bench_debit,
-bench_recon (benchmarks and their data builders live with the demo)."""
+"""`wuye bench billing|callbacks|debit|recon|http …`: see wuye.demo.bench_billing, bench_callbacks,
+bench_debit, bench_recon, bench_http (benchmarks and their data builders live with the demo)."""
 
 import os
 import sys
@@ -51,12 +51,44 @@ class Command(BaseCommand):
             "--database-url", default=None, help="run against this database (e.g. postgres://…)"
         )
 
+        http = sub.add_parser("http", help="the owner portal under load on the production server (locust)")
+        http.add_argument("--households", type=int, required=True)
+        http.add_argument("--seconds", type=int, default=60, help="how long the owner mix runs")
+        http.add_argument(
+            "--users", type=int, default=None, help="simulated owners at once (default: 2 per worker)"
+        )
+        http.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 2,
+            help="gunicorn worker processes (default: one per core, as the README's production unit)",
+        )
+        http.add_argument("--seed", type=int, default=1)
+        http.add_argument(
+            "--database-url", default=None, help="run against this database (e.g. postgres://…)"
+        )
+
     def handle(self, *args, which, **options):
         url = options.get("database_url")
         if url and os.environ.get("DATABASE_URL") != url:
             # Settings are read once at start-up: run again with the database URL in the environment.
             os.environ["DATABASE_URL"] = url
             os.execv(sys.executable, [sys.executable, "-m", "wuye", *sys.argv[1:]])  # noqa: S606
+        if which == "http":
+            from wuye.demo import bench_http
+
+            if options["households"] < 1 or options["seconds"] < 1 or options["workers"] < 1:
+                raise CommandError("--households, --seconds and --workers must be at least 1")
+            result = bench_http.bench_http(
+                households=options["households"],
+                seconds=options["seconds"],
+                users=options["users"] or 2 * options["workers"],
+                workers=options["workers"],
+                seed=options["seed"],
+                log=lambda line: self.stderr.write(line),
+            )
+            bench_http.print_result(result, write=self.stdout.write)
+            return
         if which == "debit":
             from pathlib import Path
 
