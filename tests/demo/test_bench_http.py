@@ -13,7 +13,12 @@ from tests.conftest import on_postgres
 
 def _wuye(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "wuye", *args], env=env, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-m", "wuye", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
@@ -30,7 +35,9 @@ def test_bench_http_drives_the_owner_mix_and_every_payment_lands_once(tmp_path):
     migrated = _wuye("migrate", "--noinput", "-v", "0", env=env)
     assert migrated.returncode == 0, migrated.stderr[-3000:]
 
-    ran = _wuye("bench", "http", "--households", "40", "--seconds", "6", "--workers", "1", "--users", "2", env=env)
+    ran = _wuye(
+        "bench", "http", "--households", "40", "--seconds", "6", "--workers", "1", "--users", "2", env=env
+    )
 
     assert ran.returncode == 0, ran.stderr[-3000:]
     result = json.loads(ran.stdout.strip().splitlines()[-1])
