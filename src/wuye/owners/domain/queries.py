@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from wuye.core.models import Community
 from wuye.core.money import fen_to_yuan
-from wuye.households.models import Household
+from wuye.households.models import Household, HouseholdRoom
 from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
 from wuye.notices.models import Activity, NoticeRead
 from wuye.owners.enums import BindingRequestState
@@ -32,7 +32,13 @@ def bindings_of(account: OwnerAccount) -> QuerySet[HouseholdBinding]:
     return (
         HouseholdBinding.objects.filter(account=account)
         .select_related("household__community", "person")
-        .prefetch_related("household__room_links__room__building", "household__room_links__room__unit")
+        .prefetch_related(
+            # One query for the rooms with their buildings and units (every portal page reads them).
+            Prefetch(
+                "household__room_links",
+                queryset=HouseholdRoom.objects.select_related("room__building", "room__unit"),
+            )
+        )
         .order_by("pk")
     )
 

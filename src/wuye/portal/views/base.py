@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from wuye.owners.domain.queries import bindings_of
+from wuye.owners.models import HouseholdBinding
 
 
 def render_portal(request, template: str, context: dict | None = None, *, tab: str = "", status: int = 200):
@@ -22,7 +22,8 @@ def render_portal(request, template: str, context: dict | None = None, *, tab: s
             "owner": owner,
             "household": household,
             "binding": getattr(request, "binding", None),
-            "several_households": owner is not None and bindings_of(owner).count() > 1,
+            "several_households": owner is not None
+            and HouseholdBinding.objects.filter(account=owner)[:2].count() > 1,
             "unread_notices": unread,
             "tab": tab,
             **(context or {}),

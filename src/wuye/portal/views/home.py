@@ -20,9 +20,8 @@ def home(request):
             "sections": portal_sections_for(household, request.owner),
             "requests": list(requests_of(household=household)[:HOME_ITEMS]),
             "notices": list(notices_of(household=household)[:HOME_ITEMS]),
-            "rooms": [
-                link.room for link in household.room_links.select_related("room__building", "room__unit")
-            ],
+            # The binding's prefetched rooms (wuye.owners.domain.queries.bindings_of).
+            "rooms": [link.room for link in household.room_links.all()],
             "people": household.people.filter(moved_out_on__isnull=True),
             "vehicles": household.vehicles.all(),
         },
