@@ -279,6 +279,47 @@ def test_read_receipts_once_per_household(estate, community, clerk):
     assert unread_notices_count(household=households["1b"], now=T0 + HOUR) == 1
 
 
+def test_unread_badge_counts_exactly_the_visible_notices_not_read(estate, community, clerk):
+    """The badge's fixed statement and ``notices_for_household`` minus the reads agree for every
+    household at every moment: each audience, scheduled, expiring, withdrawn, drafts, reads."""
+    households = estate["households"]
+    everyone = notice_create(community=community, title="全体", body="x", actor=clerk)
+    building = notice_create(
+        community=community, title="2栋", body="x", audience=Audience.BUILDINGS,
+        buildings=[estate["buildings"][1]], actor=clerk,
+    )  # fmt: skip
+    tagged = notice_create(
+        community=community, title="老人", body="x", audience=Audience.TAGS, tags=[estate["tag"]], actor=clerk
+    )
+    expiring = notice_create(
+        community=community, title="限时", body="x", expires_at=T0 + 3 * HOUR, actor=clerk
+    )
+    scheduled = notice_create(community=community, title="定时", body="x", actor=clerk)
+    withdrawn = notice_create(community=community, title="撤回", body="x", actor=clerk)
+    notice_create(community=community, title="草稿", body="x", actor=clerk)
+    NoticeFactory()  # another community's
+    for notice in (everyone, building, tagged, expiring, withdrawn):
+        notice_publish(notice=notice, actor=clerk, now=T0)
+    notice_schedule(notice=scheduled, publish_at=T0 + 2 * HOUR, actor=clerk, now=T0)
+    notice_withdraw(notice=withdrawn, actor=clerk, now=T0 + HOUR)
+    notice_mark_read(notice=everyone, household=households["1a"], now=T0 + HOUR)
+    notice_mark_read(notice=building, household=households["2b"], now=T0 + HOUR)
+    notice_mark_read(notice=tagged, household=households["2b"], now=T0 + HOUR)
+
+    counts = {}
+    for at in (T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR):
+        for key, household in households.items():
+            orm = (
+                notices_for_household(household=household, now=at)
+                .exclude(pk__in=NoticeRead.objects.filter(household=household).values("notice"))
+                .count()
+            )
+            counts[key, at] = unread_notices_count(household=household, now=at)
+            assert counts[key, at] == orm, (key, at)
+    assert [counts[key, T0 + HOUR] for key in ("1a", "1b", "2a", "2b")] == [2, 2, 3, 2]
+    assert [counts[key, T0 + 3 * HOUR] for key in ("1a", "1b", "2a", "2b")] == [2, 2, 3, 2]
+
+
 def test_read_receipt_refused_for_a_notice_not_for_the_household(estate, community, clerk):
     notice = notice_create(
         community=community, title="x", body="x", audience=Audience.TAGS, tags=[estate["tag"]], actor=clerk
