@@ -112,6 +112,35 @@ def instances(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     return made
 
 
+def joined(groups: Sequence[type[models.Model]], sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows of a join whose select list is ``columns(group, alias)`` for each model of ``groups`` in
+    turn, then any further columns: per row, one instance per group (None where an outer join found no
+    row: its primary key is NULL), then the further values."""
+    db = _db()
+    readers = [(model, *_reading(db.vendor, model)) for model in groups]
+    with _cursor(db) as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    made = []
+    for values in found:
+        start = 0
+        row_made: list[Any] = []
+        for model, names, converters in readers:
+            part = list(values[start : start + len(names)])
+            start += len(names)
+            if part[names.index(model._meta.pk.attname)] is None:
+                row_made.append(None)
+                continue
+            for index, expression, functions in converters:
+                value = part[index]
+                for function in functions:
+                    value = function(value, expression, db)
+                part[index] = value
+            row_made.append(model.from_db(db.alias, names, part))
+        made.append((*row_made, *values[start:]))
+    return made
+
+
 def instance(model: type[M], sql: str, params: Sequence[Any] = ()) -> M | None:
     found = instances(model, sql, params)
     return found[0] if found else None

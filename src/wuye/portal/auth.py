@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from wuye.owners.domain.queries import binding_of, bindings_of
+from wuye.owners.domain.queries import binding_of, portal_frame
 from wuye.owners.models import OwnerAccount
 
 SESSION_ACCOUNT = "wuye_owner"
@@ -71,19 +71,20 @@ def owner_required(view=None, *, household: bool = True):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            account = current_owner(request)
-            if account is None:
+            account_pk = request.session.get(SESSION_ACCOUNT)
+            asked = request.session.get(SESSION_HOUSEHOLD)
+            frame = None if account_pk is None else portal_frame(account_pk=account_pk, household_pk=asked)
+            if frame is None or frame.account is None:
                 return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.get_full_path()})}")
+            account, binding = frame.account, frame.binding
             request.owner = account
+            request.several_households = frame.several_households
             translation.activate(account.language)
             request.LANGUAGE_CODE = account.language
-            binding = binding_of(account, request.session.get(SESSION_HOUSEHOLD))
             if binding is None:
-                binding = bindings_of(account).first()
-                if binding is not None:
-                    request.session[SESSION_HOUSEHOLD] = binding.household_id
-                else:
-                    request.session.pop(SESSION_HOUSEHOLD, None)
+                request.session.pop(SESSION_HOUSEHOLD, None)
+            elif binding.household_id != asked:
+                request.session[SESSION_HOUSEHOLD] = binding.household_id
             request.binding = binding
             request.household = binding.household if binding is not None else None
             if household and binding is None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from wuye.core import sql
 from wuye.core.models import Community
 from wuye.core.money import fen_to_yuan
-from wuye.households.models import Household, HouseholdRoom
+from wuye.estate.models import Building, Room, Unit
+from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
 from wuye.notices.models import Activity, NoticeRead
 from wuye.owners.enums import BindingRequestState
@@ -41,6 +44,77 @@ def bindings_of(account: OwnerAccount) -> QuerySet[HouseholdBinding]:
         )
         .order_by("pk")
     )
+
+
+@cache
+def _frame_sql() -> tuple[str, str]:
+    account, binding = OwnerAccount._meta.db_table, HouseholdBinding._meta.db_table
+    frame = f"""
+SELECT {sql.columns(OwnerAccount, "a")}, {sql.columns(HouseholdBinding, "b")}, {sql.columns(Household, "h")},
+       {sql.columns(Community, "c")}, {sql.columns(Person, "p")},
+       (SELECT COUNT(*) FROM (SELECT 1 FROM {binding} x WHERE x.account_id = a.id LIMIT 2) two)
+FROM {account} a
+LEFT JOIN {binding} b ON b.id = COALESCE(
+    (SELECT y.id FROM {binding} y WHERE y.account_id = a.id AND y.household_id = %s),
+    (SELECT MIN(z.id) FROM {binding} z WHERE z.account_id = a.id))
+LEFT JOIN {Household._meta.db_table} h ON h.id = b.household_id
+LEFT JOIN {Community._meta.db_table} c ON c.id = h.community_id
+LEFT JOIN {Person._meta.db_table} p ON p.id = b.person_id
+WHERE a.id = %s AND a.is_active = %s
+"""  # noqa: S608 (names from the models, values bound)
+    rooms = f"""
+SELECT {sql.columns(HouseholdRoom, "hr")}, {sql.columns(Room, "r")}, {sql.columns(Building, "bd")},
+       {sql.columns(Unit, "u")}
+FROM {HouseholdRoom._meta.db_table} hr
+JOIN {Room._meta.db_table} r ON r.id = hr.room_id
+JOIN {Building._meta.db_table} bd ON bd.id = r.building_id
+JOIN {Unit._meta.db_table} u ON u.id = r.unit_id
+WHERE hr.household_id = %s ORDER BY hr.id
+"""  # noqa: S608
+    return frame, rooms
+
+
+@dataclass(frozen=True)
+class PortalFrame:
+    account: OwnerAccount | None  # None: no such account, or disabled
+    binding: HouseholdBinding | None  # to the household asked for if bound, else the first; None: none
+    several_households: bool
+
+
+def portal_frame(*, account_pk: int, household_pk: int | None) -> PortalFrame:
+    """What every portal page needs first, in two fixed statements (wuye.core.sql) instead of the ORM's
+    five queries built anew on each request: the active account; its binding to ``household_pk`` (or,
+    if not bound to it, its first binding, as ``bindings_of(account).first()``) with the household, its
+    community and the binding's person, the household's rooms with their buildings and units (as
+    ``bindings_of`` prefetches them); whether the account has more than one household."""
+    frame, rooms = _frame_sql()
+    found = sql.joined(
+        [OwnerAccount, HouseholdBinding, Household, Community, Person],
+        frame,
+        [household_pk, account_pk, True],
+    )
+    if not found:
+        return PortalFrame(account=None, binding=None, several_households=False)
+    account, binding, household, community, person, several = found[0]
+    if binding is not None:
+        household.community = community
+        binding.account = account
+        binding.household = household
+        binding.person = person
+        links = []
+        for link, room, building, unit in sql.joined(
+            [HouseholdRoom, Room, Building, Unit], rooms, [household.pk]
+        ):
+            room.building = building
+            room.unit = unit
+            link.room = room
+            link.household = household
+            links.append(link)
+        prefetched = household.room_links.get_queryset()
+        prefetched._result_cache = links
+        prefetched._prefetch_done = True
+        household._prefetched_objects_cache = {"room_links": prefetched}
+    return PortalFrame(account=account, binding=binding, several_households=several > 1)
 
 
 def binding_of(account: OwnerAccount, household_pk: int | None) -> HouseholdBinding | None:

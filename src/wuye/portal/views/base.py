@@ -7,6 +7,15 @@ from django.shortcuts import render
 from wuye.owners.models import HouseholdBinding
 
 
+def _several_households(request, owner) -> bool:
+    if owner is None:
+        return False
+    several = getattr(request, "several_households", None)  # read with the frame (owner_required)
+    if several is None:
+        several = HouseholdBinding.objects.filter(account=owner)[:2].count() > 1
+    return several
+
+
 def render_portal(request, template: str, context: dict | None = None, *, tab: str = "", status: int = 200):
     owner = getattr(request, "owner", None)
     household = getattr(request, "household", None)
@@ -22,8 +31,7 @@ def render_portal(request, template: str, context: dict | None = None, *, tab: s
             "owner": owner,
             "household": household,
             "binding": getattr(request, "binding", None),
-            "several_households": owner is not None
-            and HouseholdBinding.objects.filter(account=owner)[:2].count() > 1,
+            "several_households": _several_households(request, owner),
             "unread_notices": unread,
             "tab": tab,
             **(context or {}),
