@@ -30,6 +30,7 @@ from wuye.notices.domain.notices import (
     notices_publish_due,
 )
 from wuye.notices.domain.queries import (
+    latest_notices,
     notice_read_counts,
     notices_for_household,
     targeted_households,
@@ -279,7 +280,7 @@ def test_read_receipts_once_per_household(estate, community, clerk):
     assert unread_notices_count(household=households["1b"], now=T0 + HOUR) == 1
 
 
-def test_unread_badge_counts_exactly_the_visible_notices_not_read(estate, community, clerk):
+def test_badge_and_latest_notices_are_exactly_the_visible_notices(estate, community, clerk):
     """The badge's fixed statement and ``notices_for_household`` minus the reads agree for every
     household at every moment: each audience, scheduled, expiring, withdrawn, drafts, reads."""
     households = estate["households"]
@@ -316,6 +317,11 @@ def test_unread_badge_counts_exactly_the_visible_notices_not_read(estate, commun
             )
             counts[key, at] = unread_notices_count(household=household, now=at)
             assert counts[key, at] == orm, (key, at)
+            seen = notices_for_household(household=household, now=at)
+            read = set(NoticeRead.objects.filter(household=household).values_list("notice", flat=True))
+            for limit in (2, 10):
+                latest = latest_notices(household=household, limit=limit, now=at)
+                assert [(n.pk, n.is_read) for n in latest] == [(n.pk, n.pk in read) for n in seen[:limit]]
     assert [counts[key, T0 + HOUR] for key in ("1a", "1b", "2a", "2b")] == [2, 2, 3, 2]
     assert [counts[key, T0 + 3 * HOUR] for key in ("1a", "1b", "2a", "2b")] == [2, 2, 3, 2]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from wuye.billing.models import FeeItem
+from wuye.core import sql
 from wuye.core.models import AuditLog, Community
 from wuye.debit.domain.mandates import Confirmation
 from wuye.debit.enums import MANDATE_LIVE_STATES, MandateState, ReferralState
@@ -16,19 +17,33 @@ from wuye.debit.models import BankBranch, CardReferral, DebitSettings, Mandate
 from wuye.estate.domain.queries import room_by_label
 from wuye.households.models import Household
 
+# The portal home asks both on every visit: fixed statements (wuye.core.sql), not ORM queries.
+
 
 def debit_offered(*, community_id: int) -> bool:
     """Whether the community collects by bank debit: it has a partner bank set up."""
-    return DebitSettings.objects.filter(community_id=community_id).exclude(bank_name="").exists()
+    return (
+        sql.row(
+            f"SELECT 1 FROM {DebitSettings._meta.db_table} WHERE community_id = %s AND bank_name <> '' LIMIT 1",  # noqa: S608
+            [community_id],
+        )
+        is not None
+    )
 
 
 def live_mandate(*, household: Household) -> Mandate | None:
-    """The household's mandate that is not over yet (draft, awaiting the bank, active or suspended)."""
-    return (
-        Mandate.objects.filter(household=household, state__in=MANDATE_LIVE_STATES)
-        .prefetch_related("fee_items")
-        .first()
+    """The household's mandate that is not over yet (draft, awaiting the bank, active or suspended),
+    its fee items prefetched; the newest if ever there were several (Mandate's ordering)."""
+    states = tuple(MANDATE_LIVE_STATES)
+    mandate = sql.instance(
+        Mandate,
+        f"SELECT {sql.columns(Mandate)} FROM {Mandate._meta.db_table} "  # noqa: S608
+        f"WHERE household_id = %s AND state IN ({', '.join(['%s'] * len(states))}) ORDER BY id DESC LIMIT 1",
+        [household.pk, *states],
     )
+    if mandate is not None:
+        prefetch_related_objects([mandate], "fee_items")
+    return mandate
 
 
 def mandates_of_household(*, household: Household) -> QuerySet[Mandate]:

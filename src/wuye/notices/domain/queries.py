@@ -67,48 +67,64 @@ def notice_is_for(*, notice: Notice, household: Household, now: datetime.datetim
     return notices_for_household(household=household, now=now).filter(pk=notice.pk).exists()
 
 
-# The portal's badge, on every page an owner opens: ``notices_for_household`` minus the household's
-# reads, as one fixed statement (wuye.core.sql) rather than a query the ORM builds on every request.
-UNREAD_SQL = f"""
-SELECT COUNT(*) FROM {Notice._meta.db_table} n
-WHERE n.community_id = %s AND n.state IN (%s, %s) AND n.publish_at <= %s
-  AND (n.expires_at IS NULL OR n.expires_at > %s)
-  AND (
-    n.audience = %s
-    OR (n.audience = %s AND n.id IN (
-      SELECT nb.notice_id FROM {NoticeBuilding._meta.db_table} nb
-      WHERE nb.building_id IN (
-        SELECT r.building_id FROM {HouseholdRoom._meta.db_table} hr
-        JOIN {Room._meta.db_table} r ON r.id = hr.room_id WHERE hr.household_id = %s)))
-    OR (n.audience = %s AND n.id IN (
-      SELECT nt.notice_id FROM {NoticeTag._meta.db_table} nt
-      WHERE nt.tag_id IN (SELECT ht.tag_id FROM {HouseholdTag._meta.db_table} ht WHERE ht.household_id = %s)))
-  )
-  AND n.id NOT IN (SELECT nr.notice_id FROM {NoticeRead._meta.db_table} nr WHERE nr.household_id = %s)
-"""  # noqa: S608 (table names from the models, values bound)
+# What a household sees, for the pages an owner opens most (every page's badge, the home page's list):
+# ``notices_for_household`` as one fixed statement (wuye.core.sql) rather than a query the ORM builds on
+# every request. Tests hold both equal.
+_VISIBLE_WHERE = f"""
+n.community_id = %s AND n.state IN (%s, %s) AND n.publish_at <= %s
+AND (n.expires_at IS NULL OR n.expires_at > %s)
+AND (
+  n.audience = %s
+  OR (n.audience = %s AND n.id IN (
+    SELECT nb.notice_id FROM {NoticeBuilding._meta.db_table} nb
+    WHERE nb.building_id IN (
+      SELECT r.building_id FROM {HouseholdRoom._meta.db_table} hr
+      JOIN {Room._meta.db_table} r ON r.id = hr.room_id WHERE hr.household_id = %s)))
+  OR (n.audience = %s AND n.id IN (
+    SELECT nt.notice_id FROM {NoticeTag._meta.db_table} nt
+    WHERE nt.tag_id IN (SELECT ht.tag_id FROM {HouseholdTag._meta.db_table} ht WHERE ht.household_id = %s)))
+)"""  # noqa: S608 (table names from the models, values bound)
+_READ = f"SELECT nr.notice_id FROM {NoticeRead._meta.db_table} nr WHERE nr.household_id = %s"  # noqa: S608
+
+
+def _visible_params(household: Household, now: datetime.datetime | None) -> list:
+    # As the ORM binds a datetime (SQLite: naive UTC text).
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    return [
+        household.community_id,
+        *VISIBLE_STATES,
+        now,
+        now,
+        Audience.COMMUNITY,
+        Audience.BUILDINGS,
+        household.pk,
+        Audience.TAGS,
+        household.pk,
+    ]
 
 
 def unread_notices_count(*, household: Household, now: datetime.datetime | None = None) -> int:
     """How many live notices the household has not opened (the portal's badge): exactly
-    ``notices_for_household(…).exclude(read by the household).count()`` (a test holds them equal)."""
-    # As the ORM binds a datetime (SQLite: naive UTC text).
-    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    ``notices_for_household(…)`` minus the household's reads, counted."""
     found = sql.row(
-        UNREAD_SQL,
-        [
-            household.community_id,
-            *VISIBLE_STATES,
-            now,
-            now,
-            Audience.COMMUNITY,
-            Audience.BUILDINGS,
-            household.pk,
-            Audience.TAGS,
-            household.pk,
-            household.pk,
-        ],
+        f"SELECT COUNT(*) FROM {Notice._meta.db_table} n WHERE {_VISIBLE_WHERE} AND n.id NOT IN ({_READ})",  # noqa: S608
+        [*_visible_params(household, now), household.pk],
     )
     return found[0]
+
+
+def latest_notices(*, household: Household, limit: int, now: datetime.datetime | None = None) -> list[Notice]:
+    """The first ``limit`` of ``notices_for_household(…)`` in its order, each with ``is_read``."""
+    found = sql.instances(
+        Notice,
+        f"SELECT {sql.columns(Notice, 'n')}, CASE WHEN n.id IN ({_READ}) THEN 1 ELSE 0 END "  # noqa: S608
+        f"FROM {Notice._meta.db_table} n WHERE {_VISIBLE_WHERE} "
+        "ORDER BY n.urgent DESC, n.pinned DESC, n.publish_at DESC, n.id DESC LIMIT %s",
+        [household.pk, *_visible_params(household, now), limit],
+    )
+    for notice in found:
+        notice.is_read = bool(notice.extra[0])
+    return found
 
 
 @dataclass

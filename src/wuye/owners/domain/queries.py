@@ -180,34 +180,29 @@ class BillDue:
 
 
 def bills_for_household(*, household: Household) -> list[BillDue]:
-    """The household's bills with something still owed, oldest first (portal home, owner API)."""
-    from django.db.models import F, Sum
+    """The household's bills with something still owed, oldest first (portal home, owner API): one fixed
+    statement (wuye.core.sql), the home page being the page owners open most."""
+    from wuye.billing.models import Bill, BillLine
 
-    from wuye.billing.models import Bill
-
-    bills = (
-        Bill.objects.filter(household=household, state__in=["open", "partial"])
-        .annotate(
-            owed=Sum(
-                F("lines__amount_fen")
-                + F("lines__adjusted_fen")
-                - F("lines__waived_fen")
-                - F("lines__paid_fen"),
-                filter=Q(lines__is_void=False),
-            )
-        )
-        .order_by("period", "pk")
+    bills = sql.instances(
+        Bill,
+        f"SELECT {sql.columns(Bill, 'b')}, SUM(CASE WHEN l.is_void THEN 0 ELSE "  # noqa: S608
+        "l.amount_fen + l.adjusted_fen - l.waived_fen - l.paid_fen END) "
+        f"FROM {Bill._meta.db_table} b JOIN {BillLine._meta.db_table} l ON l.bill_id = b.id "
+        "WHERE b.household_id = %s AND b.state IN (%s, %s) "
+        f"GROUP BY {sql.columns(Bill, 'b')} ORDER BY b.period, b.id",
+        [household.pk, "open", "partial"],
     )
     return [
         BillDue(
             pk=bill.pk,
             title=f"{bill.period:%Y-%m}",
-            amount_fen=int(bill.owed or 0),
+            amount_fen=int(bill.extra[0]),
             due_on=bill.due_on,
             state=bill.state,
         )
         for bill in bills
-        if bill.owed
+        if bill.extra[0]
     ]
 
 

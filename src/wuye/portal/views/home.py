@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wuye.owners.domain.queries import notices_of, requests_of
+from wuye.notices.domain.queries import latest_notices
+from wuye.owners.domain.queries import requests_of
 from wuye.owners.sections import portal_sections_for
 from wuye.portal.auth import owner_required
 from wuye.portal.views.base import render_portal
@@ -19,7 +20,7 @@ def home(request):
         {
             "sections": portal_sections_for(household, request.owner),
             "requests": list(requests_of(household=household)[:HOME_ITEMS]),
-            "notices": list(notices_of(household=household)[:HOME_ITEMS]),
+            "notices": latest_notices(household=household, limit=HOME_ITEMS),
             # The binding's prefetched rooms (wuye.owners.domain.queries.bindings_of).
             "rooms": [link.room for link in household.room_links.all()],
             "people": household.people.filter(moved_out_on__isnull=True),
