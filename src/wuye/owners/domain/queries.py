@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from wuye.core import sql
 from wuye.core.models import Community
 from wuye.core.money import fen_to_yuan
-from wuye.estate.models import Building, Room, Unit
+from wuye.households.domain.queries import room_links_of
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
 from wuye.notices.models import Activity, NoticeRead
@@ -47,9 +47,9 @@ def bindings_of(account: OwnerAccount) -> QuerySet[HouseholdBinding]:
 
 
 @cache
-def _frame_sql() -> tuple[str, str]:
+def _frame_sql() -> str:
     account, binding = OwnerAccount._meta.db_table, HouseholdBinding._meta.db_table
-    frame = f"""
+    return f"""
 SELECT {sql.columns(OwnerAccount, "a")}, {sql.columns(HouseholdBinding, "b")}, {sql.columns(Household, "h")},
        {sql.columns(Community, "c")}, {sql.columns(Person, "p")},
        (SELECT COUNT(*) FROM (SELECT 1 FROM {binding} x WHERE x.account_id = a.id LIMIT 2) two)
@@ -62,16 +62,6 @@ LEFT JOIN {Community._meta.db_table} c ON c.id = h.community_id
 LEFT JOIN {Person._meta.db_table} p ON p.id = b.person_id
 WHERE a.id = %s AND a.is_active = %s
 """  # noqa: S608 (names from the models, values bound)
-    rooms = f"""
-SELECT {sql.columns(HouseholdRoom, "hr")}, {sql.columns(Room, "r")}, {sql.columns(Building, "bd")},
-       {sql.columns(Unit, "u")}
-FROM {HouseholdRoom._meta.db_table} hr
-JOIN {Room._meta.db_table} r ON r.id = hr.room_id
-JOIN {Building._meta.db_table} bd ON bd.id = r.building_id
-JOIN {Unit._meta.db_table} u ON u.id = r.unit_id
-WHERE hr.household_id = %s ORDER BY hr.id
-"""  # noqa: S608
-    return frame, rooms
 
 
 @dataclass(frozen=True)
@@ -86,11 +76,10 @@ def portal_frame(*, account_pk: int, household_pk: int | None) -> PortalFrame:
     five queries built anew on each request: the active account; its binding to ``household_pk`` (or,
     if not bound to it, its first binding, as ``bindings_of(account).first()``) with the household, its
     community and the binding's person, the household's rooms with their buildings and units (as
-    ``bindings_of`` prefetches them); whether the account has more than one household."""
-    frame, rooms = _frame_sql()
+    ``bindings_of`` prefetches them, by ``room_links_of``); whether the account has more than one household."""
     found = sql.joined(
         [OwnerAccount, HouseholdBinding, Household, Community, Person],
-        frame,
+        _frame_sql(),
         [household_pk, account_pk, True],
     )
     if not found:
@@ -101,15 +90,7 @@ def portal_frame(*, account_pk: int, household_pk: int | None) -> PortalFrame:
         binding.account = account
         binding.household = household
         binding.person = person
-        links = []
-        for link, room, building, unit in sql.joined(
-            [HouseholdRoom, Room, Building, Unit], rooms, [household.pk]
-        ):
-            room.building = building
-            room.unit = unit
-            link.room = room
-            link.household = household
-            links.append(link)
+        links = room_links_of(household)
         prefetched = household.room_links.get_queryset()
         prefetched._result_cache = links
         prefetched._prefetch_done = True

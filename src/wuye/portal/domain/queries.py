@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core import signing
@@ -13,9 +14,11 @@ from django.utils import timezone
 
 from wuye.billing.domain.latefees import late_fees_attach
 from wuye.billing.enums import BillState
-from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
+from wuye.billing.models import Bill, BillLine, FeeItem, line_outstanding_sql
+from wuye.core import sql
 from wuye.core.models import Community
 from wuye.estate.models import Building, Room, Unit
+from wuye.households.domain.queries import room_links_of
 from wuye.households.models import Household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import ChannelAccount
@@ -70,10 +73,7 @@ def pay_room(*, community: Community, room_pk: int | None) -> Room | None:
 
 
 def household_rooms(*, household: Household) -> list[Room]:
-    return [
-        link.room
-        for link in household.room_links.select_related("room__building", "room__unit").order_by("room__pk")
-    ]
+    return [link.room for link in room_links_of(household)]
 
 
 # --- the household's link (printable on notices) ------------------------------------------------------
@@ -169,29 +169,49 @@ class PayBill:
         return sum(line.late_fee_due_fen for line in self.lines)
 
 
+@cache
+def _pay_lines_sql() -> str:
+    return (
+        f"SELECT {sql.columns(BillLine, 'l')}, {sql.columns(Bill, 'b')}, {sql.columns(FeeItem, 'f')}, "  # noqa: S608
+        f"{sql.columns(Room, 'r')}, {sql.columns(Building, 'bd')}, {sql.columns(Unit, 'u')} "
+        f"FROM {BillLine._meta.db_table} l JOIN {Bill._meta.db_table} b ON b.id = l.bill_id "
+        f"JOIN {FeeItem._meta.db_table} f ON f.id = l.fee_item_id JOIN {Room._meta.db_table} r ON r.id = l.room_id "
+        f"JOIN {Building._meta.db_table} bd ON bd.id = r.building_id JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+        f"WHERE l.household_id = %s AND NOT l.is_void AND b.state <> %s AND {line_outstanding_sql('l')} > 0 "
+        "ORDER BY b.period, l.bill_id, l.period, l.id"
+    )
+
+
 def pay_bills(*, household: Household) -> list[PayBill]:
     """The household's bills with something owed, oldest first, each with its open lines (item, month,
     room, what the line still owes in ``outstanding_fen``, the late fee paying it today costs in
-    ``late_fee_due_fen``: what the order will ask)."""
-    lines = (
-        BillLine.objects.filter(household=household, is_void=False)
-        .exclude(bill__state=BillState.VOID)
-        .alias(owed=LINE_OUTSTANDING)
-        .filter(owed__gt=0)
-        .select_related("bill", "fee_item", "room__building", "room__unit")
-        .order_by("bill__period", "bill_id", "period", "pk")
-    )
+    ``late_fee_due_fen``: what the order will ask). One fixed statement (wuye.core.sql): the pay page is
+    among the pages owners open most."""
+    lines = []
+    for line, bill, fee_item, room, building, unit in sql.joined(
+        [BillLine, Bill, FeeItem, Room, Building, Unit], _pay_lines_sql(), [household.pk, BillState.VOID]
+    ):
+        room.building = building
+        room.unit = unit
+        line.bill = bill
+        line.fee_item = fee_item
+        line.room = room
+        lines.append(line)
     bills: dict[int, PayBill] = {}
-    for line in late_fees_attach(list(lines)):
+    for line in late_fees_attach(lines):
         bills.setdefault(line.bill_id, PayBill(bill=line.bill)).lines.append(line)
     return list(bills.values())
 
 
 def pay_methods(*, community_id: int) -> list[str]:
     """The online methods the community has an enabled merchant account for, WeChat Pay first."""
-    enabled = set(
-        ChannelAccount.objects.filter(
-            community_id=community_id, enabled=True, method__in=list(PAY_CHANNELS)
-        ).values_list("method", flat=True)
-    )
+    methods = list(PAY_CHANNELS)
+    enabled = {
+        method
+        for (method,) in sql.rows(
+            f"SELECT method FROM {ChannelAccount._meta.db_table} WHERE community_id = %s AND enabled = %s "  # noqa: S608
+            f"AND method IN ({', '.join(['%s'] * len(methods))})",
+            [community_id, True, *methods],
+        )
+    }
     return [method for method in PAY_CHANNELS if method in enabled]

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from wuye.core.crypto import mask_name
 from wuye.core.net import client_address
+from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
@@ -80,7 +81,7 @@ def _remembered_household(request) -> Household | None:
     if not isinstance(remembered, dict) or remembered.get("until", 0) < time.time():
         request.session.pop(SESSION_PAY, None)
         return None
-    return Household.objects.select_related("community").filter(pk=remembered.get("pk")).first()
+    return household_with_community(_int(remembered.get("pk")))
 
 
 def _remember_attempt(request, attempt: PaymentAttempt) -> None:
