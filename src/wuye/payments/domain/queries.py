@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import pgettext
 
 from wuye.billing.enums import BillState
-from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
+from wuye.core import sql
 from wuye.core.crypto import mask_name
-from wuye.core.models import Community
+from wuye.core.models import Community, Company
 from wuye.estate.domain.queries import room_by_label
+from wuye.estate.models import Building, Room, Unit
 from wuye.households.domain.queries import HouseholdFilter, households_filtered, households_for_list
 from wuye.households.models import Household
 from wuye.ledger.enums import Account
 from wuye.ledger.models import Posting
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel
-from wuye.payments.models import Allocation, OrderLine, Receipt
+from wuye.payments.models import Allocation, OrderLine, PaymentAttempt, PaymentOrder, Receipt
 
 
 def counter_households(*, community: Community, text: str, limit: int = 50) -> list[Household]:
@@ -127,7 +130,19 @@ def receipt_by_token(*, token: str) -> Receipt | None:
     """The receipt a token names; show it only through ``receipt_public_view``."""
     if not token or len(token) > 32:
         return None
-    return Receipt.objects.select_related("community__company").filter(token=token).first()
+    found = sql.joined(
+        [Receipt, Community, Company],
+        f"SELECT {sql.columns(Receipt, 'r')}, {sql.columns(Community, 'c')}, {sql.columns(Company, 'co')} "  # noqa: S608
+        f"FROM {Receipt._meta.db_table} r JOIN {Community._meta.db_table} c ON c.id = r.community_id "
+        f"JOIN {Company._meta.db_table} co ON co.id = c.company_id WHERE r.token = %s",
+        [token],
+    )
+    if not found:
+        return None
+    receipt, community, company = found[0]
+    community.company = company
+    receipt.community = community
+    return receipt
 
 
 @dataclass(frozen=True)
@@ -136,14 +151,32 @@ class ReceiptItem:
     amount_fen: int
 
 
+@cache
+def _allocations_sql() -> str:
+    # A receipt's page is opened by owners from their phones: one fixed statement (wuye.core.sql).
+    return (
+        f"SELECT {sql.columns(Allocation, 'a')}, {sql.columns(BillLine, 'l')}, {sql.columns(FeeItem, 'f')}, "  # noqa: S608
+        f"{sql.columns(Room, 'r')}, {sql.columns(Building, 'bd')}, {sql.columns(Unit, 'u')} "
+        f"FROM {Allocation._meta.db_table} a JOIN {BillLine._meta.db_table} l ON l.id = a.line_id "
+        f"JOIN {FeeItem._meta.db_table} f ON f.id = l.fee_item_id JOIN {Room._meta.db_table} r ON r.id = l.room_id "
+        f"JOIN {Building._meta.db_table} bd ON bd.id = r.building_id JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+        "WHERE a.transaction_id = %s ORDER BY l.period, l.id, a.id"
+    )
+
+
 def receipt_items(*, receipt: Receipt, rooms: bool = True) -> list[ReceiptItem]:
     """What a receipt is for: the bill lines its transaction paid (with their rooms unless ``rooms`` is
     False), or the prepayment itself."""
-    allocations = (
-        Allocation.objects.filter(transaction_id=receipt.transaction_id)
-        .select_related("line__fee_item", "line__room__building", "line__room__unit")
-        .order_by("line__period", "line__pk")
-    )
+    allocations = []
+    for allocation, line, fee_item, room, building, unit in sql.joined(
+        [Allocation, BillLine, FeeItem, Room, Building, Unit], _allocations_sql(), [receipt.transaction_id]
+    ):
+        room.building = building
+        room.unit = unit
+        line.fee_item = fee_item
+        line.room = room
+        allocation.line = line
+        allocations.append(allocation)
     items = [
         ReceiptItem(
             description=f"{a.line.period:%Y-%m} {a.line.fee_item.name}"
@@ -219,3 +252,26 @@ def receipt_public_view(*, receipt: Receipt) -> ReceiptView:
         cashier="",
         note="",
     )
+
+
+def attempt_for_page(pk: int) -> PaymentAttempt | None:
+    """An attempt with its community, household, order and receipt loaded, or None: the payer's QR
+    page polls it every few seconds, so it is one fixed statement (wuye.core.sql)."""
+    found = sql.joined(
+        [PaymentAttempt, Community, Household, PaymentOrder, Receipt],
+        f"SELECT {sql.columns(PaymentAttempt, 'pa')}, {sql.columns(Community, 'c')}, "  # noqa: S608
+        f"{sql.columns(Household, 'h')}, {sql.columns(PaymentOrder, 'o')}, {sql.columns(Receipt, 'r')} "
+        f"FROM {PaymentAttempt._meta.db_table} pa JOIN {Community._meta.db_table} c ON c.id = pa.community_id "
+        f"JOIN {Household._meta.db_table} h ON h.id = pa.household_id "
+        f"JOIN {PaymentOrder._meta.db_table} o ON o.id = pa.order_id "
+        f"LEFT JOIN {Receipt._meta.db_table} r ON r.id = pa.receipt_id WHERE pa.id = %s",
+        [pk],
+    )
+    if not found:
+        return None
+    attempt, community, household, order, receipt = found[0]
+    attempt.community = community
+    attempt.household = household
+    attempt.order = order
+    attempt.receipt = receipt
+    return attempt

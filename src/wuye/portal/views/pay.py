@@ -33,7 +33,7 @@ from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
 from wuye.payments.domain.online import attempt_query
 from wuye.payments.domain.payments import PaymentError
-from wuye.payments.domain.queries import receipt_by_token, receipt_public_view
+from wuye.payments.domain.queries import attempt_for_page, receipt_by_token, receipt_public_view
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.payments.pdf import pdf_response, receipt_pdf
@@ -93,11 +93,7 @@ def _session_attempt(request, attempt_pk) -> PaymentAttempt:
     attempt_pk = _int(attempt_pk)  # a regex route: the pk comes as text
     if attempt_pk is None or attempt_pk not in request.session.get(SESSION_PAY_ATTEMPTS, []):
         raise Http404
-    attempt = (
-        PaymentAttempt.objects.select_related("community", "household", "receipt", "order")
-        .filter(pk=attempt_pk)
-        .first()
-    )
+    attempt = attempt_for_page(attempt_pk)
     if attempt is None:
         raise Http404
     return attempt
@@ -259,9 +255,7 @@ def _query_if_due(attempt: PaymentAttempt) -> PaymentAttempt:
         return attempt
     with contextlib.suppress(PaymentError):  # no channel account any more: the page shows it as it is
         attempt_query(attempt=attempt, now=now)
-    return PaymentAttempt.objects.select_related("community", "household", "receipt", "order").get(
-        pk=attempt.pk
-    )
+    return attempt_for_page(attempt.pk)
 
 
 def _attempt_context(request, attempt: PaymentAttempt) -> dict:
