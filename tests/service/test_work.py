@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.uploads import image_bytes
 from wuye.core.models import AuditLog
 from wuye.service.domain.errors import ServiceError
-from wuye.service.domain.queries import request_comments, requests_of_household
+from wuye.service.domain.queries import latest_requests_of_household, request_comments, requests_of_household
 from wuye.service.domain.requests import (
     request_cancel,
     request_charge,
@@ -130,3 +130,17 @@ def test_requests_of_household_newest_first(make_request, household):
     second = make_request(household=household, submitted_at=NOW + datetime.timedelta(hours=1))
     make_request()
     assert [r.pk for r in requests_of_household(household=household)] == [second.pk, first.pk]
+
+
+def test_latest_requests_are_the_first_of_requests_of_household_with_their_category(make_request, household):
+    made = [
+        make_request(household=household, submitted_at=NOW + datetime.timedelta(minutes=minutes))
+        for minutes in (5, 0, 5, 30, 1, 7)
+    ]
+    make_request(submitted_at=NOW + datetime.timedelta(hours=2))  # another household's
+    expected = list(requests_of_household(household=household))
+    assert len(expected) == len(made)
+    for limit in (1, 5, 10):
+        latest = latest_requests_of_household(household=household, limit=limit)
+        assert [r.pk for r in latest] == [r.pk for r in expected[:limit]]
+        assert [r.category.name for r in latest] == [r.category.name for r in expected[:limit]]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from wuye.notices.domain.queries import latest_notices
-from wuye.owners.domain.queries import requests_of
 from wuye.owners.sections import portal_sections_for
 from wuye.portal.auth import owner_required
 from wuye.portal.views.base import render_portal
+from wuye.service.domain.queries import latest_requests_of_household
 
 HOME_ITEMS = 5
 
@@ -19,7 +19,7 @@ def home(request):
         "portal/home.html",
         {
             "sections": portal_sections_for(household, request.owner),
-            "requests": list(requests_of(household=household)[:HOME_ITEMS]),
+            "requests": latest_requests_of_household(household=household, limit=HOME_ITEMS),
             "notices": latest_notices(household=household, limit=HOME_ITEMS),
             # The binding's prefetched rooms (wuye.owners.domain.queries.bindings_of).
             "rooms": [link.room for link in household.room_links.all()],

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from wuye.core import sql
 from wuye.core.enums import Permission
 from wuye.core.models import Community, StaffRole
 from wuye.core.rules import roles_granting
@@ -251,6 +252,24 @@ def requests_of_household(*, household: Household) -> QuerySet[ServiceRequest]:
         .select_related("category__parent", "room__building", "room__unit", "building")
         .order_by("-submitted_at", "-pk")
     )
+
+
+def latest_requests_of_household(*, household: Household, limit: int) -> list[ServiceRequest]:
+    """The first ``limit`` of ``requests_of_household``, each with its category (the portal home lists
+    them on every visit: one fixed statement, wuye.core.sql)."""
+    found = sql.joined(
+        [ServiceRequest, ServiceCategory],
+        f"SELECT {sql.columns(ServiceRequest, 'sr')}, {sql.columns(ServiceCategory, 'sc')} "  # noqa: S608
+        f"FROM {ServiceRequest._meta.db_table} sr LEFT JOIN {ServiceCategory._meta.db_table} sc "
+        "ON sc.id = sr.category_id WHERE sr.community_id = %s AND sr.household_id = %s "
+        "ORDER BY sr.submitted_at DESC, sr.id DESC LIMIT %s",
+        [household.community_id, household.pk, limit],
+    )
+    requests = []
+    for request, category in found:
+        request.category = category
+        requests.append(request)
+    return requests
 
 
 def households_by_room_or_phone(*, community: Community, text: str) -> list[Household]:
