@@ -70,6 +70,7 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(model._meta.concrete_fields)
 
 
+@cache
 def columns(model: type[models.Model], alias: str = "") -> str:
     """The select list of all the model's columns, in the order ``instances`` expects."""
     prefix = f"{alias}." if alias else ""
