@@ -1,10 +1,11 @@
 """Plain SQL for the hot paths, on SQLite and PostgreSQL alike.
 
-The ORM spends about 0.3 ms of Python building each query; a payment notification makes about twenty.
-Where a path runs hundreds of times a second (the payment inbox and ``payment_apply``; the owner portal's
-frame, home, pay and receipt pages), its statements are written with these helpers instead: fixed SQL text, values converted by the model's own fields both ways (so
-JSON, encrypted and date fields read and write exactly as through the ORM), and model instances
-built without a query. Everything else uses the ORM.
+The ORM spends about 0.3 ms of Python building each query (several with many joins); a payment
+notification makes about twenty. Where a path runs hundreds of times a second (the payment inbox and
+``payment_apply``; the owner portal's frame, home, pay and receipt pages), its statements are written
+with these helpers instead: fixed SQL text, values converted by the model's own fields both ways (so
+JSON, encrypted and date fields read and write exactly as through the ORM), and model instances (one
+per model of a joined row with ``joined``) built without a query. Everything else uses the ORM.
 
 Statements go through the connection's cursor wrapper, so ``execute_wrapper`` (the crash tests) sees them.
 """
