@@ -9,13 +9,13 @@ from functools import cache
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import pgettext
 
+from wuye.billing.domain.lines_sql import LINE_MODELS, line_attach, line_columns, line_joins
 from wuye.billing.enums import BillState
-from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
+from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine
 from wuye.core import sql
 from wuye.core.crypto import mask_name
 from wuye.core.models import Community, Company
 from wuye.estate.domain.queries import room_by_label
-from wuye.estate.models import Building, Room, Unit
 from wuye.households.domain.queries import HouseholdFilter, households_filtered, households_for_list
 from wuye.households.models import Household
 from wuye.ledger.enums import Account
@@ -155,11 +155,8 @@ class ReceiptItem:
 def _allocations_sql() -> str:
     # A receipt's page is opened by owners from their phones: one fixed statement (wuye.core.sql).
     return (
-        f"SELECT {sql.columns(Allocation, 'a')}, {sql.columns(BillLine, 'l')}, {sql.columns(FeeItem, 'f')}, "  # noqa: S608
-        f"{sql.columns(Room, 'r')}, {sql.columns(Building, 'bd')}, {sql.columns(Unit, 'u')} "
-        f"FROM {Allocation._meta.db_table} a JOIN {BillLine._meta.db_table} l ON l.id = a.line_id "
-        f"JOIN {FeeItem._meta.db_table} f ON f.id = l.fee_item_id JOIN {Room._meta.db_table} r ON r.id = l.room_id "
-        f"JOIN {Building._meta.db_table} bd ON bd.id = r.building_id JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+        f"SELECT {sql.columns(Allocation, 'a')}, {line_columns()} FROM {Allocation._meta.db_table} a "  # noqa: S608
+        f"JOIN {BillLine._meta.db_table} l ON l.id = a.line_id {line_joins()} "
         "WHERE a.transaction_id = %s ORDER BY l.period, l.id, a.id"
     )
 
@@ -168,14 +165,10 @@ def receipt_items(*, receipt: Receipt, rooms: bool = True) -> list[ReceiptItem]:
     """What a receipt is for: the bill lines its transaction paid (with their rooms unless ``rooms`` is
     False), or the prepayment itself."""
     allocations = []
-    for allocation, line, fee_item, room, building, unit in sql.joined(
-        [Allocation, BillLine, FeeItem, Room, Building, Unit], _allocations_sql(), [receipt.transaction_id]
+    for allocation, *line in sql.joined(
+        [Allocation, *LINE_MODELS], _allocations_sql(), [receipt.transaction_id]
     ):
-        room.building = building
-        room.unit = unit
-        line.fee_item = fee_item
-        line.room = room
-        allocation.line = line
+        allocation.line = line_attach(*line)
         allocations.append(allocation)
     items = [
         ReceiptItem(

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wuye.billing.domain.latefees import late_fees_attach
+from wuye.billing.domain.lines_sql import LINE_MODELS, line_attach, line_columns, line_joins
 from wuye.billing.enums import BillState
-from wuye.billing.models import Bill, BillLine, FeeItem, line_outstanding_sql
+from wuye.billing.models import Bill, BillLine, line_outstanding_sql
 from wuye.core import sql
 from wuye.core.models import Community
 from wuye.estate.models import Building, Room, Unit
@@ -172,11 +173,8 @@ class PayBill:
 @cache
 def _pay_lines_sql() -> str:
     return (
-        f"SELECT {sql.columns(BillLine, 'l')}, {sql.columns(Bill, 'b')}, {sql.columns(FeeItem, 'f')}, "  # noqa: S608
-        f"{sql.columns(Room, 'r')}, {sql.columns(Building, 'bd')}, {sql.columns(Unit, 'u')} "
-        f"FROM {BillLine._meta.db_table} l JOIN {Bill._meta.db_table} b ON b.id = l.bill_id "
-        f"JOIN {FeeItem._meta.db_table} f ON f.id = l.fee_item_id JOIN {Room._meta.db_table} r ON r.id = l.room_id "
-        f"JOIN {Building._meta.db_table} bd ON bd.id = r.building_id JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+        f"SELECT {line_columns()}, {sql.columns(Bill, 'b')} FROM {BillLine._meta.db_table} l "  # noqa: S608
+        f"JOIN {Bill._meta.db_table} b ON b.id = l.bill_id {line_joins()} "
         f"WHERE l.household_id = %s AND NOT l.is_void AND b.state <> %s AND {line_outstanding_sql('l')} > 0 "
         "ORDER BY b.period, l.bill_id, l.period, l.id"
     )
@@ -188,14 +186,9 @@ def pay_bills(*, household: Household) -> list[PayBill]:
     ``late_fee_due_fen``: what the order will ask). One fixed statement (wuye.core.sql): the pay page is
     among the pages owners open most."""
     lines = []
-    for line, bill, fee_item, room, building, unit in sql.joined(
-        [BillLine, Bill, FeeItem, Room, Building, Unit], _pay_lines_sql(), [household.pk, BillState.VOID]
-    ):
-        room.building = building
-        room.unit = unit
+    for *parts, bill in sql.joined([*LINE_MODELS, Bill], _pay_lines_sql(), [household.pk, BillState.VOID]):
+        line = line_attach(*parts)
         line.bill = bill
-        line.fee_item = fee_item
-        line.room = room
         lines.append(line)
     bills: dict[int, PayBill] = {}
     for line in late_fees_attach(lines):
