@@ -91,6 +91,17 @@ def _reading(vendor: str, model: type[models.Model]) -> tuple[list[str], list[tu
     return [field.attname for field in _fields(model)], converters
 
 
+def _made(db, model: type[M], names: list[str], converters: list, values: Sequence[Any]) -> M:
+    """One instance from its columns' raw values, converted as the ORM converts them."""
+    values = list(values)
+    for index, expression, functions in converters:
+        value = values[index]
+        for function in functions:
+            value = function(value, expression, db)
+        values[index] = value
+    return model.from_db(db.alias, names, values)
+
+
 def instances(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
     """Model instances from ``sql``, whose select list starts with ``columns(model)`` (more columns
     after them come back as the instance's ``extra`` tuple)."""
@@ -102,13 +113,7 @@ def instances(model: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
         found = cursor.fetchall()
     made = []
     for values in found:
-        values = list(values)
-        for index, expression, functions in converters:
-            value = values[index]
-            for function in functions:
-                value = function(value, expression, db)
-            values[index] = value
-        instance = model.from_db(db.alias, names, values[:width])
+        instance = _made(db, model, names, converters, values[:width])
         instance.extra = tuple(values[width:])
         made.append(instance)
     return made
@@ -128,17 +133,12 @@ def joined(groups: Sequence[type[models.Model]], sql: str, params: Sequence[Any]
         start = 0
         row_made: list[Any] = []
         for model, names, converters in readers:
-            part = list(values[start : start + len(names)])
+            part = values[start : start + len(names)]
             start += len(names)
             if part[names.index(model._meta.pk.attname)] is None:
                 row_made.append(None)
-                continue
-            for index, expression, functions in converters:
-                value = part[index]
-                for function in functions:
-                    value = function(value, expression, db)
-                part[index] = value
-            row_made.append(model.from_db(db.alias, names, part))
+            else:
+                row_made.append(_made(db, model, names, converters, part))
         made.append((*row_made, *values[start:]))
     return made
 

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from wuye.billing.domain import compute, runs
+from wuye.core import sql
 from wuye.core.models import Community
 from wuye.demo import bench_billing as billing_bench
 from wuye.demo import bench_callbacks as callbacks_bench
@@ -53,11 +54,6 @@ LOCUSTFILE = Path(__file__).with_name("bench_http_locust.py")
 CHUNK = 5000
 
 
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def build(*, households: int, log) -> tuple[Community, list[tuple[str, int, str]]]:
     """The community and its signed-in owners: (session key, household pk, a receipt's token) each."""
     community = callbacks_bench.build(notifications=households, log=log)
@@ -65,7 +61,7 @@ def build(*, households: int, log) -> tuple[Community, list[tuple[str, int, str]
         PaymentAttempt.objects.filter(community=community).order_by("pk").values_list("pk", "amount_fen")
     )
     paid_at = timezone.now() - datetime.timedelta(days=20)
-    for chunk in _chunks(attempts):
+    for chunk in sql.chunks(attempts):
         with transaction.atomic():
             payments_apply_many(
                 successes=[Success(pk, amount, f"BENCH{pk:012d}") for pk, amount in chunk], paid_at=paid_at
@@ -132,7 +128,7 @@ def _sign_in(contents: list[dict]) -> list[str]:
     expires = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     keys = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in contents]
     encode = store().encode
-    for chunk in _chunks(list(zip(keys, contents, strict=True))):
+    for chunk in sql.chunks(list(zip(keys, contents, strict=True))):
         Session.objects.bulk_create(
             [
                 Session(session_key=key, session_data=encode(content), expire_date=expires)

@@ -15,7 +15,6 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from wuye.core import sql
 from wuye.core.models import Community
 from wuye.core.money import fen_to_yuan
-from wuye.households.domain.queries import room_links_of
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.notices.domain.queries import activities_open, notices_for_household, signups_of_household
 from wuye.notices.models import Activity, NoticeRead
@@ -36,7 +35,7 @@ def bindings_of(account: OwnerAccount) -> QuerySet[HouseholdBinding]:
         HouseholdBinding.objects.filter(account=account)
         .select_related("household__community", "person")
         .prefetch_related(
-            # One query for the rooms with their buildings and units (every portal page reads them).
+            # One query for the rooms with their buildings and units (the households page lists them).
             Prefetch(
                 "household__room_links",
                 queryset=HouseholdRoom.objects.select_related("room__building", "room__unit"),
@@ -72,11 +71,11 @@ class PortalFrame:
 
 
 def portal_frame(*, account_pk: int, household_pk: int | None) -> PortalFrame:
-    """What every portal page needs first, in two fixed statements (wuye.core.sql) instead of the ORM's
-    five queries built anew on each request: the active account; its binding to ``household_pk`` (or,
-    if not bound to it, its first binding, as ``bindings_of(account).first()``) with the household, its
-    community and the binding's person, the household's rooms with their buildings and units (as
-    ``bindings_of`` prefetches them, by ``room_links_of``); whether the account has more than one household."""
+    """What every portal page needs first, in one fixed statement (wuye.core.sql) instead of the ORM's
+    queries built anew on each request: the active account; its binding to ``household_pk`` (or, if not
+    bound to it, its first binding, as ``bindings_of(account).first()``) with the household, its
+    community and the binding's person; whether the account has more than one household. (The rooms are
+    read by the one page that shows them: ``room_links_of``.)"""
     found = sql.joined(
         [OwnerAccount, HouseholdBinding, Household, Community, Person],
         _frame_sql(),
@@ -90,11 +89,6 @@ def portal_frame(*, account_pk: int, household_pk: int | None) -> PortalFrame:
         binding.account = account
         binding.household = household
         binding.person = person
-        links = room_links_of(household)
-        prefetched = household.room_links.get_queryset()
-        prefetched._result_cache = links
-        prefetched._prefetch_done = True
-        household._prefetched_objects_cache = {"room_links": prefetched}
     return PortalFrame(account=account, binding=binding, several_households=several > 1)
 
 

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from wuye.owners.models import HouseholdBinding
-
-
-def _several_households(request, owner) -> bool:
-    if owner is None:
-        return False
-    several = getattr(request, "several_households", None)  # read with the frame (owner_required)
-    if several is None:
-        several = HouseholdBinding.objects.filter(account=owner)[:2].count() > 1
-    return several
-
 
 def render_portal(request, template: str, context: dict | None = None, *, tab: str = "", status: int = 200):
     owner = getattr(request, "owner", None)
@@ -31,7 +20,8 @@ def render_portal(request, template: str, context: dict | None = None, *, tab: s
             "owner": owner,
             "household": household,
             "binding": getattr(request, "binding", None),
-            "several_households": _several_households(request, owner),
+            # Read with the frame by owner_required, the only place that sets request.owner.
+            "several_households": getattr(request, "several_households", False),
             "unread_notices": unread,
             "tab": tab,
             **(context or {}),

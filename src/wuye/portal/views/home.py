@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wuye.households.domain.queries import room_links_of
 from wuye.notices.domain.queries import latest_notices
 from wuye.owners.sections import portal_sections_for
 from wuye.portal.auth import owner_required
@@ -21,8 +22,7 @@ def home(request):
             "sections": portal_sections_for(household, request.owner),
             "requests": latest_requests_of_household(household=household, limit=HOME_ITEMS),
             "notices": latest_notices(household=household, limit=HOME_ITEMS),
-            # The binding's prefetched rooms (wuye.owners.domain.queries.bindings_of).
-            "rooms": [link.room for link in household.room_links.all()],
+            "rooms": [link.room for link in room_links_of(household)],
             "people": household.people.filter(moved_out_on__isnull=True),
             "vehicles": household.vehicles.all(),
         },
