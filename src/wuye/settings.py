@@ -147,13 +147,14 @@ if CONFIG["DATABASE_URL"]:
         "default": dj_database_url.parse(CONFIG["DATABASE_URL"], conn_max_age=600, conn_health_checks=True)
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Values bound on the server, and a statement a connection has run five times prepared (psycopg
-        # keeps the last 100 per connection): the payment path's fixed statements (wuye.core.sql) and
-        # the ORM's repeated ones are then bound and run, not parsed and planned each time. Django turns
-        # preparing off by default, for poolers such as PgBouncer in transaction mode: behind one, set
-        # WUYE_PREPARED_STATEMENTS=0.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        # psycopg prepares a statement a connection has run five times (the last 100 per connection), so
+        # the hot paths' fixed statements (wuye.core.sql, which runs them on cursors that bind values on
+        # the server) are then only bound and run, not parsed and planned each time. The ORM keeps
+        # Django's client-side binding: bound on the server, a statement carries at most 65,535 values,
+        # and the ORM writes one per element of an IN list or prefetch (a debit batch over 70,000
+        # mandates failed with `server_side_binding`). Django turns preparing off by default, for
+        # poolers such as PgBouncer in transaction mode: behind one, set WUYE_PREPARED_STATEMENTS=0.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
             5 if CONFIG["WUYE_PREPARED_STATEMENTS"] else None
         )
         # A server that does not answer fails the request in seconds (a 503, wuye.core.views), not

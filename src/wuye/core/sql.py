@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
 M = TypeVar("M", bound=models.Model)
@@ -29,11 +30,16 @@ def _db():
 
 
 def _cursor(db):
-    """A cursor of ``db``, wrapped like the ORM's (``execute_wrapper``, query log). On PostgreSQL the
-    database options bind values on the server and let psycopg prepare a statement once a connection
-    has run it a few times (``server_side_binding``, ``prepare_threshold``: settings), so these fixed
-    statements are then only bound and run, not parsed and planned every time."""
-    return db.cursor()
+    """A cursor of ``db``, wrapped like the ORM's (``execute_wrapper``, query log, health check). On
+    PostgreSQL with prepared statements on (``prepare_threshold``: settings) the wrapped cursor binds
+    values on the server, which lets psycopg prepare a statement once a connection has run it a few
+    times: these fixed statements are then only bound and run, not parsed and planned every time. The
+    ORM's own cursors bind on the client (Django's default), whose statements have no limit of 65,535
+    values."""
+    cursor = db.cursor()
+    if db.vendor == "postgresql" and db.settings_dict["OPTIONS"].get("prepare_threshold") is not None:
+        cursor.cursor = psycopg.Cursor(db.connection)
+    return cursor
 
 
 def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
