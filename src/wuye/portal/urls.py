@@ -3,7 +3,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 
 from django.urls import path, re_path
 
-from wuye.portal.views import account, debit, home, notices, pay, requests
+from wuye.portal.views import account, debit, home, notices, pay, payments, requests
 
 app_name = "portal"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/messages/", account.message_settings, name="message_settings"),
     path("me/phone/", account.phone_change, name="phone_change"),
     path("me/phone/code/", account.phone_change_verify, name="phone_change_verify"),
+    path("payments/", payments.payment_history, name="payments"),
     path("requests/", requests.request_list, name="requests"),
     path("requests/new/", requests.request_new, name="request_new"),
     path("requests/new/photos/<str:token>/", requests.request_held_photo, name="request_held_photo"),
