@@ -3,11 +3,14 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 
 from django.urls import path, re_path
 
-from wuye.portal.views import account, debit, home, notices, pay, payments, requests
+from wuye.portal.views import account, app, debit, home, notices, pay, payments, requests
 
 app_name = "portal"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("manifest.webmanifest", app.manifest, name="manifest"),
+    path("sw.js", app.service_worker, name="service_worker"),
+    path("offline/", app.offline, name="offline"),
     path("login/", account.login, name="login"),
     path("login/code/", account.login_verify, name="login_verify"),
     path("logout/", account.logout, name="logout"),

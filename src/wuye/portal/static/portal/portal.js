@@ -8,6 +8,13 @@
       event.preventDefault();
     }
   });
+  // Installable as an app: the service worker keeps the shell and shows a page of its own offline.
+  var worker = document.body && document.body.getAttribute("data-service-worker");
+  if (worker && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(worker, { scope: worker.replace(/sw\.js$/, "") }).catch(function () {});
+    });
+  }
   // The request form shows the room picker or the common-area fields, as chosen.
   function showWhere(form) {
     var chosen = form.querySelector("input[name=where]:checked");
