@@ -389,3 +389,50 @@ def test_household_list_shows_only_bound_households(api, owner):
     HouseholdRoomFactory(household__community=owner.community)
 
     assert [item["pk"] for item in api.get("/owner/households").json()] == [owner.household_id]
+
+
+def test_receipts_list_what_each_paid_with_its_pdf_and_the_prepayment_balance(api, owner, admin_user, client):
+    from tests.payments.factories import issue_bill, prepay
+    from wuye.billing.models import BillLine
+    from wuye.payments.domain.payments import counter_payment_take
+
+    household = owner.household
+    bill = issue_bill(household, datetime.date(2026, 10, 1), [12000, 3050])
+    lines = list(BillLine.objects.filter(bill=bill).select_related("fee_item").order_by("pk"))
+    paid = counter_payment_take(
+        household=household,
+        line_ids=[line.pk for line in lines],
+        method="card",
+        key="a" * 24,
+        actor=admin_user,
+    ).attempt.receipt
+    prepaid = prepay(household, 5000, actor=admin_user)
+    neighbour = HouseholdRoomFactory(household__community=household.community).household
+    prepay(neighbour, 777, actor=admin_user)
+
+    found = api.get(f"/owner/households/{household.pk}/receipts?limit=1&page=2").json()
+    balance = api.get(f"/owner/households/{household.pk}/prepayment").json()
+
+    assert (found["count"], found["page"], found["limit"]) == (2, 2, 1)
+    [receipt] = found["items"]  # the older one: newest first
+    assert (receipt["number"], receipt["kind"], receipt["method"], receipt["amount_fen"]) == (
+        paid.display_number,
+        "payment",
+        "card",
+        15050,
+    )
+    assert receipt["items"] == [
+        {"description": f"2026-10 {lines[0].fee_item.name}", "amount_fen": 12000},
+        {"description": f"2026-10 {lines[1].fee_item.name}", "amount_fen": 3050},
+    ]
+    assert receipt["voided_at"] is None
+    assert receipt["pdf_url"] == f"http://testserver/m/pay/receipts/{paid.token}/pdf/"
+    newest = api.get(f"/owner/households/{household.pk}/receipts").json()["items"][0]
+    assert (newest["number"], newest["kind"], newest["amount_fen"]) == (
+        prepaid.display_number,
+        "prepayment",
+        5000,
+    )
+    assert balance == {"balance_fen": 5000}
+    pdf = client.get(receipt["pdf_url"].removeprefix("http://testserver"))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

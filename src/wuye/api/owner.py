@@ -9,8 +9,9 @@ owner tokens never work on the staff operations. Domain refusals answer 400 with
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router
+from ninja import File, Form, Query, Router
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -28,12 +29,15 @@ from wuye.api.owner_schemas import (
     OwnerHouseholdDetailOut,
     OwnerHouseholdOut,
     OwnerTokenOut,
+    PrepaymentOut,
     RatingIn,
+    ReceiptPageOut,
     RequestDetailOut,
     RequestIn,
     RequestOut,
 )
-from wuye.api.schemas import ErrorOut
+from wuye.api.pagination import page_of
+from wuye.api.schemas import ErrorOut, PageQuery
 from wuye.core.net import client_address
 from wuye.core.uploads import upload_response
 from wuye.estate.models import Building
@@ -42,6 +46,8 @@ from wuye.notices.domain.notices import notice_mark_read
 from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
+from wuye.payments.domain.prepayments import prepayment_balance_fen
+from wuye.payments.domain.queries import receipt_items, receipts_for_household
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import categories_tree
 from wuye.service.domain.requests import request_cancel, request_comment, request_rate, request_submit
@@ -143,6 +149,42 @@ def owner_household_detail(request, household_pk: int):
 def owner_bill_list(request, household_pk: int):
     """Bills due for the household (empty until billing is switched on)."""
     return queries.bills_for_household(household=_binding(request, household_pk).household)
+
+
+@router.get(
+    "/households/{household_pk}/receipts",
+    response={200: ReceiptPageOut, 404: ErrorOut},
+    operation_id="owner_receipt_list",
+)
+def owner_receipt_list(request, household_pk: int, paging: Query[PageQuery]):
+    """The household's receipts, newest first, each with what it paid and its PDF (the portal's
+    我的缴费)."""
+    household = _binding(request, household_pk).household
+    found = page_of(receipts_for_household(household=household), page=paging.page, limit=paging.limit)
+    found["items"] = [
+        {
+            "number": receipt.display_number,
+            "kind": receipt.kind,
+            "method": receipt.method,
+            "amount_fen": receipt.amount_fen,
+            "issued_at": receipt.issued_at,
+            "voided_at": receipt.voided_at,
+            "items": receipt_items(receipt=receipt, rooms=False),
+            "pdf_url": request.build_absolute_uri(reverse("portal:pay_receipt_pdf", args=[receipt.token])),
+        }
+        for receipt in found["items"]
+    ]
+    return found
+
+
+@router.get(
+    "/households/{household_pk}/prepayment",
+    response={200: PrepaymentOut, 404: ErrorOut},
+    operation_id="owner_prepayment",
+)
+def owner_prepayment(request, household_pk: int):
+    """The household's prepayment balance (预存余额)."""
+    return {"balance_fen": prepayment_balance_fen(household=_binding(request, household_pk).household)}
 
 
 @router.get(

@@ -211,3 +211,30 @@ class BillOut(Schema):
     amount_fen: int = Field(..., description="Amount due in fen (1 yuan = 100 fen).")
     due_on: date | None
     state: str
+
+
+class ReceiptItemOut(Schema):
+    description: str = Field(..., description="What was paid: month and fee item, or the prepayment.")
+    amount_fen: int
+
+
+class ReceiptOut(Schema):
+    number: str = Field(..., description="The receipt number as printed (eight digits).")
+    kind: str = Field(..., description="payment, prepayment or refund.")
+    method: str = Field(..., description="How it was paid: wechat, alipay, cash, card, transfer, debit ….")
+    amount_fen: int
+    issued_at: datetime
+    voided_at: datetime | None = Field(None, description="Set when the receipt was voided.")
+    items: list[ReceiptItemOut]
+    pdf_url: str = Field(..., description="The receipt as a PDF, for anyone holding this address.")
+
+
+class ReceiptPageOut(Schema):
+    count: int
+    page: int
+    limit: int
+    items: list[ReceiptOut]
+
+
+class PrepaymentOut(Schema):
+    balance_fen: int = Field(..., description="Money held for the household's next bills, in fen.")
