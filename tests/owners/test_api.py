@@ -15,11 +15,18 @@ from django.utils import timezone
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
 from tests.owners.factories import HouseholdBindingFactory
+from tests.payments.factories import issue_bill
+from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
 from tests.portal.conftest import png_bytes
 from tests.uploads import decoded
+from wuye.billing.models import BillLine
 from wuye.core.models import ApiToken, AuditLog
 from wuye.owners.domain.accounts import owner_token_issue
 from wuye.owners.models import LoginCode, OwnerToken
+from wuye.payments.domain.checks import ledger_check
+from wuye.payments.domain.payments import counter_payment_take
+from wuye.payments.models import PaymentAttempt, PaymentOrder
+from wuye.paysim.seed import paysim_accounts
 
 service_factories = pytest.importorskip("tests.service.factories")
 ServiceCategoryFactory = service_factories.ServiceCategoryFactory
@@ -303,7 +310,16 @@ def _objects(household, person):
         audience="buildings",
     )
     notice.building_links.create(community=community, building=household.room_links.get().room.building)
+    issue_bill(household, datetime.date(2026, 1, 1), [5000])
+    attempt = counter_payment_take(
+        household=household,
+        line_ids=[BillLine.objects.filter(household=household).get().pk],
+        method="card",
+        key=f"api{household.pk:021d}",
+        actor=None,
+    ).attempt
     return {
+        "paymentattempt_pk": attempt.pk,
         "household_pk": household.pk,
         "servicerequest_pk": request.pk,
         "requestphoto_pk": photo.pk,
@@ -321,6 +337,7 @@ BODIES = {
     "owner_request_rate": lambda objects: {"stars": 5},
     "owner_request_cancel": lambda objects: {},
     "owner_request_comment": lambda objects: {"body": "x"},
+    "owner_payment_create": lambda objects: {"lines": [1], "method": "wechat"},
 }
 
 
@@ -330,6 +347,8 @@ def _state():
 
     return (
         AuditLog.objects.count(),
+        PaymentOrder.objects.count(),
+        PaymentAttempt.objects.count(),
         NoticeRead.objects.count(),
         RequestComment.objects.count(),
         list(ServiceRequest.objects.order_by("pk").values_list("state", "stars")),
@@ -392,9 +411,7 @@ def test_household_list_shows_only_bound_households(api, owner):
 
 
 def test_receipts_list_what_each_paid_with_its_pdf_and_the_prepayment_balance(api, owner, admin_user, client):
-    from tests.payments.factories import issue_bill, prepay
-    from wuye.billing.models import BillLine
-    from wuye.payments.domain.payments import counter_payment_take
+    from tests.payments.factories import prepay
 
     household = owner.household
     bill = issue_bill(household, datetime.date(2026, 10, 1), [12000, 3050])
@@ -436,3 +453,49 @@ def test_receipts_list_what_each_paid_with_its_pdf_and_the_prepayment_balance(ap
     assert balance == {"balance_fen": 5000}
     pdf = client.get(receipt["pdf_url"].removeprefix("http://testserver"))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_an_owner_pays_a_bill_through_the_api_alone(api, owner, paysim):  # noqa: F811
+    household = owner.household
+    paysim_accounts(household.community, base_url=paysim.base_url)
+    issue_bill(household, datetime.date(2026, 1, 1), [12345, 500])
+    issue_bill(household, datetime.date(2026, 2, 1), [20000])
+
+    offered = api.get(f"/owner/households/{household.pk}/pay").json()
+    assert offered["methods"] == ["wechat", "alipay"]
+    assert [(line["period"], line["outstanding_fen"]) for line in offered["lines"]] == [
+        ("2026-01-01", 12345),
+        ("2026-01-01", 500),
+        ("2026-02-01", 20000),
+    ]
+    chosen = [offered["lines"][0]["pk"], offered["lines"][2]["pk"]]
+    refused = api.post(f"/owner/households/{household.pk}/payments", {"lines": chosen, "method": "cash"})
+    assert refused.status_code == 400 and PaymentOrder.objects.count() == 0
+
+    created = api.post(f"/owner/households/{household.pk}/payments", {"lines": chosen, "method": "wechat"})
+
+    assert created.status_code == 201
+    payment = created.json()
+    assert (payment["state"], payment["amount_fen"], payment["receipt"]) == ("pending", 32345, None)
+    assert payment["code_url"].startswith(paysim.base_url + "/phone/")
+    paysim.pay(payment["out_trade_no"], notify=False)  # paid by scanning; the notification is late
+    PaymentAttempt.objects.filter(pk=payment["pk"]).update(
+        created_at=timezone.now() - datetime.timedelta(seconds=6)
+    )
+    paid = api.get(f"/owner/households/{household.pk}/payments/{payment['pk']}").json()
+    assert paid["state"] == "succeeded"
+    receipt = PaymentAttempt.objects.select_related("receipt").get(pk=payment["pk"]).receipt
+    assert paid["receipt"] == {
+        "number": receipt.display_number,
+        "pdf_url": f"http://testserver/m/pay/receipts/{receipt.token}/pdf/",
+    }
+    assert list(BillLine.objects.order_by("period", "pk").values_list("paid_fen", flat=True)) == [
+        12345,
+        0,
+        20000,
+    ]
+    listed = api.get(f"/owner/households/{household.pk}/receipts").json()
+    assert [(item["number"], item["amount_fen"]) for item in listed["items"]] == [
+        (receipt.display_number, 32345)
+    ]
+    assert not ledger_check(community=household.community)

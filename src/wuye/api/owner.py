@@ -29,6 +29,9 @@ from wuye.api.owner_schemas import (
     OwnerHouseholdDetailOut,
     OwnerHouseholdOut,
     OwnerTokenOut,
+    PaymentIn,
+    PaymentOut,
+    PayOut,
     PrepaymentOut,
     RatingIn,
     ReceiptPageOut,
@@ -47,7 +50,10 @@ from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
 from wuye.payments.domain.prepayments import prepayment_balance_fen
-from wuye.payments.domain.queries import receipt_items, receipts_for_household
+from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
+from wuye.payments.models import PaymentAttempt
+from wuye.portal.domain.pay import PayError, pay_attempt_refreshed, pay_start
+from wuye.portal.domain.queries import pay_bills, pay_methods
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import categories_tree
 from wuye.service.domain.requests import request_cancel, request_comment, request_rate, request_submit
@@ -170,7 +176,7 @@ def owner_receipt_list(request, household_pk: int, paging: Query[PageQuery]):
             "issued_at": receipt.issued_at,
             "voided_at": receipt.voided_at,
             "items": receipt_items(receipt=receipt, rooms=False),
-            "pdf_url": request.build_absolute_uri(reverse("portal:pay_receipt_pdf", args=[receipt.token])),
+            "pdf_url": _receipt_pdf_url(request, receipt),
         }
         for receipt in found["items"]
     ]
@@ -185,6 +191,88 @@ def owner_receipt_list(request, household_pk: int, paging: Query[PageQuery]):
 def owner_prepayment(request, household_pk: int):
     """The household's prepayment balance (预存余额)."""
     return {"balance_fen": prepayment_balance_fen(household=_binding(request, household_pk).household)}
+
+
+# --- paying ----------------------------------------------------------------------------------------
+
+
+def _receipt_pdf_url(request, receipt) -> str:
+    return request.build_absolute_uri(reverse("portal:pay_receipt_pdf", args=[receipt.token]))
+
+
+def _payment(request, attempt: PaymentAttempt) -> dict:
+    receipt = attempt.receipt if attempt.receipt_id else None
+    return {
+        "pk": attempt.pk,
+        "out_trade_no": attempt.out_trade_no,
+        "method": attempt.method,
+        "state": attempt.state,
+        "amount_fen": attempt.amount_fen,
+        "code_url": attempt.code_url,
+        "receipt": receipt
+        and {"number": receipt.display_number, "pdf_url": _receipt_pdf_url(request, receipt)},
+    }
+
+
+@router.get(
+    "/households/{household_pk}/pay",
+    response={200: PayOut, 404: ErrorOut},
+    operation_id="owner_pay_lines",
+)
+def owner_pay_lines(request, household_pk: int):
+    """What the household may pay online now: its open lines (each with the late fee paying it today
+    adds) and the community's online channels, as the portal's pay page shows them."""
+    household = _binding(request, household_pk).household
+    return {
+        "methods": pay_methods(community_id=household.community_id),
+        "lines": [
+            {
+                "pk": line.pk,
+                "period": line.period,
+                "fee_item": line.fee_item.name,
+                "room": str(line.room),
+                "outstanding_fen": line.outstanding_fen,
+                "late_fee_due_fen": line.late_fee_due_fen,
+            }
+            for bill in pay_bills(household=household)
+            for line in bill.lines
+        ],
+    }
+
+
+@router.post(
+    "/households/{household_pk}/payments",
+    response={201: PaymentOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_payment_create",
+)
+def owner_payment_create(request, household_pk: int, payload: PaymentIn):
+    """Order the chosen lines and start paying them: the answer holds the channel's ``code_url`` (show
+    it as a QR code); ask ``GET …/payments/{pk}`` until the state is final, then open the receipt."""
+    household = _binding(request, household_pk).household
+    try:
+        attempt = pay_start(
+            household=household,
+            line_ids=payload.lines,
+            method=payload.method,
+            description=_("%(community)s property fees") % {"community": household.community.name},
+        )
+    except PayError as error:
+        raise _refused(error) from None
+    return 201, _payment(request, attempt_for_page(attempt.pk))
+
+
+@router.get(
+    "/households/{household_pk}/payments/{paymentattempt_pk}",
+    response={200: PaymentOut, 404: ErrorOut},
+    operation_id="owner_payment_detail",
+)
+def owner_payment_detail(request, household_pk: int, paymentattempt_pk: int):
+    """A payment of the household: its state (asked of the channel when a notification is late) and,
+    once paid, its receipt."""
+    household = _binding(request, household_pk).household
+    if not PaymentAttempt.objects.filter(pk=paymentattempt_pk, household=household).exists():
+        raise Http404
+    return _payment(request, pay_attempt_refreshed(attempt_for_page(paymentattempt_pk)))
 
 
 @router.get(

@@ -238,3 +238,37 @@ class ReceiptPageOut(Schema):
 
 class PrepaymentOut(Schema):
     balance_fen: int = Field(..., description="Money held for the household's next bills, in fen.")
+
+
+class PayLineOut(Schema):
+    pk: int
+    period: date
+    fee_item: str
+    room: str
+    outstanding_fen: int = Field(..., description="What the line still owes.")
+    late_fee_due_fen: int = Field(..., description="The late fee paying it today costs on top.")
+
+
+class PayOut(Schema):
+    methods: list[str] = Field(..., description="The online channels open in the community: wechat, alipay.")
+    lines: list[PayLineOut] = Field(..., description="Every open line, oldest month first.")
+
+
+class PaymentIn(Schema):
+    lines: list[int] = Field(..., min_length=1, max_length=500, description="Open lines to pay (pk).")
+    method: str = Field(..., description="One of the methods the pay listing offers.")
+
+
+class PaymentReceiptOut(Schema):
+    number: str
+    pdf_url: str
+
+
+class PaymentOut(Schema):
+    pk: int
+    out_trade_no: str
+    method: str
+    state: str = Field(..., description="pending, succeeded, failed, unknown, closed ….")
+    amount_fen: int
+    code_url: str = Field(..., description="What the QR code holds (pay it with the channel's app).")
+    receipt: PaymentReceiptOut | None = Field(None, description="Once paid.")

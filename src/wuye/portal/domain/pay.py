@@ -16,9 +16,12 @@ Money moves only through the payments domain: ``pay_start`` is ``order_create`` 
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import hashlib
 import hmac
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.counters import counter_add, counter_reset, counter_value
@@ -26,8 +29,10 @@ from wuye.core.net import address_bucket
 from wuye.estate.models import Room
 from wuye.households.enums import PersonKind
 from wuye.households.models import Household, HouseholdRoom
-from wuye.payments.domain.online import attempt_start
+from wuye.payments.domain.online import attempt_query, attempt_start
 from wuye.payments.domain.payments import PaymentError, attempt_create, order_create
+from wuye.payments.domain.queries import attempt_for_page
+from wuye.payments.enums import ATTEMPT_OPEN_STATES
 from wuye.payments.models import PaymentAttempt
 from wuye.portal.domain.queries import PAY_CHANNELS, pay_methods
 
@@ -140,3 +145,21 @@ def pay_start(*, household: Household, line_ids: list[int], method: str, descrip
         return attempt_start(attempt=attempt, description=description)
     except PaymentError as error:
         raise PayError(str(error)) from None
+
+
+# An open attempt is asked about at the channel once it is this old, and then at most this often.
+QUERY_AFTER = datetime.timedelta(seconds=5)
+
+
+def pay_attempt_refreshed(attempt: PaymentAttempt) -> PaymentAttempt:
+    """The attempt as a payer watching it should see it: one still open after QUERY_AFTER is asked about
+    at the channel (at most once per QUERY_AFTER), so a lost notification still settles while the payer
+    waits (the pay page polls, an app asks the owner API)."""
+    now = timezone.now()
+    if attempt.state not in ATTEMPT_OPEN_STATES or attempt.created_at > now - QUERY_AFTER:
+        return attempt
+    if attempt.queried_at is not None and attempt.queried_at > now - QUERY_AFTER:
+        return attempt
+    with contextlib.suppress(PaymentError):  # no channel account any more: shown as it is
+        attempt_query(attempt=attempt, now=now)
+    return attempt_for_page(attempt.pk)

@@ -14,15 +14,12 @@ the attempts this session started are remembered too: an attempt page answers 40
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import time
 
 import segno
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -31,14 +28,18 @@ from wuye.core.crypto import mask_name
 from wuye.core.net import client_address
 from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
-from wuye.payments.domain.online import attempt_query
-from wuye.payments.domain.payments import PaymentError
 from wuye.payments.domain.queries import attempt_for_page, receipt_by_token, receipt_public_view
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
 from wuye.payments.models import PaymentAttempt
 from wuye.payments.pdf import pdf_response, receipt_pdf
 from wuye.portal.auth import owner_required
-from wuye.portal.domain.pay import PayError, TooManyTriesError, household_identify, pay_start
+from wuye.portal.domain.pay import (
+    PayError,
+    TooManyTriesError,
+    household_identify,
+    pay_attempt_refreshed,
+    pay_start,
+)
 from wuye.portal.domain.queries import (
     PayLinkEndedError,
     household_by_pay_token,
@@ -59,7 +60,6 @@ PAY_SESSION_SECONDS = 30 * 60
 ATTEMPTS_REMEMBERED = 20
 # An open attempt is asked of its channel from the status page once it is this old, and at most this
 # often: a notification normally settles it first; the query settles it when the notification is lost.
-QUERY_AFTER = datetime.timedelta(seconds=5)
 # A channel's code_url is shown as a link only with a scheme a phone opens (never javascript: etc.).
 CODE_URL_SCHEMES = ("https://", "http://", "weixin://", "alipays://")
 
@@ -245,19 +245,6 @@ def pay_bills_view(request):
     )
 
 
-def _query_if_due(attempt: PaymentAttempt) -> PaymentAttempt:
-    """Ask the channel about an attempt still open after QUERY_AFTER (at most once per QUERY_AFTER), so a
-    lost notification still settles while the payer watches the page."""
-    now = timezone.now()
-    if attempt.state not in ATTEMPT_OPEN_STATES or attempt.created_at > now - QUERY_AFTER:
-        return attempt
-    if attempt.queried_at is not None and attempt.queried_at > now - QUERY_AFTER:
-        return attempt
-    with contextlib.suppress(PaymentError):  # no channel account any more: the page shows it as it is
-        attempt_query(attempt=attempt, now=now)
-    return attempt_for_page(attempt.pk)
-
-
 def _attempt_context(request, attempt: PaymentAttempt) -> dict:
     final = attempt.state not in ATTEMPT_OPEN_STATES
     return {
@@ -275,7 +262,7 @@ def _attempt_context(request, attempt: PaymentAttempt) -> dict:
 @require_safe
 def pay_attempt(request, attempt_pk: int):
     """The QR code of a pending attempt and its status; the receipt once paid."""
-    attempt = _query_if_due(_session_attempt(request, attempt_pk))
+    attempt = pay_attempt_refreshed(_session_attempt(request, attempt_pk))
     context = _attempt_context(request, attempt)
     if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url:
         context["qr_svg"] = segno.make(attempt.code_url, error="m").svg_inline(
@@ -288,7 +275,7 @@ def pay_attempt(request, attempt_pk: int):
 @require_safe
 def pay_attempt_status(request, attempt_pk: int):
     """The status area alone, polled by the attempt page every few seconds."""
-    attempt = _query_if_due(_session_attempt(request, attempt_pk))
+    attempt = pay_attempt_refreshed(_session_attempt(request, attempt_pk))
     return _pay_render(request, "portal/pay/_status.html", _attempt_context(request, attempt))
 
 
