@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
+from tests.notices.factories import ActivityFactory
 from tests.owners.factories import HouseholdBindingFactory
 from tests.payments.factories import issue_bill
 from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
@@ -319,6 +320,8 @@ def _objects(household, person):
         actor=None,
     ).attempt
     return {
+        "activity_pk": ActivityFactory(community=community).pk,
+        "person_pk": person.pk,
         "paymentattempt_pk": attempt.pk,
         "household_pk": household.pk,
         "servicerequest_pk": request.pk,
@@ -338,15 +341,21 @@ BODIES = {
     "owner_request_cancel": lambda objects: {},
     "owner_request_comment": lambda objects: {"body": "x"},
     "owner_payment_create": lambda objects: {"lines": [1], "method": "wechat"},
+    "owner_activity_signup": lambda objects: {"person": objects["person_pk"]},
+    "owner_activity_cancel": lambda objects: {"person": objects["person_pk"]},
 }
+# Objects every household of a community shares (an activity is the community's): a neighbour's is
+# the owner's own, so only the other community's must answer 404.
+COMMUNITY_WIDE = {"activity_pk"}
 
 
 def _state():
-    from wuye.notices.models import NoticeRead
+    from wuye.notices.models import ActivitySignup, NoticeRead
     from wuye.service.models import RequestComment, ServiceRequest
 
     return (
         AuditLog.objects.count(),
+        ActivitySignup.objects.filter(cancelled_at__isnull=True).count(),
         PaymentOrder.objects.count(),
         PaymentAttempt.objects.count(),
         NoticeRead.objects.count(),
@@ -387,7 +396,8 @@ def test_every_owner_operation_on_anothers_object_answers_404(client, owner):
             assert name in own, f"{method.upper()} {path}: add {name!r} to _objects() in {__name__}"
         for variant, objects in variants.items():
             # Every argument of the other household; with several, each alone among the owner's own.
-            fills = [objects] + ([{**own, name: objects[name]} for name in names] if len(names) > 1 else [])
+            alone = [name for name in names if not (variant == "neighbour" and name in COMMUNITY_WIDE)]
+            fills = [objects] + ([{**own, name: objects[name]} for name in alone] if len(names) > 1 else [])
             for fill in fills:
                 before = _state()
                 response = _call(api, method, path, operation, {**fill, "category": own["category"]})
@@ -499,3 +509,30 @@ def test_an_owner_pays_a_bill_through_the_api_alone(api, owner, paysim):  # noqa
         (receipt.display_number, 32345)
     ]
     assert not ledger_check(community=household.community)
+
+
+def test_activities_sign_up_and_cancel_through_the_api(api, owner):
+    household = owner.household
+    activity = ActivityFactory(community=household.community, capacity=1, title="亲子运动会")
+    stranger = PersonFactory(
+        household=HouseholdRoomFactory(household__community=household.community).household
+    )
+    base = f"/owner/households/{household.pk}/activities"
+
+    listed = api.get(base).json()
+    signed = api.post(f"{base}/{activity.pk}/signup", {"person": owner.person.pk})
+    again = api.post(f"{base}/{activity.pk}/signup", {"person": owner.person.pk})
+    full = api.post(f"{base}/{activity.pk}/signup", {"person": PersonFactory(household=household).pk})
+    foreign = api.post(f"{base}/{activity.pk}/signup", {"person": stranger.pk})
+    cancelled = api.post(f"{base}/{activity.pk}/cancel", {"person": owner.person.pk})
+
+    assert [(item["pk"], item["title"], item["places_left"], item["signed_up"]) for item in listed] == [
+        (activity.pk, "亲子运动会", 1, [])
+    ]
+    assert signed.status_code == 200
+    assert [(item["places_left"], item["signed_up"]) for item in signed.json()] == [(0, [owner.person.pk])]
+    assert again.json() == signed.json()  # signed up once
+    assert full.status_code == 400 and full.json()["detail"]
+    assert foreign.status_code == 404
+    assert cancelled.status_code == 200
+    assert [(item["places_left"], item["signed_up"]) for item in cancelled.json()] == [(1, [])]

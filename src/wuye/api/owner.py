@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from wuye.api.owner_auth import OwnerTokenAuth
 from wuye.api.owner_schemas import (
+    ActivityOut,
     BillOut,
     CategoryOut,
     CommentIn,
@@ -38,12 +39,14 @@ from wuye.api.owner_schemas import (
     RequestDetailOut,
     RequestIn,
     RequestOut,
+    SignupIn,
 )
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut, PageQuery
 from wuye.core.net import client_address
 from wuye.core.uploads import upload_response
 from wuye.estate.models import Building
+from wuye.notices.domain.activities import activity_cancel, activity_signup
 from wuye.notices.domain.errors import NoticeError
 from wuye.notices.domain.notices import notice_mark_read
 from wuye.owners.domain import queries
@@ -457,3 +460,81 @@ def owner_notice_detail(request, household_pk: int, notice_pk: int):
     else:
         notice.is_read = True
     return notice
+
+
+# --- activities ------------------------------------------------------------------------------------
+
+
+def _activities(household, only_pk: int | None = None) -> list[dict]:
+    signed: dict[int, list[int]] = {}
+    for signup in queries.signups_of(household=household):
+        signed.setdefault(signup.activity_id, []).append(signup.person_id)
+    activities = queries.activities_for(household=household)
+    if only_pk is not None:
+        activities = [activity for activity in activities if activity.pk == only_pk]
+    return [
+        {
+            "pk": activity.pk,
+            "title": activity.title,
+            "description": activity.description,
+            "place": activity.place,
+            "starts_at": activity.starts_at,
+            "ends_at": activity.ends_at,
+            "signup_deadline": activity.signup_deadline,
+            "capacity": activity.capacity,
+            "places_left": max(activity.capacity - activity.taken, 0),
+            "signed_up": sorted(signed.get(activity.pk, [])),
+        }
+        for activity in activities
+    ]
+
+
+@router.get(
+    "/households/{household_pk}/activities",
+    response={200: list[ActivityOut], 404: ErrorOut},
+    operation_id="owner_activity_list",
+)
+def owner_activity_list(request, household_pk: int):
+    """The community's activities open for sign-up, soonest first, with places left and who of the
+    household signed up."""
+    return _activities(_binding(request, household_pk).household)
+
+
+def _activity_and_person(request, household_pk: int, activity_pk: int, person_pk: int):
+    household = _binding(request, household_pk).household
+    activity = queries.activity_of(household=household, pk=activity_pk)
+    person = household.people.filter(pk=person_pk, moved_out_on__isnull=True).first()
+    if activity is None or person is None:
+        raise Http404
+    return household, activity, person
+
+
+@router.post(
+    "/households/{household_pk}/activities/{activity_pk}/signup",
+    response={200: list[ActivityOut], 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_activity_signup",
+)
+def owner_activity_signup(request, household_pk: int, activity_pk: int, payload: SignupIn):
+    """Sign a person of the household up (refused when full or past the deadline); answers the
+    activity as it is now."""
+    household, activity, person = _activity_and_person(request, household_pk, activity_pk, payload.person)
+    try:
+        activity_signup(activity=activity, person=person)
+    except NoticeError as error:
+        raise _refused(error) from None
+    return _activities(household, only_pk=activity.pk)
+
+
+@router.post(
+    "/households/{household_pk}/activities/{activity_pk}/cancel",
+    response={200: list[ActivityOut], 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_activity_cancel",
+)
+def owner_activity_cancel(request, household_pk: int, activity_pk: int, payload: SignupIn):
+    """Cancel a person's sign-up; answers the activity as it is now."""
+    household, activity, person = _activity_and_person(request, household_pk, activity_pk, payload.person)
+    try:
+        activity_cancel(activity=activity, person=person)
+    except NoticeError as error:
+        raise _refused(error) from None
+    return _activities(household, only_pk=activity.pk)

@@ -272,3 +272,20 @@ class PaymentOut(Schema):
     amount_fen: int
     code_url: str = Field(..., description="What the QR code holds (pay it with the channel's app).")
     receipt: PaymentReceiptOut | None = Field(None, description="Once paid.")
+
+
+class ActivityOut(Schema):
+    pk: int
+    title: str
+    description: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime | None
+    signup_deadline: datetime
+    capacity: int
+    places_left: int
+    signed_up: list[int] = Field(..., description="The household's people signed up (person pk).")
+
+
+class SignupIn(Schema):
+    person: int = Field(..., description="A current person of the household (pk, from the household detail).")
