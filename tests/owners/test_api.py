@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
 from tests.notices.factories import ActivityFactory
-from tests.owners.factories import HouseholdBindingFactory
+from tests.owners.factories import HouseholdBindingFactory, OwnerAccountFactory
 from tests.payments.factories import issue_bill
 from tests.paysim.fixtures import _paysim_server, paysim  # noqa: F401
 from tests.portal.conftest import png_bytes
@@ -23,7 +23,7 @@ from tests.uploads import decoded
 from wuye.billing.models import BillLine
 from wuye.core.models import ApiToken, AuditLog
 from wuye.owners.domain.accounts import owner_token_issue
-from wuye.owners.models import LoginCode, OwnerToken
+from wuye.owners.models import BindingRequest, LoginCode, OwnerToken
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.domain.payments import counter_payment_take
 from wuye.payments.models import PaymentAttempt, PaymentOrder
@@ -293,7 +293,7 @@ def test_notice_detail_marks_it_read(api, owner):
 # --- isolation --------------------------------------------------------------------------------
 
 
-def _objects(household, person):
+def _objects(household, person, account=None):
     from wuye.notices.models import Notice
     from wuye.service.models import RequestPhoto
 
@@ -319,7 +319,17 @@ def _objects(household, person):
         key=f"api{household.pk:021d}",
         actor=None,
     ).attempt
+    someone = OwnerAccountFactory(phone=f"137{household.pk:08d}") if account is None else account
+    asked = BindingRequest.objects.create(
+        community=community,
+        account=someone,
+        household=household,
+        person=person,
+        room=household.room_links.get().room,
+        name=person.name,
+    )
     return {
+        "bindingrequest_pk": asked.pk,
         "activity_pk": ActivityFactory(community=community).pk,
         "person_pk": person.pk,
         "paymentattempt_pk": attempt.pk,
@@ -343,6 +353,7 @@ BODIES = {
     "owner_payment_create": lambda objects: {"lines": [1], "method": "wechat"},
     "owner_activity_signup": lambda objects: {"person": objects["person_pk"]},
     "owner_activity_cancel": lambda objects: {"person": objects["person_pk"]},
+    "owner_binding_request_withdraw": lambda objects: {},
 }
 # Objects every household of a community shares (an activity is the community's): a neighbour's is
 # the owner's own, so only the other community's must answer 404.
@@ -355,6 +366,7 @@ def _state():
 
     return (
         AuditLog.objects.count(),
+        list(BindingRequest.objects.order_by("pk").values_list("state", flat=True)),
         ActivitySignup.objects.filter(cancelled_at__isnull=True).count(),
         PaymentOrder.objects.count(),
         PaymentAttempt.objects.count(),
@@ -386,7 +398,7 @@ def test_every_owner_operation_on_anothers_object_answers_404(client, owner):
         "neighbour": _objects(neighbour, PersonFactory(household=neighbour)),
         "other community": _objects(foreign, PersonFactory(household=foreign)),
     }
-    own = _objects(owner.household, owner.person)
+    own = _objects(owner.household, owner.person, owner.account)
     checked = 0
     for method, path, operation in _owner_operations(client):
         names = re.findall(r"\{(\w+)\}", path)
@@ -536,3 +548,37 @@ def test_activities_sign_up_and_cancel_through_the_api(api, owner):
     assert foreign.status_code == 404
     assert cancelled.status_code == 200
     assert [(item["places_left"], item["signed_up"]) for item in cancelled.json()] == [(1, [])]
+
+
+def test_an_owner_asks_to_be_bound_and_withdraws_through_the_api(client, household):
+    account = OwnerAccountFactory(phone="13800000001")
+    api = OwnerApi(client, owner_token_issue(account=account)[1])
+    room = household.room_links.get().room
+    person = household.people.get()
+    PersonFactory(household=household, name="王大明", phone="13912340000")
+    body = {
+        "community": household.community_id,
+        "building": room.building.name,
+        "unit": room.unit.name,
+        "number": room.number,
+        "name": person.name,
+        "last_four": "5678",
+    }
+
+    communities = api.get("/owner/communities").json()
+    wrong = api.post("/owner/binding-requests", {**body, "last_four": "0000"})  # 王大明's digits
+    assert wrong.status_code == 400 and BindingRequest.objects.count() == 0
+    asked = api.post("/owner/binding-requests", body)
+
+    assert {"pk": household.community_id, "name": household.community.name} in communities
+    assert asked.status_code == 201
+    created = asked.json()
+    assert (created["state"], created["name"], created["community"]) == (
+        "pending",
+        "王小明",
+        household.community.name,
+    )
+    assert [item["pk"] for item in api.get("/owner/binding-requests").json()] == [created["pk"]]
+    withdrawn = api.post(f"/owner/binding-requests/{created['pk']}/withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "withdrawn"
+    assert api.post(f"/owner/binding-requests/{created['pk']}/withdraw").status_code == 404

@@ -19,6 +19,8 @@ from wuye.api.owner_auth import OwnerTokenAuth
 from wuye.api.owner_schemas import (
     ActivityOut,
     BillOut,
+    BindingRequestIn,
+    BindingRequestOut,
     CategoryOut,
     CommentIn,
     LoginCodeIn,
@@ -42,7 +44,8 @@ from wuye.api.owner_schemas import (
     SignupIn,
 )
 from wuye.api.pagination import page_of
-from wuye.api.schemas import ErrorOut, PageQuery
+from wuye.api.schemas import ErrorOut, NamedRefOut, PageQuery
+from wuye.core.models import Community
 from wuye.core.net import client_address
 from wuye.core.uploads import upload_response
 from wuye.estate.models import Building
@@ -51,7 +54,9 @@ from wuye.notices.domain.errors import NoticeError
 from wuye.notices.domain.notices import notice_mark_read
 from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
+from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
+from wuye.owners.enums import BindingRequestState
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
 from wuye.payments.models import PaymentAttempt
@@ -538,3 +543,81 @@ def owner_activity_cancel(request, household_pk: int, activity_pk: int, payload:
     except NoticeError as error:
         raise _refused(error) from None
     return _activities(household, only_pk=activity.pk)
+
+
+# --- binding requests ------------------------------------------------------------------------------
+
+
+def _binding_request(found) -> dict:
+    return {
+        "pk": found.pk,
+        "community": found.community.name,
+        "room": str(found.room),
+        "name": found.name,
+        "state": found.state,
+        "reason": found.reason,
+        "created_at": found.created_at,
+        "decided_at": found.decided_at,
+    }
+
+
+@router.get("/communities", response=list[NamedRefOut], operation_id="owner_community_list")
+def owner_community_list(request):
+    """The communities an owner may ask to be bound in (as the portal's binding form lists them)."""
+    return list(Community.objects.order_by("company__name", "name"))
+
+
+@router.get("/binding-requests", response=list[BindingRequestOut], operation_id="owner_binding_request_list")
+def owner_binding_request_list(request):
+    """Your requests to be bound to a household, newest first."""
+    return [
+        _binding_request(found) for found in queries.binding_requests_of(request.owner).order_by("-pk")[:50]
+    ]
+
+
+@router.post(
+    "/binding-requests",
+    response={201: BindingRequestOut, 400: ErrorOut},
+    operation_id="owner_binding_request_create",
+)
+def owner_binding_request_create(request, payload: BindingRequestIn):
+    """Ask to be bound to the household of a room, with the registered name and the last four
+    characters of that person's ID number or phone; the office decides (you get an SMS). A mismatch
+    says only that it did not match."""
+    community = Community.objects.filter(pk=payload.community).first()
+    if community is None:
+        raise HttpError(400, _("Choose a community."))
+    try:
+        found = binding_request_submit(
+            account=request.owner,
+            community=community,
+            building=payload.building,
+            unit=payload.unit,
+            number=payload.number,
+            name=payload.name,
+            last_four=payload.last_four,
+        )
+    except BindingError as error:
+        raise _refused(error) from None
+    return 201, _binding_request(queries.binding_requests_of(request.owner).get(pk=found.pk))
+
+
+@router.post(
+    "/binding-requests/{bindingrequest_pk}/withdraw",
+    response={200: BindingRequestOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_binding_request_withdraw",
+)
+def owner_binding_request_withdraw(request, bindingrequest_pk: int):
+    """Withdraw one of your requests while the office has not decided it."""
+    pending = (
+        queries.binding_requests_of(request.owner)
+        .filter(pk=bindingrequest_pk, state=BindingRequestState.PENDING)
+        .first()
+    )
+    if pending is None:
+        raise Http404
+    try:
+        binding_request_withdraw(request=pending)
+    except BindingError as error:
+        raise _refused(error) from None
+    return _binding_request(queries.binding_requests_of(request.owner).get(pk=pending.pk))

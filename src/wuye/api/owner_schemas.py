@@ -289,3 +289,25 @@ class ActivityOut(Schema):
 
 class SignupIn(Schema):
     person: int = Field(..., description="A current person of the household (pk, from the household detail).")
+
+
+class BindingRequestIn(Schema):
+    community: int = Field(..., description="The community (pk, from GET /owner/communities).")
+    building: str = Field(..., min_length=1, max_length=40, examples=["1栋"])
+    unit: str = Field(..., min_length=1, max_length=40, examples=["1单元"])
+    number: str = Field(..., min_length=1, max_length=20, examples=["101"])
+    name: str = Field(..., min_length=1, max_length=40, description="The name on the deed or lease.")
+    last_four: str = Field(
+        ..., min_length=4, max_length=4, description="Of that person's ID number or phone."
+    )
+
+
+class BindingRequestOut(Schema):
+    pk: int
+    community: str
+    room: str
+    name: str
+    state: str = Field(..., description="pending, approved, rejected or withdrawn.")
+    reason: str = Field(..., description="Why the office refused, when it did.")
+    created_at: datetime
+    decided_at: datetime | None
