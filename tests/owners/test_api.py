@@ -504,6 +504,7 @@ def test_an_owner_pays_a_bill_through_the_api_alone(api, owner, paysim):  # noqa
     PaymentAttempt.objects.filter(pk=payment["pk"]).update(
         created_at=timezone.now() - datetime.timedelta(seconds=6)
     )
+    assert api.get(f"/owner/households/{household.pk}/payments/{10**20}").status_code == 404  # beyond bigint
     paid = api.get(f"/owner/households/{household.pk}/payments/{payment['pk']}").json()
     assert paid["state"] == "succeeded"
     receipt = PaymentAttempt.objects.select_related("receipt").get(pk=payment["pk"]).receipt

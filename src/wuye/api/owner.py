@@ -56,7 +56,6 @@ from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
 from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
-from wuye.owners.enums import BindingRequestState
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
 from wuye.payments.models import PaymentAttempt
@@ -278,6 +277,8 @@ def owner_payment_detail(request, household_pk: int, paymentattempt_pk: int):
     """A payment of the household: its state (asked of the channel when a notification is late) and,
     once paid, its receipt."""
     household = _binding(request, household_pk).household
+    # The ORM first: it answers "none" for a pk beyond bigint, which attempt_for_page's plain SQL would
+    # hand to PostgreSQL as an error.
     if not PaymentAttempt.objects.filter(pk=paymentattempt_pk, household=household).exists():
         raise Http404
     return _payment(request, pay_attempt_refreshed(attempt_for_page(paymentattempt_pk)))
@@ -476,7 +477,7 @@ def _activities(household, only_pk: int | None = None) -> list[dict]:
         signed.setdefault(signup.activity_id, []).append(signup.person_id)
     activities = queries.activities_for(household=household)
     if only_pk is not None:
-        activities = [activity for activity in activities if activity.pk == only_pk]
+        activities = activities.filter(pk=only_pk)
     return [
         {
             "pk": activity.pk,
@@ -609,11 +610,7 @@ def owner_binding_request_create(request, payload: BindingRequestIn):
 )
 def owner_binding_request_withdraw(request, bindingrequest_pk: int):
     """Withdraw one of your requests while the office has not decided it."""
-    pending = (
-        queries.binding_requests_of(request.owner)
-        .filter(pk=bindingrequest_pk, state=BindingRequestState.PENDING)
-        .first()
-    )
+    pending = queries.pending_binding_request_of(request.owner, bindingrequest_pk)
     if pending is None:
         raise Http404
     try:

@@ -111,6 +111,11 @@ def binding_requests_of(account: OwnerAccount) -> QuerySet[BindingRequest]:
     )
 
 
+def pending_binding_request_of(account: OwnerAccount, pk: int) -> BindingRequest | None:
+    """One of the account's requests that the office has not decided yet (one it may withdraw), or None."""
+    return binding_requests_of(account).filter(pk=pk, state=BindingRequestState.PENDING).first()
+
+
 def pending_binding_requests(*, community: Community) -> QuerySet[BindingRequest]:
     return (
         BindingRequest.objects.filter(community=community, state=BindingRequestState.PENDING)

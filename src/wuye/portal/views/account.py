@@ -18,8 +18,13 @@ from wuye.notifications.enums import Channel
 from wuye.owners.domain.accounts import AccountError, account_phone_change, account_update
 from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import LoginError, account_login, login_code_send
-from wuye.owners.domain.queries import acting_person, binding_requests_of, bindings_of
-from wuye.owners.enums import BindingRequestState, LoginPurpose
+from wuye.owners.domain.queries import (
+    acting_person,
+    binding_requests_of,
+    bindings_of,
+    pending_binding_request_of,
+)
+from wuye.owners.enums import LoginPurpose
 from wuye.portal.auth import (
     SESSION_LOGIN_PHONE,
     current_owner,
@@ -119,11 +124,7 @@ def bind(request):
 @owner_required(household=False)
 @require_POST
 def bind_withdraw(request, bindingrequest_pk: int):
-    pending = (
-        binding_requests_of(request.owner)
-        .filter(pk=bindingrequest_pk, state=BindingRequestState.PENDING)
-        .first()
-    )
+    pending = pending_binding_request_of(request.owner, bindingrequest_pk)
     if pending is None:
         raise Http404
     try:
