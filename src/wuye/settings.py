@@ -254,6 +254,7 @@ WUYE_PERIODIC = {
     for name, seconds, command, arguments in (
         ("payments-sweep", 60.0, "payments", ["sweep"]),  # lost notifications and refunds, expiries
         ("notifications-send", 30.0, "notifications_send", []),
+        ("notifications-receipts", 300.0, "notifications_receipts", []),  # SMS delivery receipts
         ("notices-publish", 60.0, "notices_publish", []),
         ("service-sla", 300.0, "service_sla", []),
         ("tags-refresh", 3600.0, "tags_refresh", []),
@@ -267,7 +268,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
-# Where channel accounts may point (wuye.payments.channels.references): key files in SECRETS_DIR, key
+# Where channel accounts may point (wuye.core.references): key files in SECRETS_DIR, key
 # variables named CHANNEL_ENV_PREFIX…, gateways of the real services or CHANNEL_GATEWAYS; paysim's test
 # keys and gateway only while PAYSIM_ENABLED (the demo, debug mode, the tests, the benchmarks).
 PAYSIM_ENABLED = DEMO or CONFIG["WUYE_PAYSIM"]

@@ -416,8 +416,13 @@ def _secret(community):
 def test_render_masks_a_secret_unless_revealed(community):
     context = {"reference": "R-7", "pin": PIN}
 
-    assert outbox.render("tests.secret", context, "en") == ("Your pin", "Your pin for R-7 is ******.")
-    assert outbox.render("tests.secret", context, "en", reveal=True)[1] == f"Your pin for R-7 is {PIN}."
+    assert outbox.render("tests.secret", context, "en") == (
+        "Your pin",
+        "Your pin for R-7 is ******.",
+        {"reference": "R-7", "pin": "******"},
+    )
+    revealed = outbox.render("tests.secret", context, "en", reveal=True)
+    assert revealed[1:] == (f"Your pin for R-7 is {PIN}.", {"reference": "R-7", "pin": PIN})
 
 
 def test_a_secret_is_delivered_but_the_outbox_keeps_it_masked(

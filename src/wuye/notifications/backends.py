@@ -1,9 +1,12 @@
 """Delivery backends: one per channel, chosen from a registry in code (no settings).
 
-A backend's ``send(outgoing)`` returns on success and raises ``DeliveryError`` for a failure worth
-retrying (network, rate limit) or ``PermanentDeliveryError`` when retrying cannot help (a refused
-address). Development and the demo send SMS and WeChat through ``ConsoleBackend``, which writes the
-message to the server log. Production registers real gateways at start-up with ``register_backend``.
+A backend's ``send(outgoing)`` returns on success (``Sent``: the provider's id of the message, if
+it gives one, for the delivery receipt) and raises ``DeliveryError`` for a failure worth retrying (network,
+rate limit) or ``PermanentDeliveryError`` when retrying cannot help (a refused address). SMS go
+through ``notifications.sms.SmsBackend``: the sending company's provider account (Alibaba Cloud or
+Tencent Cloud), or, with none configured (development, the demo), ``ConsoleBackend``, which writes the
+message to the server log. WeChat goes to the log too until the official account is wired.
+``register_backend`` replaces a channel's backend (tests).
 
 A backend is handed an ``Outgoing``, not the outbox row: its ``subject`` and ``body`` are the text
 the recipient reads, which may hold a secret (a login code) that the row never stores. A backend
@@ -45,16 +48,29 @@ class Outgoing:
     body: str
     stored_subject: str
     stored_body: str
+    # The template's values as sent (secrets included) and the community whose message it is (None:
+    # a login code to a phone no community knows): a provider's account and template are chosen by them.
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+    community_id: int | None = None
 
     @property
     def has_secret(self) -> bool:
         return (self.subject, self.body) != (self.stored_subject, self.stored_body)
 
 
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """What a provider said of a message it took: its id there, and which of our SMS accounts sent it
+    (for the delivery receipt)."""
+
+    ref: str
+    sms_account_id: int | None = None
+
+
 class Backend(Protocol):
     name: str
 
-    def send(self, outgoing: Outgoing) -> None: ...
+    def send(self, outgoing: Outgoing) -> Sent | None: ...
 
 
 class ConsoleBackend:
@@ -94,9 +110,22 @@ class EmailBackend:
             raise DeliveryError(str(error)) from error
 
 
+class SmsBackend:
+    """The SMS provider account of the message's company (``notifications.sms``), or the log when
+    there is none."""
+
+    name = "sms"
+
+    def send(self, outgoing: Outgoing) -> Sent | None:
+        from wuye.notifications import sms  # the providers' SDKs load only when a message goes out
+
+        return sms.sms_send(outgoing, fallback=_CONSOLE)
+
+
+_CONSOLE = ConsoleBackend()
 _BACKENDS: dict[str, Backend] = {
-    Channel.SMS: ConsoleBackend(),
-    Channel.WECHAT: ConsoleBackend(),
+    Channel.SMS: SmsBackend(),
+    Channel.WECHAT: _CONSOLE,
     Channel.EMAIL: EmailBackend(),
 }
 

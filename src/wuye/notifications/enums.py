@@ -16,3 +16,17 @@ class MessageState(models.TextChoices):
     SENDING = "sending", pgettext_lazy("message", "Sending")
     SENT = "sent", pgettext_lazy("message", "Sent")
     FAILED = "failed", pgettext_lazy("message", "Failed")
+
+
+class SmsProvider(models.TextChoices):
+    """The SMS services a company may send through (``notifications.sms``); none configured: the log."""
+
+    ALIYUN = "aliyun", _("Alibaba Cloud SMS")
+    TENCENT = "tencent", _("Tencent Cloud SMS")
+
+
+class ReceiptState(models.TextChoices):
+    """What the provider's delivery receipt says of a sent message (blank: no receipt yet)."""
+
+    DELIVERED = "delivered", pgettext_lazy("receipt", "Delivered")
+    UNDELIVERED = "undelivered", pgettext_lazy("receipt", "Not delivered")

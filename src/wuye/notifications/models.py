@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.crypto import mask
-from wuye.core.models import Community, TenantQuerySet
+from wuye.core.models import Community, Company, TenantQuerySet
+from wuye.core.references import key_resolve
 from wuye.households.models import Person
-from wuye.notifications.enums import Channel, MessageState
+from wuye.notifications.enums import Channel, MessageState, ReceiptState, SmsProvider
 
 
 class NotificationPreference(models.Model):
@@ -66,6 +68,20 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # The template's values as rendered for the recipient (secrets masked, like the text): an SMS
+    # provider sends a registered template with these, not free text.
+    params = models.JSONField(_("template values"), default=dict, blank=True)
+    # The provider's id of the sent message (Alibaba Cloud's BizId, Tencent's SerialNo) and what its
+    # delivery receipt said, once pulled (``notifications.sms.sms_receipts_pull``).
+    sms_account = models.ForeignKey(
+        "SmsAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
+    receipt_state = models.CharField(
+        _("delivery receipt"), max_length=12, choices=ReceiptState.choices, blank=True
+    )
+    receipt_at = models.DateTimeField(_("receipt time"), null=True, blank=True)
+    receipt_error = models.CharField(_("receipt error"), max_length=200, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -76,6 +92,11 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="message_due"),
             models.Index(fields=["community", "-created_at"], name="message_community_time"),
+            models.Index(
+                fields=["provider_ref"],
+                name="message_awaiting_receipt",
+                condition=models.Q(receipt_state="") & ~models.Q(provider_ref=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -96,3 +117,92 @@ class Message(models.Model):
             local, domain = self.address.split("@", 1)
             return f"{local[:1]}***@{domain}"
         return mask(self.address, keep_start=4, keep_end=4)
+
+
+class SmsAccount(models.Model):
+    """A property company's account at an SMS provider, with its sign name (签名); one per company.
+
+    The row with no company is the operator's: it sends for companies without their own and for
+    messages no community owns (a first login code). No account at all: messages go to the log
+    (``ConsoleBackend``), as in the demo. Keys are references (``core.references``: a file in the
+    secrets folder or an environment variable), never the keys themselves.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", null=True, blank=True, verbose_name=_("company")
+    )
+    provider = models.CharField(_("provider"), max_length=10, choices=SmsProvider.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    sign_name = models.CharField(
+        _("sign name"), max_length=30, help_text=_("As approved by the provider, e.g. 阳光物业.")
+    )
+    access_key_id = models.CharField(
+        _("access key id"),
+        max_length=64,
+        help_text=_("Alibaba Cloud AccessKey ID or Tencent Cloud SecretId."),
+    )
+    access_key_secret_ref = models.CharField(
+        _("access key secret"),
+        max_length=300,
+        help_text=_(
+            "Where the secret is: file:NAME in the secrets folder or env:NAME; never the secret itself."
+        ),
+    )
+    app_id = models.CharField(
+        _("SMS app id"), max_length=32, blank=True, help_text=_("Tencent Cloud only: the SmsSdkAppId.")
+    )
+    region = models.CharField(
+        _("region"), max_length=32, blank=True, help_text=_("Tencent Cloud only, e.g. ap-guangzhou.")
+    )
+    gateway_url = models.URLField(
+        _("gateway"), max_length=200, blank=True, help_text=_("Leave empty for the provider's own service.")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS account")
+        verbose_name_plural = _("SMS accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["company"], name="smsaccount_one_per_company"),
+            models.UniqueConstraint(Coalesce("company", models.Value(0)), name="smsaccount_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} · {self.sign_name}"
+
+    def secret(self) -> str:
+        return key_resolve(self.access_key_secret_ref)
+
+
+class SmsTemplate(models.Model):
+    """Which of the provider's approved templates carries one event, and which of the event's values
+    fill it, in the template's order (Tencent numbers them {1}, {2}…; Alibaba Cloud names them)."""
+
+    account = models.ForeignKey(SmsAccount, on_delete=models.CASCADE, related_name="templates")
+    event = models.CharField(_("event"), max_length=60)
+    template_code = models.CharField(
+        _("template code"),
+        max_length=40,
+        help_text=_("SMS_123456789 at Alibaba Cloud, a number at Tencent Cloud."),
+    )
+    params = models.CharField(
+        _("values"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The event's values the template uses, in its order, separated by commas: e.g. code,minutes."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        ordering = ["event"]
+        constraints = [models.UniqueConstraint(fields=["account", "event"], name="smstemplate_one_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.template_code}"
+
+    @property
+    def param_names(self) -> list[str]:
+        return [name.strip() for name in self.params.split(",") if name.strip()]

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from wuye.billing.models import BillLine
 from wuye.core.models import Community, TenantQuerySet
+from wuye.core.references import key_resolve
 from wuye.households.models import Household
 from wuye.ledger.models import LedgerTransaction
-from wuye.payments.channels.references import key_resolve
 from wuye.payments.enums import (
     AttemptState,
     Channel,

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEYS_DIR = Path(__file__).resolve().parent / "keys"
 # References for ChannelAccount key fields: "paysim:NAME" resolves to KEYS_DIR only, and only while paysim
-# stands in for the channels (WUYE_PAYSIM or debug mode; see wuye.payments.channels.references).
+# stands in for the channels (WUYE_PAYSIM or debug mode; see wuye.core.references).
 REF = "paysim:"
 
 # The test merchant (any merchant id and app id are accepted; these are the demo's).

@@ -57,6 +57,53 @@ def paysim_accounts(community, *, key_mode: str = "public_key", base_url: str | 
 
 
 # Orders paid before paysim started ------------------------------------------------------------------
+# The templates paysim's SMS providers stand in for: every event the outbox knows, with the values its
+# text uses (Alibaba Cloud names them; Tencent numbers them in this order).
+SMS_TEMPLATES = {
+    "owners.login.code": "code,minutes",
+    "owners.mandate.code": "code,minutes",
+    "owners.binding.invited": "community,household",
+    "owners.binding.decided": "room,community,binding_state",
+    "service.request.changed": "request_pk,state",
+    "notices.notice.published": "community,title",
+    "billing.bill.issued": "household,period,total_yuan,due_on",
+    "payments.receipt.issued": "household,amount_yuan,receipt_number",
+}
+
+
+def paysim_sms_account(company, *, provider: str = "aliyun", base_url: str | None = None):
+    """Create or update ``company``'s SMS account (None: the operator's) at one of paysim's SMS
+    providers, with its test key and a template for every event in ``SMS_TEMPLATES``."""
+    from wuye.notifications.models import SmsAccount, SmsTemplate
+    from wuye.paysim import sms
+
+    base = (base_url or paysim_url()).rstrip("/")
+    aliyun = provider == sms.ALIYUN
+    account, _ = SmsAccount.objects.update_or_create(
+        company=company,
+        defaults={
+            "provider": provider,
+            "enabled": True,
+            "sign_name": "物业通知",
+            "access_key_id": sms.ALIYUN_KEY_ID if aliyun else sms.TENCENT_SECRET_ID,
+            "access_key_secret_ref": f"{sim_keys.REF}sms_{provider}_secret.txt",
+            "app_id": "" if aliyun else sms.TENCENT_APP_ID,
+            "region": "" if aliyun else "ap-guangzhou",
+            "gateway_url": base,
+        },
+    )
+    for number, (event, params) in enumerate(SMS_TEMPLATES.items(), start=1):
+        SmsTemplate.objects.update_or_create(
+            account=account,
+            event=event,
+            defaults={
+                "template_code": f"SMS_{100000 + number}" if aliyun else str(2000000 + number),
+                "params": params,
+            },
+        )
+    return account
+
+
 # paysim keeps its orders in memory. The demo seed writes the channel payments it made (and the
 # differences it scripts) to a file that ``wuye paysim`` loads at start, so that the day's bills and
 # order queries know them, as the real channels would.

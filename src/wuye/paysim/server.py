@@ -1,4 +1,5 @@
-"""PaySim: a loopback HTTP server that plays WeChat Pay v3 and Alipay for Wuye's tests and demo.
+"""PaySim: a loopback HTTP server that plays WeChat Pay v3, Alipay, the partner bank and the SMS
+providers (Alibaba Cloud, Tencent Cloud: ``sms``) for Wuye's tests and demo.
 
     sim = PaySim(host="127.0.0.1", port=0).start()
     sim.base_url                      # http://127.0.0.1:<port>: the accounts' gateway_url
@@ -6,6 +7,8 @@
     sim.pay(out_trade_no, notify=False)   # paid, notification lost (only a query finds out)
     sim.faults.update(duplicate=2)    # or per order: sim.faults.update(out_trade_no, drop=True)
     sim.notification_for(out_trade_no, method="wechat")  # (url, headers, body), correctly signed
+    sim.sms_script.update(**{"13800000000": "limit"})  # what the SMS providers do to a phone
+    sim.sms                           # the messages they accepted
     sim.stop()
 
 The standard library's threading HTTP server; state in memory under one lock; no Django, no database.
@@ -25,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from wuye.paysim import alipay, bank, wechat
+from wuye.paysim import alipay, bank, sms, wechat
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.state import (
     CLOSED,
@@ -60,6 +63,8 @@ class PaySim:
         self.deliveries: list[Delivery] = []
         self.bank_credits: list[bank.Credit] = []  # debit batches the bank answered (its statements)
         self.faults = Faults()
+        self.sms: list[sms.SmsRecord] = []  # messages the SMS providers accepted
+        self.sms_script = sms.SmsScript()
         # What a WeChat refund becomes once accepted: SUCCESS (then notified), or stays PROCESSING until
         # complete_refund(), or ends CLOSED / ABNORMAL.
         self.refund_outcome = "SUCCESS"
@@ -111,9 +116,11 @@ class PaySim:
             self.bills.clear()
             self.deliveries.clear()
             self.bank_credits.clear()
+            self.sms.clear()
             self._held.clear()
             self.refund_outcome = "SUCCESS"
         self.faults.clear()
+        self.sms_script.clear()
 
     @property
     def base_url(self) -> str:
@@ -411,6 +418,12 @@ class PaySim:
 
     def route(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Response:
         path, _, query = target.partition("?")
+        if (
+            path == "/"
+            and method == "POST"
+            and {"x-acs-action", "x-tc-action"} & {h.lower() for h in headers}
+        ):
+            return sms.handle(self, target, headers, raw)
         if path.startswith("/v3/"):
             return wechat.handle(self, method, target, headers, raw)
         if path == "/gateway.do":
@@ -467,6 +480,15 @@ class PaySim:
             except (KeyError, ValueError) as exc:
                 return _json(404, {"error": str(exc)})
             return _json(200, {"deliveries": [vars(d) for d in deliveries]})
+        if path == "/_sim/sms" and method == "GET":
+            with self.lock:
+                return _json(200, {"messages": [record.as_json() for record in self.sms]})
+        if path == "/_sim/sms" and method == "POST":  # {"13800000000": "limit", …}: what happens next
+            try:
+                self.sms_script.update(**{str(phone): str(outcome) for phone, outcome in data.items()})
+            except ValueError as exc:
+                return _json(400, {"error": str(exc)})
+            return _json(200, {"script": dict(self.sms_script.by_phone)})
         if path == "/_sim/release" and method == "POST":
             return _json(200, {"deliveries": [vars(d) for d in self.release()]})
         if path == "/_sim/reset" and method == "POST":

@@ -52,7 +52,7 @@ from wuye.core import jobs
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.households.models import Person
-from wuye.notifications.backends import Outgoing, PermanentDeliveryError, backend_for
+from wuye.notifications.backends import Outgoing, PermanentDeliveryError, Sent, backend_for
 from wuye.notifications.enums import Channel, MessageState
 from wuye.notifications.models import Message, NotificationPreference
 
@@ -146,9 +146,11 @@ class _Context(dict):
 
 def render(
     event_key: str, context: dict[str, Any], language: str, *, reveal: bool = False
-) -> tuple[str, str]:
-    """(subject, body) of ``event_key`` in ``language``, the event's secrets masked unless ``reveal``
-    (only the text handed to a backend is rendered with them)."""
+) -> tuple[str, str, dict[str, str]]:
+    """(subject, body, values) of ``event_key`` in ``language``, the event's secrets masked unless
+    ``reveal`` (only the text handed to a backend is rendered with them). ``values`` are the
+    context's values as the templates show them (a choice's label, not its code), for a provider
+    that sends its own registered template rather than our text (an SMS provider)."""
     event = _EVENTS[event_key]
     with translation.override(language):
         values = _Context(context)
@@ -163,7 +165,7 @@ def render(
                 values[key] = str(enum(values[key]).label)
         subject = str(event.subject) % values
         body = str(event.body) % values
-    return subject.strip(), body.strip()
+    return subject.strip(), body.strip(), {key: str(value) for key, value in values.items()}
 
 
 def _check_context(context: dict[str, Any]) -> None:
@@ -205,19 +207,30 @@ class _Revealed:
 
     subject: str
     body: str
+    params: dict[str, str]
     secrets: tuple[str, ...]
 
 
-def _rendered(event_key: str, context: dict[str, Any], language: str) -> tuple[str, str, _Revealed | None]:
-    """(stored subject, stored body, the text as sent if it differs because of a secret)."""
-    subject, body = render(event_key, context, language)
+@dataclasses.dataclass(frozen=True)
+class _Rendered:
+    """A message as stored (secrets masked), and as sent if a secret makes it differ."""
+
+    subject: str
+    body: str
+    params: dict[str, str]
+    revealed: _Revealed | None
+
+
+def _rendered(event_key: str, context: dict[str, Any], language: str) -> _Rendered:
+    subject, body, params = render(event_key, context, language)
     secrets = tuple(
         str(context[key]) for key in _EVENTS[event_key].secrets if context.get(key) not in (None, "")
     )
     if not secrets:
-        return subject, body, None
-    sent_subject, sent_body = render(event_key, context, language, reveal=True)
-    return subject, body, _Revealed(subject=sent_subject[:200], body=sent_body, secrets=secrets)
+        return _Rendered(subject, body, params, None)
+    sent_subject, sent_body, sent_params = render(event_key, context, language, reveal=True)
+    revealed = _Revealed(subject=sent_subject[:200], body=sent_body, params=sent_params, secrets=secrets)
+    return _Rendered(subject, body, params, revealed)
 
 
 def _queue(messages: list[Message], revealed: list[_Revealed | None] | None = None) -> list[Message]:
@@ -286,7 +299,7 @@ def notify(
         actor.pk if actor is not None and actor._meta.label_lower == "owners.owneraccount" else None
     )
     now = timezone.now()
-    rendered: dict[str, tuple[str, str, _Revealed | None]] = {}
+    rendered: dict[str, _Rendered] = {}
     seen: set[tuple[str, str]] = set()
     messages: list[Message] = []
     revealed: list[_Revealed | None] = []
@@ -301,8 +314,8 @@ def notify(
             seen.add((channel, address))
             if language not in rendered:
                 rendered[language] = _rendered(event, context, language)
-            subject, body, text = rendered[language]
-            revealed.append(text)
+            text = rendered[language]
+            revealed.append(text.revealed)
             messages.append(
                 Message(
                     community=community,
@@ -311,8 +324,9 @@ def notify(
                     address=address,
                     event=event,
                     language=language,
-                    subject=subject[:200],
-                    body=body,
+                    subject=text.subject[:200],
+                    body=text.body,
+                    params=text.params,
                     next_attempt_at=now,
                 )
             )
@@ -332,20 +346,19 @@ def notify_phone(
         raise ValueError(f"unknown notification event {event!r}: register_event() it first")
     _check_context(context)
     language = language or settings.LANGUAGE_CODE
-    subject, body, text = _rendered(
-        event, {"community": community.name if community else "", **context}, language
-    )
+    text = _rendered(event, {"community": community.name if community else "", **context}, language)
     message = Message(
         community=community,
         channel=Channel.SMS,
         address=phone,
         event=event,
         language=language,
-        subject=subject[:200],
-        body=body,
+        subject=text.subject[:200],
+        body=text.body,
+        params=text.params,
         next_attempt_at=timezone.now(),
     )
-    return _queue([message], [text])[0]
+    return _queue([message], [text.revealed])[0]
 
 
 @dataclasses.dataclass
@@ -377,13 +390,23 @@ def _claim(pk: int, state: str, due_at: datetime, now: datetime) -> bool:
     return claimed == 1
 
 
-def _finish(message: Message, now: datetime, error: Exception | None, error_text: str = "") -> str:
+def _finish(
+    message: Message, now: datetime, error: Exception | None, error_text: str = "", sent: Sent | None = None
+) -> str:
     """Record the outcome, unless the claim expired and another worker has the message now.
 
     A message with a secret is never queued again: nobody else could send it (its secret is gone).
+    ``sent``: what the provider said of the sent message (its id, for the delivery receipt).
     """
     if error is None:
-        values = {"state": MessageState.SENT, "sent_at": now, "next_attempt_at": None, "last_error": ""}
+        values = {
+            "state": MessageState.SENT,
+            "sent_at": now,
+            "next_attempt_at": None,
+            "last_error": "",
+            "provider_ref": sent.ref[:64] if sent else "",
+            "sms_account_id": sent.sms_account_id if sent else None,
+        }
     elif isinstance(error, PermanentDeliveryError) or message.has_secret or message.attempts >= MAX_ATTEMPTS:
         values = {"state": MessageState.FAILED, "next_attempt_at": None, "last_error": error_text[:500]}
     else:
@@ -413,6 +436,7 @@ def _deliver(candidates: list[tuple[int, str, datetime]], now: datetime, reveale
         message = Message.objects.get(pk=pk)
         text = revealed.get(pk)
         error: Exception | None = None
+        sent = None
         if message.has_secret and text is None:
             # Only the process that queued it had the text as sent; it did not deliver it in time.
             error = PermanentDeliveryError(
@@ -430,15 +454,17 @@ def _deliver(candidates: list[tuple[int, str, datetime]], now: datetime, reveale
                 body=text.body if text else message.body,
                 stored_subject=message.subject,
                 stored_body=message.body,
+                params=text.params if text else message.params,
+                community_id=message.community_id,
             )
             try:
-                backend_for(message.channel).send(outgoing)
+                sent = backend_for(message.channel).send(outgoing)
             except Exception as exc:
                 error = exc
         error_text = _masked(str(error), text) if error is not None else ""
         if error is not None:
             logger.warning("message %s (%s) failed: %s", message.pk, message.channel, error_text)
-        outcome = _finish(message, now, error, error_text)
+        outcome = _finish(message, now, error, error_text, sent)
         if outcome == MessageState.SENT:
             report.sent += 1
         elif outcome == MessageState.FAILED:

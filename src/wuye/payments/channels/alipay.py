@@ -25,6 +25,7 @@ from alipay.utils import AliPayConfig
 from django.core.exceptions import ValidationError
 
 from wuye.core.money import fen_to_yuan, yuan_to_fen
+from wuye.core.references import gateway_check
 from wuye.payments.channels import (
     NOTIFY_WINDOW,
     ChannelError,
@@ -35,7 +36,6 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
-from wuye.payments.channels.references import gateway_check
 from wuye.payments.enums import AttemptState, PaymentMethod, RefundState
 
 # Alipay writes amounts as yuan strings ("12.34"): sent as fen_to_yuan(fen, grouping=False), read with

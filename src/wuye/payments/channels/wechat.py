@@ -26,6 +26,7 @@ from django.conf import settings
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.core import Core
 
+from wuye.core.references import gateway_check, merchant_id_check
 from wuye.payments.channels import (
     NOTIFY_WINDOW,
     ChannelError,
@@ -36,7 +37,6 @@ from wuye.payments.channels import (
     RefundResult,
     pem,
 )
-from wuye.payments.channels.references import gateway_check, merchant_id_check
 from wuye.payments.enums import AttemptState, Channel, PaymentMethod, RefundState, WechatKeyMode
 
 TRADE_STATES: dict[str, str] = {

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.money import fen_to_yuan
-from wuye.payments.channels.references import (
+from wuye.core.references import (
     ReferenceRefusedError,
     gateway_check,
     key_reference_path,

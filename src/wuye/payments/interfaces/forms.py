@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.money import fen_to_yuan, yuan_to_fen
-from wuye.payments.channels.references import (
+from wuye.core.references import (
     ReferenceRefusedError,
     gateway_check,
     key_reference_path,

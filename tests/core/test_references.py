@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from wuye.payments.channels import adapter_for, references
-from wuye.payments.channels.references import (
+from wuye.core import references
+from wuye.core.references import (
     ReferenceRefusedError,
     gateway_check,
     key_reference_path,
     key_resolve,
 )
+from wuye.payments.channels import adapter_for
 from wuye.paysim import keys as sim_keys
 
 SECRET = "TOP-SECRET-CONTENT-OF-A-SERVER-FILE"

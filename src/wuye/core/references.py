@@ -1,7 +1,8 @@
-"""Where a channel account may point: its key references and its gateway.
+"""Where an account at an outside service may point: its key references and its gateway.
 
-A community administrator sets these, so they are held to what the operator configured, not to what
-the server can reach: a key is read only from a file inside the secrets folder (``WUYE_SECRETS_DIR``)
+The accounts are a community's merchant accounts at the payment channels and a company's SMS
+provider account (``notifications``). An administrator sets these, so they are held to what the
+operator configured, not to what the server can reach: a key is read only from a file inside the secrets folder (``WUYE_SECRETS_DIR``)
 or from an environment variable named with ``WUYE_CHANNEL_ENV_PREFIX``, never from anywhere else on
 the server; a gateway is the channel's real service, an address in ``WUYE_CHANNEL_GATEWAYS``, or, when
 paysim stands in for the channels (``WUYE_PAYSIM``, on in debug mode), paysim. paysim's public test keys
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-PAYSIM_KEYS_DIR = Path(__file__).resolve().parent.parent.parent / "paysim" / "keys"
+PAYSIM_KEYS_DIR = Path(__file__).resolve().parent.parent / "paysim" / "keys"
 PAYSIM_SCHEME = "paysim:"
 
 # The channels' own services (blank gateway = these, as the SDKs default).
@@ -35,6 +36,8 @@ REAL_GATEWAYS: dict[str, tuple[str, ...]] = {
         "https://openapi-sandbox.dl.alipaydev.com",
         "https://openapi.alipaydev.com",
     ),
+    "aliyun": ("https://dysmsapi.aliyuncs.com",),  # Alibaba Cloud SMS
+    "tencent": ("https://sms.tencentcloudapi.com",),  # Tencent Cloud SMS
 }
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
