@@ -127,6 +127,23 @@ def key_reference_path(reference: str) -> Path | None:
     )
 
 
+def key_reference_clean(value: str, *, required: bool) -> str:
+    """A key reference typed into a form, as the rules above allow it (the file is not read); a
+    ``forms.ValidationError`` naming the rule otherwise."""
+    from django import forms
+
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise forms.ValidationError(_("This key is required."))
+        return ""
+    try:
+        key_reference_path(value)
+    except ReferenceRefusedError as refused:
+        raise forms.ValidationError(str(refused)) from None
+    return value
+
+
 def key_resolve(reference: str) -> str:
     """The key a reference names, read only after the reference passed ``key_reference_path``. A missing
     file or variable gives ReferenceRefusedError naming the reference, never anything read."""

@@ -7,6 +7,7 @@ only through a binding in a community the user manages; anything else answers 40
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,9 +24,11 @@ from wuye.households.models import Household, Person
 from wuye.households.sections import Section, register_section
 from wuye.households.validators import MOBILE
 from wuye.notifications.domain import queries as outbox_queries
-from wuye.notifications.domain.outbox import NotificationError, event_label, message_retry
+from wuye.notifications.domain.outbox import NotificationError, event_label, message_retry, registered_events
+from wuye.notifications.domain.sms_accounts import sms_account_editable, sms_account_save
 from wuye.notifications.enums import Channel, MessageState
-from wuye.notifications.models import Message
+from wuye.notifications.interfaces.forms import SmsAccountForm
+from wuye.notifications.models import Message, SmsAccount
 from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import account_set_active
 from wuye.owners.domain.bindings import (
@@ -266,3 +269,45 @@ def message_retry_view(request, message_pk: int):
     else:
         messages.success(request, _("The message is queued again."))
     return _back(request, reverse("console:outbox"))
+
+
+# --- SMS service ------------------------------------------------------------------------------
+
+
+@staff_view(Permission.STAFF_MANAGE)
+def sms_settings(request):
+    """The company's SMS provider account (Alibaba Cloud or Tencent Cloud) and a template per event.
+    Everyone who administers the community sees it; only who administers all the company's
+    communities (or the operator) may change it."""
+    community = request.community
+    account = SmsAccount.objects.filter(company_id=community.company_id).first() or SmsAccount(
+        company_id=community.company_id
+    )
+    editable = sms_account_editable(request.user, community)
+    events = [(key, str(event.label)) for key, event in sorted(registered_events().items())]
+    form = SmsAccountForm(request.POST or None, instance=account, events=events)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                sms_account_save(
+                    account=form.save(commit=False),
+                    templates=form.templates(),
+                    actor=request.user,
+                    community=community,
+                )
+            except NotificationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("SMS account saved."))
+                return redirect("console:sms_settings")
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    operator = SmsAccount.objects.filter(company__isnull=True, enabled=True).first()
+    return render(
+        request,
+        "console/owners/sms_settings.html",
+        {"form": form, "account": account, "editable": editable, "operator": operator},
+    )

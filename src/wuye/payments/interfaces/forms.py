@@ -12,7 +12,7 @@ from wuye.core.money import fen_to_yuan, yuan_to_fen
 from wuye.core.references import (
     ReferenceRefusedError,
     gateway_check,
-    key_reference_path,
+    key_reference_clean,
     merchant_id_check,
 )
 from wuye.payments.enums import COUNTER_METHODS, PaymentMethod, WechatKeyMode
@@ -101,20 +101,6 @@ KEY_REF_HELP = _(
     "file:NAME (a file in the secrets folder) or env:NAME (an environment variable the operator named for "
     "channel keys); never the key itself."
 )
-
-
-def _key_ref(value: str, *, required: bool) -> str:
-    """A key reference as the rules of ``channels.references`` allow it; the file is not read."""
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise forms.ValidationError(_("This key is required."))
-        return ""
-    try:
-        key_reference_path(value)
-    except ReferenceRefusedError as refused:
-        raise forms.ValidationError(str(refused)) from None
-    return value
 
 
 class PaymentSettingsForm(forms.ModelForm):
@@ -213,15 +199,15 @@ class ChannelAccountForm(forms.ModelForm):
         return value
 
     def clean_private_key_ref(self) -> str:
-        return _key_ref(self.cleaned_data["private_key_ref"], required=True)
+        return key_reference_clean(self.cleaned_data["private_key_ref"], required=True)
 
     def clean_apiv3_key_ref(self) -> str:
-        return _key_ref(self.cleaned_data.get("apiv3_key_ref", ""), required=True)
+        return key_reference_clean(self.cleaned_data.get("apiv3_key_ref", ""), required=True)
 
     def clean_platform_public_key_ref(self) -> str:
         data = self.cleaned_data
         required = self.method == PaymentMethod.ALIPAY or data.get("key_mode") == WechatKeyMode.PUBLIC_KEY
-        return _key_ref(data.get("platform_public_key_ref", ""), required=required)
+        return key_reference_clean(data.get("platform_public_key_ref", ""), required=required)
 
     def clean(self):
         data = super().clean()
