@@ -103,3 +103,35 @@ def test_an_administrator_of_one_of_the_companys_communities_only_reads(client, 
 def test_the_front_desk_is_not_shown_the_page(client, community):
     client.force_login(staff(community, Role.FRONT_DESK))
     assert client.get(URL).status_code == 404
+
+
+def test_the_operator_makes_the_default_account_in_the_admin_held_to_the_same_rules(
+    client, django_user_model
+):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-very-long-password-1"))
+    url = reverse("admin:notifications_smsaccount_add")
+    data = {
+        "company": "",
+        "provider": "tencent",
+        "enabled": "on",
+        "sign_name": "物业平台",
+        "access_key_id": "AKIDexample",
+        "access_key_secret_ref": "/etc/passwd",
+        "app_id": "1400000009",
+        "region": "ap-guangzhou",
+        "gateway_url": "",
+        "templates-TOTAL_FORMS": "1",
+        "templates-INITIAL_FORMS": "0",
+        "templates-MIN_NUM_FORMS": "0",
+        "templates-MAX_NUM_FORMS": "1000",
+        "templates-0-event": "owners.login.code",
+        "templates-0-template_code": "2000001",
+        "templates-0-params": "code,minutes",
+    }
+    assert client.get(url).status_code == 200
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and SmsAccount.objects.count() == 0
+    client.post(url, {**data, "access_key_secret_ref": "env:WUYE_CHANNEL_SMS"})
+    account = SmsAccount.objects.get()
+    assert (account.company_id, account.provider) == (None, "tencent")
+    assert list(account.templates.values_list("template_code", flat=True)) == ["2000001"]

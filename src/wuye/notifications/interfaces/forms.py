@@ -32,7 +32,7 @@ class SmsAccountForm(forms.ModelForm):
             "gateway_url",
         ]
 
-    def __init__(self, *args, events: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, events: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.events = events
         existing = (
