@@ -782,7 +782,9 @@ def seed_owner_accounts(*, communities: list[Community], actor=None) -> list[Own
             .distinct()
         )
         invited = 0
-        for person in owners.iterator():
+        # A bounded list, not .iterator(): the loop stops early, and an open iterator outlives the
+        # command's database connection ("Cannot operate on a closed database" at exit).
+        for person in owners[: DEMO_OWNERS_PER_COMMUNITY * 20]:
             if invited == DEMO_OWNERS_PER_COMMUNITY:
                 break
             if not MOBILE.match(person.phone):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.references import ReferenceRefusedError, gateway_check, key_reference_clean
@@ -12,7 +13,7 @@ from wuye.notifications.models import SmsAccount
 
 class SmsAccountForm(forms.ModelForm):
     gateway_url = forms.URLField(
-        label=SmsAccount._meta.get_field("gateway_url").verbose_name,
+        label=capfirst(SmsAccount._meta.get_field("gateway_url").verbose_name),
         help_text=SmsAccount._meta.get_field("gateway_url").help_text,
         required=False,
         max_length=200,
