@@ -38,6 +38,7 @@ REAL_GATEWAYS: dict[str, tuple[str, ...]] = {
     ),
     "aliyun": ("https://dysmsapi.aliyuncs.com",),  # Alibaba Cloud SMS
     "tencent": ("https://sms.tencentcloudapi.com",),  # Tencent Cloud SMS
+    "wechat_mp": ("https://api.weixin.qq.com", "https://open.weixin.qq.com"),  # WeChat official accounts
 }
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 

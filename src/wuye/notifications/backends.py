@@ -3,9 +3,10 @@
 A backend's ``send(outgoing)`` returns on success (``Sent``: the provider's id of the message, if
 it gives one, for the delivery receipt) and raises ``DeliveryError`` for a failure worth retrying (network,
 rate limit) or ``PermanentDeliveryError`` when retrying cannot help (a refused address). SMS go
-through ``notifications.sms.SmsBackend``: the sending company's provider account (Alibaba Cloud or
-Tencent Cloud), or, with none configured (development, the demo), ``ConsoleBackend``, which writes the
-message to the server log. WeChat goes to the log too until the official account is wired.
+through ``SmsBackend`` (``notifications.sms``): the sending company's provider account (Alibaba Cloud or
+Tencent Cloud), WeChat through ``WechatBackend`` (``notifications.wechat``: the company's official
+account's template messages), or, with none configured (development, the demo), ``ConsoleBackend``,
+which writes the message to the server log.
 ``register_backend`` replaces a channel's backend (tests).
 
 A backend is handed an ``Outgoing``, not the outbox row: its ``subject`` and ``body`` are the text
@@ -122,10 +123,22 @@ class SmsBackend:
         return sms.sms_send(outgoing, fallback=_CONSOLE)
 
 
+class WechatBackend:
+    """Template messages through the company's WeChat official account (``notifications.wechat``),
+    or the log when there is none."""
+
+    name = "wechat"
+
+    def send(self, outgoing: Outgoing) -> Sent | None:
+        from wuye.notifications import wechat  # wechatpy loads only when a message goes out
+
+        return wechat.wechat_send(outgoing, fallback=_CONSOLE)
+
+
 _CONSOLE = ConsoleBackend()
 _BACKENDS: dict[str, Backend] = {
     Channel.SMS: SmsBackend(),
-    Channel.WECHAT: _CONSOLE,
+    Channel.WECHAT: WechatBackend(),
     Channel.EMAIL: EmailBackend(),
 }
 

@@ -206,3 +206,80 @@ class SmsTemplate(models.Model):
     @property
     def param_names(self) -> list[str]:
         return [name.strip() for name in self.params.split(",") if name.strip()]
+
+
+class WechatAccount(models.Model):
+    """A property company's WeChat official account (公众号): its AppID, where its AppSecret is, and
+    where its API answers (blank: WeChat's own). One per company; the row with no company is the
+    operator's, as for ``SmsAccount``. It signs owners in from the account's menu (OAuth, the portal)
+    and sends template messages (``notifications.wechat``). For JSAPI payment its AppID is the one
+    the community's WeChat Pay merchant account is bound to."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", null=True, blank=True, verbose_name=_("company")
+    )
+    name = models.CharField(
+        _("name"), max_length=60, help_text=_("As owners see it in WeChat, e.g. 阳光物业服务.")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    app_id = models.CharField(_("AppID"), max_length=32)
+    app_secret_ref = models.CharField(
+        _("AppSecret"),
+        max_length=300,
+        help_text=_(
+            "Where the secret is: file:NAME in the secrets folder or env:NAME; never the secret itself."
+        ),
+    )
+    gateway_url = models.URLField(
+        _("gateway"), max_length=200, blank=True, help_text=_("Leave empty for WeChat's own service.")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat official account")
+        verbose_name_plural = _("WeChat official accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["company"], name="wechataccount_one_per_company"),
+            models.UniqueConstraint(Coalesce("company", models.Value(0)), name="wechataccount_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.app_id})"
+
+    def secret(self) -> str:
+        return key_resolve(self.app_secret_ref)
+
+
+class WechatTemplate(models.Model):
+    """Which of the account's templates carries one event, and which of the event's values fill which
+    of its fields: ``thing1=title,thing2=community`` (the field names the template shows)."""
+
+    account = models.ForeignKey(WechatAccount, on_delete=models.CASCADE, related_name="templates")
+    event = models.CharField(_("event"), max_length=60)
+    template_id = models.CharField(_("template id"), max_length=64)
+    fields = models.CharField(
+        _("fields"),
+        max_length=300,
+        help_text=_("field=value pairs separated by commas: e.g. thing1=title,time2=due_on."),
+    )
+
+    class Meta:
+        verbose_name = _("WeChat template")
+        verbose_name_plural = _("WeChat templates")
+        ordering = ["event"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "event"], name="wechattemplate_one_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.template_id}"
+
+    @property
+    def field_map(self) -> list[tuple[str, str]]:
+        """[(template field, event value name)] in the order given."""
+        pairs = []
+        for part in self.fields.split(","):
+            field, _sep, value = part.partition("=")
+            if field.strip() and value.strip():
+                pairs.append((field.strip(), value.strip()))
+        return pairs

@@ -26,13 +26,12 @@ import logging
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wuye.core.models import Community
 from wuye.core.references import ReferenceRefusedError, gateway_check
 from wuye.notifications.backends import Backend, DeliveryError, Outgoing, PermanentDeliveryError, Sent
+from wuye.notifications.domain.queries import company_account
 from wuye.notifications.enums import Channel, MessageState, ReceiptState, SmsProvider
 from wuye.notifications.models import Message, SmsAccount, SmsTemplate
 
@@ -287,15 +286,7 @@ def provider_for(account: SmsAccount) -> Provider:
 
 
 def account_for(community_id: int | None) -> SmsAccount | None:
-    """The enabled account that sends for this community's company, else the operator's, else None."""
-    company_id = (
-        Community.objects.filter(pk=community_id).values_list("company_id", flat=True).first()
-        if community_id
-        else None
-    )
-    scope = Q(company__isnull=True) | (Q(company_id=company_id) if company_id else Q(pk__in=[]))
-    accounts = sorted(SmsAccount.objects.filter(scope, enabled=True), key=lambda a: a.company_id is None)
-    return accounts[0] if accounts else None
+    return company_account(SmsAccount, community_id)
 
 
 def sms_send(outgoing: Outgoing, *, fallback: Backend) -> Sent | None:

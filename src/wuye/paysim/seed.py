@@ -104,6 +104,31 @@ def paysim_sms_account(company, *, provider: str = "aliyun", base_url: str | Non
     return account
 
 
+def paysim_wechat_account(company, *, base_url: str | None = None):
+    """Create or update ``company``'s WeChat official account (None: the operator's) at paysim's
+    official account platform, with its test AppSecret and a template for every event in
+    ``SMS_TEMPLATES`` (fields keyword1, keyword2… filled with the same values)."""
+    from wuye.notifications.models import WechatAccount, WechatTemplate
+
+    base = (base_url or paysim_url()).rstrip("/")
+    account, _ = WechatAccount.objects.update_or_create(
+        company=company,
+        defaults={
+            "name": "物业服务",
+            "enabled": True,
+            "app_id": sim_keys.WECHAT_APPID,
+            "app_secret_ref": f"{sim_keys.REF}mp_app_secret.txt",
+            "gateway_url": base,
+        },
+    )
+    for number, (event, params) in enumerate(SMS_TEMPLATES.items(), start=1):
+        fields = ",".join(f"keyword{index}={name}" for index, name in enumerate(params.split(","), start=1))
+        WechatTemplate.objects.update_or_create(
+            account=account, event=event, defaults={"template_id": f"TM{number:05d}-paysim", "fields": fields}
+        )
+    return account
+
+
 # paysim keeps its orders in memory. The demo seed writes the channel payments it made (and the
 # differences it scripts) to a file that ``wuye paysim`` loads at start, so that the day's bills and
 # order queries know them, as the real channels would.

@@ -1,5 +1,6 @@
-"""PaySim: a loopback HTTP server that plays WeChat Pay v3, Alipay, the partner bank and the SMS
-providers (Alibaba Cloud, Tencent Cloud: ``sms``) for Wuye's tests and demo.
+"""PaySim: a loopback HTTP server that plays WeChat Pay v3, Alipay, the partner bank, the SMS
+providers (Alibaba Cloud, Tencent Cloud: ``sms``) and the WeChat official account platform (OAuth,
+template messages: ``mp``) for Wuye's tests and demo.
 
     sim = PaySim(host="127.0.0.1", port=0).start()
     sim.base_url                      # http://127.0.0.1:<port>: the accounts' gateway_url
@@ -9,6 +10,7 @@ providers (Alibaba Cloud, Tencent Cloud: ``sms``) for Wuye's tests and demo.
     sim.notification_for(out_trade_no, method="wechat")  # (url, headers, body), correctly signed
     sim.sms_script.update(**{"13800000000": "limit"})  # what the SMS providers do to a phone
     sim.sms                           # the messages they accepted
+    sim.mp.messages                   # WeChat template messages (paysim's official account platform: mp)
     sim.stop()
 
 The standard library's threading HTTP server; state in memory under one lock; no Django, no database.
@@ -28,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from wuye.paysim import alipay, bank, sms, wechat
+from wuye.paysim import alipay, bank, mp, sms, wechat
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.state import (
     CLOSED,
@@ -65,6 +67,7 @@ class PaySim:
         self.faults = Faults()
         self.sms: list[sms.SmsRecord] = []  # messages the SMS providers accepted
         self.sms_script = sms.SmsScript()
+        self.mp = mp.MpState()  # the WeChat official account platform: OAuth codes, template messages
         # What a WeChat refund becomes once accepted: SUCCESS (then notified), or stays PROCESSING until
         # complete_refund(), or ends CLOSED / ABNORMAL.
         self.refund_outcome = "SUCCESS"
@@ -117,6 +120,7 @@ class PaySim:
             self.deliveries.clear()
             self.bank_credits.clear()
             self.sms.clear()
+            self.mp.clear()
             self._held.clear()
             self.refund_outcome = "SUCCESS"
         self.faults.clear()
@@ -424,6 +428,8 @@ class PaySim:
             and {"x-acs-action", "x-tc-action"} & {h.lower() for h in headers}
         ):
             return sms.handle(self, target, headers, raw)
+        if path.startswith(("/connect/oauth2/", "/sns/", "/cgi-bin/")):
+            return mp.handle(self, method, target, headers, raw)
         if path.startswith("/v3/"):
             return wechat.handle(self, method, target, headers, raw)
         if path == "/gateway.do":
@@ -489,6 +495,15 @@ class PaySim:
             except ValueError as exc:
                 return _json(400, {"error": str(exc)})
             return _json(200, {"script": dict(self.sms_script.by_phone)})
+        if path == "/_sim/mp" and method == "GET":
+            with self.lock:
+                return _json(200, {"messages": [message.as_json() for message in self.mp.messages]})
+        if path == "/_sim/mp" and method == "POST":  # {"<openid>": "unsubscribed" | "limit" | "ok"}
+            try:
+                self.mp.script.update(**{str(openid): str(outcome) for openid, outcome in data.items()})
+            except ValueError as exc:
+                return _json(400, {"error": str(exc)})
+            return _json(200, {"script": dict(self.mp.script.by_openid)})
         if path == "/_sim/release" and method == "POST":
             return _json(200, {"deliveries": [vars(d) for d in self.release()]})
         if path == "/_sim/reset" and method == "POST":

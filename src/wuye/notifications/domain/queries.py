@@ -104,3 +104,20 @@ def bound_people(*, household_ids) -> dict[int, list]:
         if not people or people[-1].pk != binding.person_id:
             people.append(binding.person)
     return found
+
+
+def company_account(model, community_id: int | None):
+    """The enabled account (``SmsAccount``, ``WechatAccount``) that serves this community's company,
+    else the operator's (no company), else None. ``community_id`` None: the operator's only."""
+    from django.db.models import Q
+
+    company_id = (
+        Community.objects.filter(pk=community_id).values_list("company_id", flat=True).first()
+        if community_id
+        else None
+    )
+    scope = Q(company__isnull=True) | (Q(company_id=company_id) if company_id else Q(pk__in=[]))
+    accounts = sorted(
+        model.objects.filter(scope, enabled=True), key=lambda account: account.company_id is None
+    )
+    return accounts[0] if accounts else None
