@@ -3,7 +3,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 
 from django.urls import path, re_path
 
-from wuye.portal.views import account, app, debit, home, notices, pay, payments, requests
+from wuye.portal.views import account, app, debit, home, notices, pay, payments, requests, wechat
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("login/", account.login, name="login"),
     path("login/code/", account.login_verify, name="login_verify"),
     path("logout/", account.logout, name="logout"),
+    path("wechat/", wechat.wechat_enter, name="wechat"),
+    path("wechat/callback/", wechat.wechat_callback, name="wechat_callback"),
+    path("wechat/unlink/", wechat.wechat_unbind, name="wechat_unbind"),
     path("bind/", account.bind, name="bind"),
     path("bind/<int:bindingrequest_pk>/withdraw/", account.bind_withdraw, name="bind_withdraw"),
     path("households/", account.households, name="households"),

@@ -24,6 +24,8 @@ register_actions(
         "owners.account.phone_changed": gettext_lazy("Owner changed their phone number"),
         "owners.account.disabled": gettext_lazy("Owner account disabled"),
         "owners.account.enabled": gettext_lazy("Owner account enabled"),
+        "owners.account.wechat_bound": gettext_lazy("Owner linked their WeChat"),
+        "owners.account.wechat_unbound": gettext_lazy("Owner unlinked their WeChat"),
     }
 )
 register_field_labels(
@@ -157,3 +159,41 @@ def accounts_by_person(people) -> dict:
             if person.pk not in found and person.phone in by_phone:
                 found[person.pk] = by_phone[person.phone]
     return found
+
+
+@transaction.atomic
+def account_wechat_bind(*, account: OwnerAccount, openid: str, nickname: str = "") -> OwnerAccount:
+    """Link the account to the WeChat user the official account knows as ``openid`` (from OAuth), so
+    the owner opens the portal from the account's menu already signed in, gets template messages and
+    pays by JSAPI. One openid belongs to one account: linked elsewhere, it is refused (the other
+    account unlinks first). ``nickname`` (snsapi_userinfo) becomes the display name if there is none."""
+    if not openid:
+        raise AccountError(
+            _("WeChat did not say who you are; open the portal from the official account again.")
+        )
+    locked = OwnerAccount.objects.select_for_update().get(pk=account.pk)
+    if locked.wechat_openid == openid:
+        return locked
+    if OwnerAccount.objects.filter(wechat_openid=openid).exclude(pk=account.pk).exists():
+        raise AccountError(
+            _("This WeChat is linked to another owner account. Log in to that account and unlink it first.")
+        )
+    locked.wechat_openid = openid
+    fields = ["wechat_openid"]
+    if nickname and not locked.display_name:
+        locked.display_name = nickname[:40]
+        fields.append("display_name")
+    locked.save(update_fields=fields)
+    _log_per_community("owners.account.wechat_bound", locked, {"owner": locked.phone_masked})
+    account.wechat_openid, account.display_name = locked.wechat_openid, locked.display_name
+    return locked
+
+
+@transaction.atomic
+def account_wechat_unbind(*, account: OwnerAccount) -> OwnerAccount:
+    """Unlink WeChat: no more sign-in from the menu, template messages or JSAPI until linked again."""
+    changed = OwnerAccount.objects.filter(pk=account.pk).exclude(wechat_openid="").update(wechat_openid="")
+    if changed:
+        _log_per_community("owners.account.wechat_unbound", account, {"owner": account.phone_masked})
+    account.wechat_openid = ""
+    return account

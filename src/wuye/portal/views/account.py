@@ -35,6 +35,7 @@ from wuye.portal.auth import (
     safe_next,
 )
 from wuye.portal.forms import BindForm, CodeForm, PhoneForm, ProfileForm
+from wuye.portal.views import wechat
 from wuye.portal.views.base import render_portal
 
 SESSION_NEW_PHONE = "wuye_owner_new_phone"
@@ -44,6 +45,18 @@ def login(request):
     """Step 1: the phone number; a code is sent to it."""
     if current_owner(request) is not None:
         return redirect(safe_next(request, reverse("portal:home")))
+    if (
+        request.method == "GET"
+        and wechat.in_wechat(request)
+        and wechat.SESSION_PENDING not in request.session
+        and not request.session.get(wechat.SESSION_TRIED)
+        and wechat.official_account() is not None
+    ):
+        # Inside WeChat: let WeChat say who this is (silently) before asking for a phone, once a session.
+        request.session[wechat.SESSION_TRIED] = True
+        return redirect(
+            f"{reverse('portal:wechat')}?{urlencode({'next': safe_next(request, reverse('portal:home'))})}"
+        )
     form = PhoneForm(request.POST or None, initial={"phone": request.session.get(SESSION_LOGIN_PHONE, "")})
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
@@ -72,6 +85,7 @@ def login_verify(request):
             form.add_error("code", str(error))
         else:
             owner_login(request, account)
+            wechat.link_pending(request, account)
             if not bindings_of(account).exists():
                 return redirect("portal:bind")
             return redirect(safe_next(request, reverse("portal:home")))
@@ -176,6 +190,7 @@ def profile(request):
             "phone_form": PhoneForm(),
             "code_form": CodeForm(),
             "new_phone": request.session.get(SESSION_NEW_PHONE),
+            "wechat_available": wechat.official_account() is not None,
         },
         tab="me",
     )
