@@ -8,6 +8,9 @@ owner tokens never work on the staff operations. Domain refusals answer 400 with
 
 from __future__ import annotations
 
+import contextlib
+import json
+
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -58,6 +61,7 @@ from wuye.owners.domain.bindings import BindingError, binding_request_submit, bi
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
 from wuye.portal.domain.pay import PayError, pay_attempt_refreshed, pay_start
 from wuye.portal.domain.queries import pay_bills, pay_methods
@@ -209,13 +213,19 @@ def _receipt_pdf_url(request, receipt) -> str:
 
 def _payment(request, attempt: PaymentAttempt) -> dict:
     receipt = attempt.receipt if attempt.receipt_id else None
+    jsapi = attempt.channel == Channel.WECHAT_JSAPI
+    params = None
+    if jsapi and attempt.state in ATTEMPT_OPEN_STATES:
+        with contextlib.suppress(ValueError):
+            params = json.loads(attempt.code_url or "null")
     return {
         "pk": attempt.pk,
         "out_trade_no": attempt.out_trade_no,
         "method": attempt.method,
         "state": attempt.state,
         "amount_fen": attempt.amount_fen,
-        "code_url": attempt.code_url,
+        "code_url": "" if jsapi else attempt.code_url,
+        "jsapi_params": params if isinstance(params, dict) else None,
         "receipt": receipt
         and {"number": receipt.display_number, "pdf_url": _receipt_pdf_url(request, receipt)},
     }
@@ -254,14 +264,21 @@ def owner_pay_lines(request, household_pk: int):
 )
 def owner_payment_create(request, household_pk: int, payload: PaymentIn):
     """Order the chosen lines and start paying them: the answer holds the channel's ``code_url`` (show
-    it as a QR code); ask ``GET …/payments/{pk}`` until the state is final, then open the receipt."""
+    it as a QR code), or with ``jsapi`` the parameters of WeChat's own pay sheet (the account must have
+    linked WeChat); ask ``GET …/payments/{pk}`` until the state is final, then open the receipt."""
     household = _binding(request, household_pk).household
+    openid = ""
+    if payload.jsapi:
+        openid = request.owner.wechat_openid
+        if payload.method != PaymentMethod.WECHAT or not openid:
+            raise HttpError(400, _("Paying inside WeChat needs WeChat Pay and a linked WeChat account."))
     try:
         attempt = pay_start(
             household=household,
             line_ids=payload.lines,
             method=payload.method,
             description=_("%(community)s property fees") % {"community": household.community.name},
+            payer_openid=openid,
         )
     except PayError as error:
         raise _refused(error) from None

@@ -257,6 +257,11 @@ class PayOut(Schema):
 class PaymentIn(Schema):
     lines: list[int] = Field(..., min_length=1, max_length=500, description="Open lines to pay (pk).")
     method: str = Field(..., description="One of the methods the pay listing offers.")
+    jsapi: bool = Field(
+        False,
+        description="WeChat Pay inside WeChat (a mini program, the official account's pages): pay with the "
+        "account's linked WeChat (openid) and get the JSAPI parameters instead of a QR code.",
+    )
 
 
 class PaymentReceiptOut(Schema):
@@ -270,7 +275,12 @@ class PaymentOut(Schema):
     method: str
     state: str = Field(..., description="pending, succeeded, failed, unknown, closed ….")
     amount_fen: int
-    code_url: str = Field(..., description="What the QR code holds (pay it with the channel's app).")
+    code_url: str = Field(
+        ..., description="What the QR code holds (pay it with the channel's app); empty for JSAPI."
+    )
+    jsapi_params: dict[str, str] | None = Field(
+        None, description="For JSAPI: what WeixinJSBridge getBrandWCPayRequest (or wx.requestPayment) takes."
+    )
     receipt: PaymentReceiptOut | None = Field(None, description="Once paid.")
 
 

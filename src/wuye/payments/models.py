@@ -375,7 +375,8 @@ class PaymentAttempt(models.Model):
         _("state"), max_length=10, choices=AttemptState.choices, default=AttemptState.CREATED
     )
     channel_trade_no = models.CharField(_("channel transaction number"), max_length=64, blank=True)
-    code_url = models.CharField(max_length=500, blank=True)  # the QR payload the channel returned
+    # The QR payload the channel returned, or for JSAPI the signed parameters of WeChat's pay sheet (JSON).
+    code_url = models.CharField(max_length=1000, blank=True)
     payer_ref = models.CharField(max_length=128, blank=True)  # JSAPI openid; the payer's account at a channel
     tendered_fen = models.BigIntegerField(null=True, blank=True)  # cash handed over at the counter
     failure_reason = models.CharField(_("reason"), max_length=200, blank=True)

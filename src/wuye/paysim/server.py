@@ -25,6 +25,7 @@ import secrets
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -441,6 +442,8 @@ class PaySim:
             if found is None:
                 return _text(404, "no such bill")
             return 200, "application/zip", found[0], {}
+        if path.startswith("/phone/prepay/") and method == "GET":
+            return self._prepay(path.removeprefix("/phone/prepay/"), query)
         if path.startswith("/phone/"):
             return self._phone(method, path.removeprefix("/phone/"))
         if path == "/bank" or path.startswith("/bank/"):
@@ -510,6 +513,19 @@ class PaySim:
             self.reset()
             return _json(200, {})
         return _json(404, {"error": f"{method} {path} unknown"})
+
+    def _prepay(self, prepay_id: str, query: str) -> Response:
+        """Stands in for WeixinJSBridge inside WeChat: a JSAPI order's pay sheet, by its prepay_id,
+        returning to the merchant's page (``?return=``, http(s) only) once paid."""
+        params = dict(urllib.parse.parse_qsl(query))
+        back = params.get("return", "")
+        with self.lock:
+            order = next((o for o in self.orders.values() if o.prepay_id and o.prepay_id == prepay_id), None)
+            if order is None:
+                return _page(404, "支付失败", "<p class='result'>找不到这笔订单（prepay_id 无效）。</p>", "")
+            if urllib.parse.urlsplit(back).scheme in ("http", "https"):
+                order.return_url = back
+        return 302, "text/plain; charset=utf-8", b"", {"Location": f"/phone/{order.token}"}
 
     def _phone(self, method: str, rest: str) -> Response:
         token, _, action = rest.partition("/")
@@ -598,6 +614,8 @@ def _phone_page(sim: PaySim, order: SimOrder, message: str) -> Response:
         result = f"<p class='result error'>{html.escape(message)}</p>"
     elif order.state == PAID:
         result = "<p class='result paid'>支付成功</p><p class='hint'>请返回商户页面查看结果。</p>"
+        if order.return_url:
+            result += f"<p><a class='button' id='return' href='{html.escape(order.return_url, quote=True)}'>返回商户</a></p>"
     elif order.state == CLOSED:
         result = "<p class='result error'>订单已关闭</p>"
     elif order.cancelled:

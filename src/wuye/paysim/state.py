@@ -74,6 +74,8 @@ class SimOrder:
     scanned: bool = False  # Alipay creates a precreated trade when the QR is scanned
     channel_trade_no: str = ""
     prepay_id: str = ""
+    # JSAPI: the merchant page the simulated WeixinJSBridge returns to after paying (``/phone/prepay/``).
+    return_url: str = ""
     created_at: datetime.datetime = field(default_factory=now)
     expires_at: datetime.datetime | None = None
     paid_at: datetime.datetime | None = None

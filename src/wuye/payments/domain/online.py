@@ -49,7 +49,7 @@ def attempt_start(*, attempt: PaymentAttempt, description: str) -> PaymentAttemp
         return locked
     with transaction.atomic():
         locked = attempt_lock(attempt.pk)
-        locked.code_url = code_url[:500]
+        locked.code_url = code_url[:1000]  # a QR payload, or JSAPI parameters with their RSA signature (JSON)
         locked.save(update_fields=["code_url", "updated_at"])
         attempt_transition(attempt=locked, to_state=AttemptState.PENDING)
     return locked

@@ -32,7 +32,7 @@ from wuye.households.models import Household, HouseholdRoom
 from wuye.payments.domain.online import attempt_query, attempt_start
 from wuye.payments.domain.payments import PaymentError, attempt_create, order_create
 from wuye.payments.domain.queries import attempt_for_page
-from wuye.payments.enums import ATTEMPT_OPEN_STATES
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
 from wuye.portal.domain.queries import PAY_CHANNELS, pay_methods
 
@@ -130,18 +130,24 @@ def household_identify(*, room: Room, answer: str, client_address: str) -> House
     return household
 
 
-def pay_start(*, household: Household, line_ids: list[int], method: str, description: str) -> PaymentAttempt:
+def pay_start(
+    *, household: Household, line_ids: list[int], method: str, description: str, payer_openid: str = ""
+) -> PaymentAttempt:
     """Order the chosen lines, store the attempt (committed), and ask the channel for its QR code.
 
     The returned attempt is pending with a ``code_url``; or unknown/failed when the channel could
-    not be asked (the page says so; an unknown attempt is still queried and may yet succeed)."""
+    not be asked (the page says so; an unknown attempt is still queried and may yet succeed).
+    ``payer_openid`` (the owner's WeChat, inside WeChat): WeChat Pay by JSAPI instead of a QR code;
+    ``code_url`` then holds the signed parameters for WeixinJSBridge (JSON)."""
     if method not in pay_methods(community_id=household.community_id):
         raise PayError(_("This payment channel is not available in this community."))
     if not line_ids:
         raise PayError(_("Choose at least one item to pay."))
     try:
         order = order_create(household=household, line_ids=line_ids)
-        attempt = attempt_create(order=order, channel=PAY_CHANNELS[method])
+        jsapi = method == PaymentMethod.WECHAT and bool(payer_openid)
+        channel = Channel.WECHAT_JSAPI if jsapi else PAY_CHANNELS[method]
+        attempt = attempt_create(order=order, channel=channel, payer_ref=payer_openid if jsapi else "")
         return attempt_start(attempt=attempt, description=description)
     except PaymentError as error:
         raise PayError(str(error)) from None

@@ -14,12 +14,15 @@ the attempts this session started are remembered too: an attempt page answers 40
 
 from __future__ import annotations
 
+import json
 import time
 
 import segno
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -29,10 +32,10 @@ from wuye.core.net import client_address
 from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
 from wuye.payments.domain.queries import attempt_for_page, receipt_by_token, receipt_public_view
-from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel
 from wuye.payments.models import PaymentAttempt
 from wuye.payments.pdf import pdf_response, receipt_pdf
-from wuye.portal.auth import owner_required
+from wuye.portal.auth import current_owner, owner_required
 from wuye.portal.domain.pay import (
     PayError,
     TooManyTriesError,
@@ -53,6 +56,7 @@ from wuye.portal.domain.queries import (
     poster_by_token,
 )
 from wuye.portal.forms_pay import IdentifyForm, PayForm
+from wuye.portal.views.wechat import in_wechat
 
 SESSION_PAY = "wuye_pay_household"  # {"pk": household pk, "until": epoch seconds}
 SESSION_PAY_ATTEMPTS = "wuye_pay_attempts"  # pks of the attempts this session started, newest last
@@ -210,6 +214,7 @@ def pay_bills_view(request):
                 line_ids=form.cleaned_data["lines"],
                 method=form.cleaned_data["method"],
                 description=_("%(community)s property fees") % {"community": household.community.name},
+                payer_openid=_jsapi_openid(request),
             )
         except PayError as error:
             form.add_error(None, str(error))
@@ -245,6 +250,36 @@ def pay_bills_view(request):
     )
 
 
+def _jsapi_openid(request) -> str:
+    """Inside WeChat, an owner signed in with WeChat linked pays by JSAPI (WeChat's own pay sheet,
+    no QR code to scan on the same phone); anyone else gets the QR code."""
+    if not in_wechat(request):
+        return ""
+    owner = current_owner(request)
+    return owner.wechat_openid if owner is not None else ""
+
+
+def _jsapi(request, attempt: PaymentAttempt) -> dict | None:
+    """What the page hands WeixinJSBridge for an open JSAPI attempt; with paysim standing in for WeChat,
+    also where paysim's pay sheet for it is (a browser that is not WeChat has no bridge)."""
+    if attempt.channel != Channel.WECHAT_JSAPI or attempt.state not in ATTEMPT_OPEN_STATES:
+        return None
+    try:
+        params = json.loads(attempt.code_url or "")
+    except ValueError:
+        return None
+    if not isinstance(params, dict) or not str(params.get("package", "")).startswith("prepay_id="):
+        return None
+    sheet = ""
+    if settings.PAYSIM_ENABLED and settings.WUYE_PAYSIM_URL:
+        back = request.build_absolute_uri(reverse("portal:pay_attempt", kwargs={"attempt_pk": attempt.pk}))
+        prepay_id = params["package"].removeprefix("prepay_id=")
+        sheet = (
+            f"{settings.WUYE_PAYSIM_URL.rstrip('/')}/phone/prepay/{prepay_id}?{urlencode({'return': back})}"
+        )
+    return {"params": params, "paysim_sheet": sheet}
+
+
 def _attempt_context(request, attempt: PaymentAttempt) -> dict:
     final = attempt.state not in ATTEMPT_OPEN_STATES
     return {
@@ -264,7 +299,8 @@ def pay_attempt(request, attempt_pk: int):
     """The QR code of a pending attempt and its status; the receipt once paid."""
     attempt = pay_attempt_refreshed(_session_attempt(request, attempt_pk))
     context = _attempt_context(request, attempt)
-    if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url:
+    context["jsapi"] = _jsapi(request, attempt)
+    if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url and context["jsapi"] is None:
         context["qr_svg"] = segno.make(attempt.code_url, error="m").svg_inline(
             scale=1, border=2, omitsize=True, svgclass="pay-qr", light="#fff", title=_("Payment QR code")
         )

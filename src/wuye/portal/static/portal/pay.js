@@ -60,7 +60,24 @@
     window.setTimeout(poll, POLL_MS);
   }
 
+  // JSAPI inside WeChat: WeChat's own pay sheet through WeixinJSBridge; the status poll sees the result.
+  // Where there is no bridge (paysim's simulated WeChat browser), paysim's pay sheet stands in for it.
+  function jsapiPay(button) {
+    var params = JSON.parse(document.getElementById("jsapi-params").textContent);
+    button.addEventListener("click", function () {
+      if (window.WeixinJSBridge) {
+        window.WeixinJSBridge.invoke("getBrandWCPayRequest", params, function (result) {
+          if (result && result.err_msg === "get_brand_wcpay_request:ok") { window.location.reload(); }
+        });
+      } else if (button.getAttribute("data-paysim-sheet")) {
+        window.location.href = button.getAttribute("data-paysim-sheet");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var jsapi = document.getElementById("jsapi-pay");
+    if (jsapi) { jsapiPay(jsapi); }
     var picker = document.getElementById("room-picker");
     if (picker) { roomPicker(picker); }
     var form = document.getElementById("pay-form");
