@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.factories import CommunityFactory, staff
 from wuye.core.enums import Role
 from wuye.core.models import AuditLog
-from wuye.notifications.models import SmsAccount, SmsTemplate
+from wuye.notifications.models import SmsAccount, SmsTemplate, WechatAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +135,59 @@ def test_the_operator_makes_the_default_account_in_the_admin_held_to_the_same_ru
     account = SmsAccount.objects.get()
     assert (account.company_id, account.provider) == (None, "tencent")
     assert list(account.templates.values_list("template_code", flat=True)) == ["2000001"]
+
+
+WECHAT_URL = reverse("console:wechat_settings")
+
+
+def test_the_wechat_official_account_is_saved_with_its_templates(admin_client, community):
+    data = {
+        "name": "阳光物业服务",
+        "enabled": "on",
+        "app_id": "wx1234567890abcdef",
+        "app_secret_ref": "env:WUYE_CHANNEL_MP_SECRET",
+        "gateway_url": "",
+        "template:billing.bill.issued": "TM-bill-01",
+        "params:billing.bill.issued": "thing1 = household, amount2=total_yuan",
+    }
+    assert 'id="wechat-no-account"' in admin_client.get(WECHAT_URL).content.decode()
+
+    assert admin_client.post(WECHAT_URL, data).status_code == 302
+
+    account = WechatAccount.objects.get()
+    assert (account.company_id, account.app_id) == (community.company_id, "wx1234567890abcdef")
+    template = account.templates.get()
+    assert (template.event, template.template_id, template.fields) == (
+        "billing.bill.issued",
+        "TM-bill-01",
+        "thing1=household,amount2=total_yuan",
+    )
+    assert template.field_map == [("thing1", "household"), ("amount2", "total_yuan")]
+    page = admin_client.get(WECHAT_URL).content.decode()
+    assert f"/m/wechat/?account={account.pk}" in page
+    assert AuditLog.objects.filter(action="notifications.wechataccount.saved").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("app_secret_ref", "plain-secret"),
+        ("params:billing.bill.issued", "thing1"),
+        ("gateway_url", "https://x.example"),
+    ],
+)
+def test_the_wechat_form_refuses_a_written_out_secret_bad_fields_or_a_foreign_gateway(
+    admin_client, field, value
+):
+    data = {
+        "name": "物业",
+        "enabled": "on",
+        "app_id": "wx1",
+        "app_secret_ref": "env:WUYE_CHANNEL_MP_SECRET",
+        "template:billing.bill.issued": "TM-1",
+        "params:billing.bill.issued": "thing1=household",
+        field: value,
+    }
+    response = admin_client.post(WECHAT_URL, data)
+    assert list(response.context["form"].errors) == [field]
+    assert WechatAccount.objects.count() == 0

@@ -33,6 +33,7 @@ urlpatterns = [
     path("outbox/", owners.outbox, name="outbox"),
     path("outbox/sms/", owners.sms_outbox, name="sms_outbox"),
     path("outbox/sms/settings/", owners.sms_settings, name="sms_settings"),
+    path("outbox/wechat/settings/", owners.wechat_settings, name="wechat_settings"),
     path("outbox/<int:message_pk>/retry/", owners.message_retry_view, name="message_retry"),
 ]
 NAV = [
@@ -41,4 +42,5 @@ NAV = [
     ("console:outbox", _("Message outbox"), Permission.OWNERS_MANAGE),
     ("console:sms_outbox", _("SMS outbox"), Permission.OWNERS_MANAGE),
     ("console:sms_settings", _("SMS service"), Permission.STAFF_MANAGE),
+    ("console:wechat_settings", _("WeChat official account"), Permission.STAFF_MANAGE),
 ]

@@ -24,11 +24,11 @@ from wuye.households.models import Household, Person
 from wuye.households.sections import Section, register_section
 from wuye.households.validators import MOBILE
 from wuye.notifications.domain import queries as outbox_queries
+from wuye.notifications.domain.company_accounts import company_account_editable, company_account_save
 from wuye.notifications.domain.outbox import NotificationError, event_label, message_retry, registered_events
-from wuye.notifications.domain.sms_accounts import sms_account_editable, sms_account_save
 from wuye.notifications.enums import Channel, MessageState
-from wuye.notifications.interfaces.forms import SmsAccountForm
-from wuye.notifications.models import Message, SmsAccount
+from wuye.notifications.interfaces.forms import SmsAccountForm, WechatAccountForm
+from wuye.notifications.models import Message, SmsAccount, WechatAccount
 from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import account_set_active
 from wuye.owners.domain.bindings import (
@@ -271,27 +271,26 @@ def message_retry_view(request, message_pk: int):
     return _back(request, reverse("console:outbox"))
 
 
-# --- SMS service ------------------------------------------------------------------------------
+# --- SMS service and WeChat official account ----------------------------------------------------------
 
 
-@staff_view(Permission.STAFF_MANAGE)
-def sms_settings(request):
-    """The company's SMS provider account (Alibaba Cloud or Tencent Cloud) and a template per event.
-    Everyone who administers the community sees it; only who administers all the company's
-    communities (or the operator) may change it."""
+def _company_account_page(request, model, form_class, template: str, saved: str):
+    """A company's messaging account and a template per event. Everyone who administers the
+    community sees it; only who administers all the company's communities (or the operator) may
+    change it."""
     community = request.community
-    account = SmsAccount.objects.filter(company_id=community.company_id).first() or SmsAccount(
+    account = model.objects.filter(company_id=community.company_id).first() or model(
         company_id=community.company_id
     )
-    editable = sms_account_editable(request.user, community)
+    editable = company_account_editable(request.user, community)
     events = [(key, str(event.label)) for key, event in sorted(registered_events().items())]
-    form = SmsAccountForm(request.POST or None, instance=account, events=events)
+    form = form_class(request.POST or None, instance=account, events=events)
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         if form.is_valid():
             try:
-                sms_account_save(
+                company_account_save(
                     account=form.save(commit=False),
                     templates=form.templates(),
                     actor=request.user,
@@ -300,14 +299,32 @@ def sms_settings(request):
             except NotificationError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("SMS account saved."))
-                return redirect("console:sms_settings")
+                messages.success(request, saved)
+                return redirect(request.path)
     if not editable:
         for field in form.fields.values():
             field.disabled = True
-    operator = SmsAccount.objects.filter(company__isnull=True, enabled=True).first()
+    operator = model.objects.filter(company__isnull=True, enabled=True).first()
     return render(
+        request, template, {"form": form, "account": account, "editable": editable, "operator": operator}
+    )
+
+
+@staff_view(Permission.STAFF_MANAGE)
+def sms_settings(request):
+    """The company's SMS provider account (Alibaba Cloud or Tencent Cloud)."""
+    return _company_account_page(
+        request, SmsAccount, SmsAccountForm, "console/owners/sms_settings.html", _("SMS account saved.")
+    )
+
+
+@staff_view(Permission.STAFF_MANAGE)
+def wechat_settings(request):
+    """The company's WeChat official account: the portal's sign-in from its menu, template messages."""
+    return _company_account_page(
         request,
-        "console/owners/sms_settings.html",
-        {"form": form, "account": account, "editable": editable, "operator": operator},
+        WechatAccount,
+        WechatAccountForm,
+        "console/owners/wechat_settings.html",
+        _("WeChat official account saved."),
     )
