@@ -22,7 +22,8 @@ from wuye.payments.domain.checks import ledger_check
 from wuye.payments.enums import Channel
 from wuye.payments.models import PaymentAttempt, Receipt
 from wuye.paysim import mp
-from wuye.paysim.seed import paysim_accounts
+from wuye.paysim.seed import paysim_accounts, paysim_wechat_account
+from wuye.portal.auth import SESSION_ACCOUNT
 
 JAN = datetime.date(2026, 1, 1)
 OPENID = mp.openid_for(mp.APP_ID, "alice")
@@ -127,3 +128,17 @@ def test_the_owner_api_pays_by_jsapi_with_the_linked_wechat(client, owner, home,
     detail = client.get(f"{url}/{attempt.pk}", **auth).json()
     assert detail["state"] == "succeeded" and detail["receipt"]["number"] and detail["jsapi_params"] is None
     assert ledger_check(community=home.community) == []
+
+
+def test_a_session_that_came_through_the_official_account_pays_by_jsapi(client, owner, home, paysim):  # noqa: F811
+    from tests.portal.test_wechat import _wechat
+
+    paysim_wechat_account(None, base_url=paysim.base_url)
+    response, _callback = _wechat(client, "alice", start="/m/wechat/?next=/m/pay/mine/")  # the linked openid
+    assert client.session[SESSION_ACCOUNT] == owner.account.pk
+    client.get(response["Location"])
+    lines = list(BillLine.objects.filter(household=home).values_list("pk", flat=True))
+
+    client.post(reverse("portal:pay_bills"), {"lines": lines, "method": "wechat"})  # no WeChat user agent
+
+    assert PaymentAttempt.objects.get().channel == Channel.WECHAT_JSAPI

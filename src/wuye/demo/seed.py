@@ -953,6 +953,16 @@ def seed_payment_channels(*, community: Community) -> None:
         account.save(update_fields=["notify_base_url"])
 
 
+def seed_official_account(*, company: Company) -> None:
+    """The company's WeChat official account at paysim (its OAuth and template messages): a new user
+    opens http://127.0.0.1:8000/m/wechat/ as if from the account's menu, signs in once with a code,
+    and from then on WeChat signs them in, pays by JSAPI and gets template messages (paysim lists them
+    at /_sim/mp). SMS stay in the log: that is where the demo's login codes are read."""
+    from wuye.paysim.seed import paysim_wechat_account
+
+    paysim_wechat_account(company)
+
+
 def _statistics_refresh() -> None:
     """PostgreSQL plans from table statistics. The history writes hundreds of thousands of payment rows
     in one transaction (the test suite's), which autovacuum never sees: a plan made for empty tables
@@ -1011,6 +1021,7 @@ def _seed(*, scale: float) -> SeedReport:
     for community in communities:  # a year of bills, issued before the owners join the portal
         seed_billing(community=community, actor=admin)
     owners = seed_owner_accounts(communities=communities, actor=admin)
+    seed_official_account(company=company)
     for community in communities:
         seed_debit(community=community, actor=admin)
         seed_payment_channels(community=community)

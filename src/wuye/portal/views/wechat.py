@@ -35,13 +35,16 @@ from wuye.portal.views.base import render_portal
 
 SESSION_OAUTH = "wuye_wechat_oauth"  # {"state", "account", "scope", "next"} of the authorisation under way
 SESSION_PENDING = "wuye_wechat_openid"  # {"openid", "nickname"}: to link once the owner has signed in
+SESSION_VIA = "wuye_via_wechat"  # this session came through the official account's authorisation
 SESSION_TRIED = "wuye_wechat_tried"  # the login page sent this WeChat browser to authorise once already
 SCOPES = {"base": "snsapi_base", "userinfo": "snsapi_userinfo"}
 
 
 def in_wechat(request) -> bool:
-    """The page is open in WeChat's own browser (its user agent says MicroMessenger)."""
-    return "MicroMessenger" in request.headers.get("User-Agent", "")
+    """The page is open in WeChat's own browser: its user agent says MicroMessenger, or this session
+    came in through the official account's authorisation (which only WeChat's browser goes through;
+    paysim's simulated one in the demo is an ordinary browser)."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "") or bool(request.session.get(SESSION_VIA))
 
 
 def official_account(pk: str | int | None = None) -> WechatAccount | None:
@@ -99,6 +102,7 @@ def wechat_callback(request):
             request,
             _("WeChat did not confirm who you are. Open the portal from the official account's menu again."),
         )
+    request.session[SESSION_VIA] = True
     owner = current_owner(request)
     if owner is not None:
         try:

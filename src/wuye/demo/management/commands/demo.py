@@ -109,3 +109,8 @@ class Command(BaseCommand):
                 " (log in with a phone; the code is printed in the terminal running make demo, the demo"
                 " server's log; the console's SMS outbox shows it masked)."
             )
+            out(
+                "  微信公众号菜单（paysim 模拟微信授权）As if from the WeChat official account's menu:"
+                " http://127.0.0.1:8000/m/wechat/ （首次用手机号登录后即绑定微信，此后自动登录、在微信内支付"
+                " first sign-in with a code links WeChat; then WeChat signs you in and you pay by JSAPI）"
+            )
