@@ -79,13 +79,13 @@ def test_a_replayed_or_forged_state_is_refused_and_signs_nobody_in(client, offic
     OwnerAccount.objects.filter(pk=owner.account.pk).update(wechat_openid=mp.openid_for(mp.APP_ID, "alice"))
     client.get("/m/wechat/")
     forged = client.get(reverse("portal:wechat_callback"), {"code": "x", "state": "not-the-one"})
-    assert forged.status_code == 400 and SESSION_ACCOUNT not in client.session
+    assert forged.status_code == 403 and SESSION_ACCOUNT not in client.session
 
     response, callback = _wechat(client, "alice")
     assert response.status_code == 302 and client.session[SESSION_ACCOUNT] == owner.account.pk
     other = client.__class__()
     replayed = other.get(callback)  # the same code and state in another browser
-    assert replayed.status_code == 400 and SESSION_ACCOUNT not in other.session
+    assert replayed.status_code == 403 and SESSION_ACCOUNT not in other.session
 
 
 def test_an_owner_links_wechat_from_me_with_the_nickname_and_unlinks_it(client, official, owner):

@@ -3,10 +3,10 @@
 A backend's ``send(outgoing)`` returns on success (``Sent``: the provider's id of the message, if
 it gives one, for the delivery receipt) and raises ``DeliveryError`` for a failure worth retrying (network,
 rate limit) or ``PermanentDeliveryError`` when retrying cannot help (a refused address). SMS go
-through ``SmsBackend`` (``notifications.sms``): the sending company's provider account (Alibaba Cloud or
-Tencent Cloud), WeChat through ``WechatBackend`` (``notifications.wechat``: the company's official
+through ``notifications.sms.SmsBackend`` (the sending company's provider account: Alibaba Cloud or
+Tencent Cloud), WeChat through ``notifications.wechat.WechatBackend`` (the company's official
 account's template messages), or, with none configured (development, the demo), ``ConsoleBackend``,
-which writes the message to the server log.
+which writes the message to the server log; the app's ``ready()`` registers them.
 ``register_backend`` replaces a channel's backend (tests).
 
 A backend is handed an ``Outgoing``, not the outbox row: its ``subject`` and ``body`` are the text
@@ -111,34 +111,12 @@ class EmailBackend:
             raise DeliveryError(str(error)) from error
 
 
-class SmsBackend:
-    """The SMS provider account of the message's company (``notifications.sms``), or the log when
-    there is none."""
-
-    name = "sms"
-
-    def send(self, outgoing: Outgoing) -> Sent | None:
-        from wuye.notifications import sms  # the providers' SDKs load only when a message goes out
-
-        return sms.sms_send(outgoing, fallback=_CONSOLE)
-
-
-class WechatBackend:
-    """Template messages through the company's WeChat official account (``notifications.wechat``),
-    or the log when there is none."""
-
-    name = "wechat"
-
-    def send(self, outgoing: Outgoing) -> Sent | None:
-        from wuye.notifications import wechat  # wechatpy loads only when a message goes out
-
-        return wechat.wechat_send(outgoing, fallback=_CONSOLE)
-
-
-_CONSOLE = ConsoleBackend()
+CONSOLE = ConsoleBackend()
+# SMS and WeChat start on the log; the app's ready() puts their providers' backends in
+# (``notifications.sms.SmsBackend``, ``notifications.wechat.WechatBackend``), which fall back to it.
 _BACKENDS: dict[str, Backend] = {
-    Channel.SMS: SmsBackend(),
-    Channel.WECHAT: WechatBackend(),
+    Channel.SMS: CONSOLE,
+    Channel.WECHAT: CONSOLE,
     Channel.EMAIL: EmailBackend(),
 }
 

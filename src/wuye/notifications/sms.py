@@ -30,7 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wuye.core.references import ReferenceRefusedError, gateway_check
-from wuye.notifications.backends import Backend, DeliveryError, Outgoing, PermanentDeliveryError, Sent
+from wuye.notifications.backends import (
+    CONSOLE,
+    Backend,
+    DeliveryError,
+    Outgoing,
+    PermanentDeliveryError,
+    Sent,
+)
 from wuye.notifications.domain.queries import company_account
 from wuye.notifications.enums import Channel, MessageState, ReceiptState, SmsProvider
 from wuye.notifications.models import Message, SmsAccount, SmsTemplate
@@ -306,6 +313,19 @@ def sms_send(outgoing: Outgoing, *, fallback: Backend) -> Sent | None:
     values = {name: outgoing.params.get(name, "") for name in template.param_names}
     reference = provider_for(account).send(outgoing.address, template, values)
     return Sent(ref=reference, sms_account_id=account.pk)
+
+
+class SmsBackend:
+    """The outbox's SMS channel: the provider account of the message's company, or ``fallback`` (the
+    log) when there is none."""
+
+    name = "sms"
+
+    def __init__(self, fallback: Backend = CONSOLE):
+        self.fallback = fallback
+
+    def send(self, outgoing: Outgoing) -> Sent | None:
+        return sms_send(outgoing, fallback=self.fallback)
 
 
 @dataclasses.dataclass

@@ -22,7 +22,14 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from wuye.core.references import ReferenceRefusedError, gateway_check
-from wuye.notifications.backends import Backend, DeliveryError, Outgoing, PermanentDeliveryError, Sent
+from wuye.notifications.backends import (
+    CONSOLE,
+    Backend,
+    DeliveryError,
+    Outgoing,
+    PermanentDeliveryError,
+    Sent,
+)
 from wuye.notifications.domain.queries import company_account
 from wuye.notifications.models import WechatAccount
 
@@ -108,6 +115,19 @@ def wechat_send(outgoing: Outgoing, *, fallback: Backend) -> Sent | None:
         text = f"{error.errcode}: {error.errmsg}"
         raise (PermanentDeliveryError(text) if code in FINAL_ERRORS else DeliveryError(text)) from error
     return Sent(ref=str(answer.get("msgid", "")), sms_account_id=None)
+
+
+class WechatBackend:
+    """The outbox's WeChat channel: template messages through the company's official account, or
+    ``fallback`` (the log) when there is none."""
+
+    name = "wechat"
+
+    def __init__(self, fallback: Backend = CONSOLE):
+        self.fallback = fallback
+
+    def send(self, outgoing: Outgoing) -> Sent | None:
+        return wechat_send(outgoing, fallback=self.fallback)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,14 +28,16 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.state import now
 
-if TYPE_CHECKING:  # pragma: no cover
-    from wuye.paysim.server import PaySim, Response
+# What the server's router takes back (server.Response), and the simulator (server.PaySim): named here,
+# not imported, so that the server imports this module and not the other way round.
+Response = tuple[int, str, bytes, dict[str, str]]
+PaySim = Any
 
 APP_ID = sim_keys.WECHAT_APPID
 DEFAULT_USER = "wx-demo-user"

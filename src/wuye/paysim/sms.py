@@ -26,14 +26,16 @@ import json
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from wuye.paysim import keys as sim_keys
 from wuye.paysim.state import now
 
-if TYPE_CHECKING:  # pragma: no cover
-    from wuye.paysim.server import PaySim, Response
+# What the server's router takes back (server.Response), and the simulator (server.PaySim): named here,
+# not imported, so that the server imports this module and not the other way round.
+Response = tuple[int, str, bytes, dict[str, str]]
+PaySim = Any
 
 ALIYUN, TENCENT = "aliyun", "tencent"
 ALIYUN_KEY_ID = "LTAI5tPaysimSmsTest"

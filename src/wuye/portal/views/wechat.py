@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from wuye.notifications.models import WechatAccount
 from wuye.notifications.wechat import WechatError, oauth_url, oauth_user
@@ -56,10 +56,11 @@ def official_account(pk: str | int | None = None) -> WechatAccount | None:
     )
 
 
-def _refused(request, message: str, status: int = 400):
+def _refused(request, message: str, status: int = 403):
     return render_portal(request, "portal/wechat_refused.html", {"message": message}, status=status)
 
 
+@require_safe
 def wechat_enter(request):
     """The official account's menu link: off to WeChat's authorisation, back at the callback."""
     account = official_account(request.GET.get("account"))
@@ -77,6 +78,7 @@ def wechat_enter(request):
     return redirect(oauth_url(account, redirect_uri=redirect_uri, scope=scope, state=state))
 
 
+@require_safe
 def wechat_callback(request):
     started = request.session.pop(SESSION_OAUTH, None)
     state = request.GET.get("state", "")
