@@ -267,6 +267,22 @@ CELERY_BEAT_SCHEDULE = {
         for name, entry in WUYE_PERIODIC.items()
     },
 }
+# Owners' email (the outbox's email channel): Django's SMTP backend when a server is configured, the
+# log otherwise (development, the demo).
+if CONFIG["WUYE_EMAIL_SECURITY"] not in ("ssl", "starttls", "none"):
+    raise ImproperlyConfigured("WUYE_EMAIL_SECURITY is one of ssl, starttls, none.")
+if CONFIG["WUYE_EMAIL_HOST"]:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG["WUYE_EMAIL_HOST"]
+    EMAIL_PORT = CONFIG["WUYE_EMAIL_PORT"]
+    EMAIL_HOST_USER = CONFIG["WUYE_EMAIL_USER"]
+    EMAIL_HOST_PASSWORD = CONFIG["WUYE_EMAIL_PASSWORD"]
+    EMAIL_USE_SSL = CONFIG["WUYE_EMAIL_SECURITY"] == "ssl"
+    EMAIL_USE_TLS = CONFIG["WUYE_EMAIL_SECURITY"] == "starttls"
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = CONFIG["WUYE_EMAIL_FROM"] or CONFIG["WUYE_EMAIL_USER"] or "webmaster@localhost"
 WUYE_PAYSIM_URL = CONFIG["WUYE_PAYSIM_URL"]
 # Where channel accounts may point (wuye.core.references): key files in SECRETS_DIR, key
 # variables named CHANNEL_ENV_PREFIX…, gateways of the real services or CHANNEL_GATEWAYS; paysim's test
