@@ -176,9 +176,13 @@ TABLE: tuple[Setting, ...] = (
     Setting("WUYE_EMAIL_HOST", str, "", "SMTP server that sends owners' email; empty: email goes to the log"),
     Setting("WUYE_EMAIL_PORT", int, 465, "its port (465: TLS from the start, 587: STARTTLS)"),
     Setting("WUYE_EMAIL_USER", str, "", "the SMTP login"),
-    Setting("WUYE_EMAIL_PASSWORD", str, "", "the SMTP password (WUYE_EMAIL_PASSWORD_FILE reads it from a file)"),
+    Setting(
+        "WUYE_EMAIL_PASSWORD", str, "", "the SMTP password (WUYE_EMAIL_PASSWORD_FILE reads it from a file)"
+    ),
     Setting("WUYE_EMAIL_SECURITY", str, "ssl", "'ssl' (TLS from the start), 'starttls' or 'none'"),
-    Setting("WUYE_EMAIL_FROM", str, "", "the sender, e.g. 阳光物业 <notice@example.com>; empty: the SMTP login"),
+    Setting(
+        "WUYE_EMAIL_FROM", str, "", "the sender, e.g. 阳光物业 <notice@example.com>; empty: the SMTP login"
+    ),
     Setting(
         "WUYE_SENTRY_ENVIRONMENT", str, "production", "the environment name Sentry files the errors under"
     ),

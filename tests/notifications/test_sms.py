@@ -13,9 +13,10 @@ from django.core.management import call_command
 from tests.factories import PersonFactory
 from wuye.notifications.backends import ConsoleBackend
 from wuye.notifications.domain.outbox import SECRET_MASK, notify, notify_phone
+from wuye.notifications.domain.queries import company_account
 from wuye.notifications.enums import Channel, MessageState, ReceiptState, SmsProvider
 from wuye.notifications.models import Message, SmsAccount, SmsTemplate
-from wuye.notifications.sms import account_for, sms_receipts_pull
+from wuye.notifications.sms import sms_receipts_pull
 from wuye.owners.domain.login import LOGIN_CODE_EVENT
 from wuye.paysim import sms as sim_sms
 from wuye.paysim.seed import SMS_TEMPLATES, paysim_sms_account
@@ -186,15 +187,15 @@ def test_provider_down_is_retryable(community, django_capture_on_commit_callback
 
 def test_the_company_account_comes_first_then_the_operators_then_the_log(community, settings, caplog):
     settings.PAYSIM_ENABLED = True
-    assert account_for(community.pk) is None
+    assert company_account(SmsAccount, community.pk) is None
     operator = paysim_sms_account(None, provider=SmsProvider.TENCENT)
-    assert account_for(community.pk) == operator
-    assert account_for(None) == operator
+    assert company_account(SmsAccount, community.pk) == operator
+    assert company_account(SmsAccount, None) == operator
     own = paysim_sms_account(community.company, provider=SmsProvider.ALIYUN)
-    assert account_for(community.pk) == own
-    assert account_for(None) == operator
+    assert company_account(SmsAccount, community.pk) == own
+    assert company_account(SmsAccount, None) == operator
     SmsAccount.objects.filter(pk=own.pk).update(enabled=False)
-    assert account_for(community.pk) == operator
+    assert company_account(SmsAccount, community.pk) == operator
 
 
 def test_no_account_means_the_log(community, django_capture_on_commit_callbacks, caplog, paysim):

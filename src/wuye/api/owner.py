@@ -8,9 +8,6 @@ owner tokens never work on the staff operations. Domain refusals answer 400 with
 
 from __future__ import annotations
 
-import contextlib
-import json
-
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,9 +58,9 @@ from wuye.owners.domain.bindings import BindingError, binding_request_submit, bi
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
-from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel, PaymentMethod
+from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
-from wuye.portal.domain.pay import PayError, pay_attempt_refreshed, pay_start
+from wuye.portal.domain.pay import PayError, jsapi_params, pay_attempt_refreshed, pay_start
 from wuye.portal.domain.queries import pay_bills, pay_methods
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import categories_tree
@@ -214,10 +211,6 @@ def _receipt_pdf_url(request, receipt) -> str:
 def _payment(request, attempt: PaymentAttempt) -> dict:
     receipt = attempt.receipt if attempt.receipt_id else None
     jsapi = attempt.channel == Channel.WECHAT_JSAPI
-    params = None
-    if jsapi and attempt.state in ATTEMPT_OPEN_STATES:
-        with contextlib.suppress(ValueError):
-            params = json.loads(attempt.code_url or "null")
     return {
         "pk": attempt.pk,
         "out_trade_no": attempt.out_trade_no,
@@ -225,7 +218,7 @@ def _payment(request, attempt: PaymentAttempt) -> dict:
         "state": attempt.state,
         "amount_fen": attempt.amount_fen,
         "code_url": "" if jsapi else attempt.code_url,
-        "jsapi_params": params if isinstance(params, dict) else None,
+        "jsapi_params": jsapi_params(attempt),
         "receipt": receipt
         and {"number": receipt.display_number, "pdf_url": _receipt_pdf_url(request, receipt)},
     }

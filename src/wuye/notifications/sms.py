@@ -38,7 +38,7 @@ from wuye.notifications.backends import (
     PermanentDeliveryError,
     Sent,
 )
-from wuye.notifications.domain.queries import company_account
+from wuye.notifications.domain.queries import company_account_template
 from wuye.notifications.enums import Channel, MessageState, ReceiptState, SmsProvider
 from wuye.notifications.models import Message, SmsAccount, SmsTemplate
 
@@ -292,24 +292,11 @@ def provider_for(account: SmsAccount) -> Provider:
         raise PermanentDeliveryError(str(error)) from error
 
 
-def account_for(community_id: int | None) -> SmsAccount | None:
-    return company_account(SmsAccount, community_id)
-
-
 def sms_send(outgoing: Outgoing, *, fallback: Backend) -> Sent | None:
     """Send one SMS through its company's provider (``SmsBackend``); the log when none is configured."""
-    account = account_for(outgoing.community_id)
+    account, template = company_account_template(SmsAccount, outgoing)
     if account is None:
         return fallback.send(outgoing)
-    template = account.templates.filter(event=outgoing.event).first()
-    if template is None:
-        raise PermanentDeliveryError(
-            _(
-                "%(provider)s has no template for “%(event)s”: add one to the SMS account, then send the"
-                " message again."
-            )
-            % {"provider": account.get_provider_display(), "event": outgoing.event}
-        )
     values = {name: outgoing.params.get(name, "") for name in template.param_names}
     reference = provider_for(account).send(outgoing.address, template, values)
     return Sent(ref=reference, sms_account_id=account.pk)

@@ -19,7 +19,6 @@ import dataclasses
 import logging
 
 from django.core.cache import cache
-from django.utils.translation import gettext as _
 
 from wuye.core.references import ReferenceRefusedError, gateway_check
 from wuye.notifications.backends import (
@@ -30,7 +29,7 @@ from wuye.notifications.backends import (
     PermanentDeliveryError,
     Sent,
 )
-from wuye.notifications.domain.queries import company_account
+from wuye.notifications.domain.queries import company_account_template
 from wuye.notifications.models import WechatAccount
 
 logger = logging.getLogger("wuye.notifications")
@@ -85,26 +84,13 @@ def _client(account: WechatAccount):
     return Client(account.app_id, account.secret(), session=_CacheStorage(), timeout=TIMEOUT_SECONDS)
 
 
-def account_for(community_id: int | None) -> WechatAccount | None:
-    return company_account(WechatAccount, community_id)
-
-
 def wechat_send(outgoing: Outgoing, *, fallback: Backend) -> Sent | None:
     """Send one template message to ``outgoing.address`` (an openid); the log when no account."""
     from wechatpy.exceptions import WeChatClientException
 
-    account = account_for(outgoing.community_id)
+    account, template = company_account_template(WechatAccount, outgoing)
     if account is None:
         return fallback.send(outgoing)
-    template = account.templates.filter(event=outgoing.event).first()
-    if template is None:
-        raise PermanentDeliveryError(
-            _(
-                "The WeChat official account has no template for “%(event)s”: add one, then send the message"
-                " again."
-            )
-            % {"event": outgoing.event}
-        )
     data = {field: {"value": outgoing.params.get(name, "")} for field, name in template.field_map}
     try:
         answer = _client(account).message.send_template(outgoing.address, template.template_id, data)

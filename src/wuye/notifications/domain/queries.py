@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from wuye.core.models import Community
+from wuye.notifications.backends import PermanentDeliveryError
 from wuye.notifications.enums import Channel
 from wuye.notifications.models import Message, NotificationPreference
 
@@ -109,8 +111,6 @@ def bound_people(*, household_ids) -> dict[int, list]:
 def company_account(model, community_id: int | None):
     """The enabled account (``SmsAccount``, ``WechatAccount``) that serves this community's company,
     else the operator's (no company), else None. ``community_id`` None: the operator's only."""
-    from django.db.models import Q
-
     company_id = (
         Community.objects.filter(pk=community_id).values_list("company_id", flat=True).first()
         if community_id
@@ -121,3 +121,19 @@ def company_account(model, community_id: int | None):
         model.objects.filter(scope, enabled=True), key=lambda account: account.company_id is None
     )
     return accounts[0] if accounts else None
+
+
+def company_account_template(model, outgoing):
+    """(account, its template for ``outgoing``'s event) of the account that sends ``outgoing``
+    (``company_account``); (None, None) without an account. An account without a template for the
+    event refuses the message for good, naming both (staff add it and send the message again)."""
+    account = company_account(model, outgoing.community_id)
+    if account is None:
+        return None, None
+    template = account.templates.filter(event=outgoing.event).first()
+    if template is None:
+        raise PermanentDeliveryError(
+            _("%(account)s has no template for “%(event)s”: add one, then send the message again.")
+            % {"account": account, "event": outgoing.event}
+        )
+    return account, template

@@ -3,6 +3,8 @@ one row per event: the provider's template and the event's values that fill it."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -61,8 +63,14 @@ class _EventTemplatesForm(forms.ModelForm):
             )
 
     @property
-    def base_fields_bound(self):
-        return [self[name] for name in self.Meta.fields]
+    def account_part(self):
+        """The account's own fields as ``console/form_fields.html`` shows a form (the template rows are
+        laid out apart, as a table)."""
+        return SimpleNamespace(
+            non_field_errors=self.non_field_errors,
+            hidden_fields=list,
+            visible_fields=lambda: [self[name] for name in self.Meta.fields],
+        )
 
     @property
     def template_rows(self):

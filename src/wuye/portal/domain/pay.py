@@ -20,6 +20,7 @@ import contextlib
 import datetime
 import hashlib
 import hmac
+import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,6 +152,20 @@ def pay_start(
         return attempt_start(attempt=attempt, description=description)
     except PaymentError as error:
         raise PayError(str(error)) from None
+
+
+def jsapi_params(attempt: PaymentAttempt) -> dict | None:
+    """What WeixinJSBridge (or a mini program's wx.requestPayment) takes for an open JSAPI attempt:
+    the signed parameters the channel answered, kept as JSON in ``code_url``; None otherwise."""
+    if attempt.channel != Channel.WECHAT_JSAPI or attempt.state not in ATTEMPT_OPEN_STATES:
+        return None
+    try:
+        params = json.loads(attempt.code_url or "")
+    except ValueError:
+        return None
+    if not isinstance(params, dict) or not str(params.get("package", "")).startswith("prepay_id="):
+        return None
+    return params
 
 
 # An open attempt is asked about at the channel once it is this old, and then at most this often.

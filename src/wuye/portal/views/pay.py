@@ -14,7 +14,6 @@ the attempts this session started are remembered too: an attempt page answers 40
 
 from __future__ import annotations
 
-import json
 import time
 
 import segno
@@ -40,6 +39,7 @@ from wuye.portal.domain.pay import (
     PayError,
     TooManyTriesError,
     household_identify,
+    jsapi_params,
     pay_attempt_refreshed,
     pay_start,
 )
@@ -262,13 +262,8 @@ def _jsapi_openid(request) -> str:
 def _jsapi(request, attempt: PaymentAttempt) -> dict | None:
     """What the page hands WeixinJSBridge for an open JSAPI attempt; with paysim standing in for WeChat,
     also where paysim's pay sheet for it is (a browser that is not WeChat has no bridge)."""
-    if attempt.channel != Channel.WECHAT_JSAPI or attempt.state not in ATTEMPT_OPEN_STATES:
-        return None
-    try:
-        params = json.loads(attempt.code_url or "")
-    except ValueError:
-        return None
-    if not isinstance(params, dict) or not str(params.get("package", "")).startswith("prepay_id="):
+    params = jsapi_params(attempt)
+    if params is None:
         return None
     sheet = ""
     if settings.PAYSIM_ENABLED and settings.WUYE_PAYSIM_URL:
@@ -300,7 +295,8 @@ def pay_attempt(request, attempt_pk: int):
     attempt = pay_attempt_refreshed(_session_attempt(request, attempt_pk))
     context = _attempt_context(request, attempt)
     context["jsapi"] = _jsapi(request, attempt)
-    if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url and context["jsapi"] is None:
+    # A JSAPI attempt's code_url holds WeChat's pay sheet parameters, never a QR payload.
+    if attempt.state in ATTEMPT_OPEN_STATES and attempt.code_url and attempt.channel != Channel.WECHAT_JSAPI:
         context["qr_svg"] = segno.make(attempt.code_url, error="m").svg_inline(
             scale=1, border=2, omitsize=True, svgclass="pay-qr", light="#fff", title=_("Payment QR code")
         )
