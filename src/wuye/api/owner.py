@@ -42,6 +42,7 @@ from wuye.api.owner_schemas import (
     RequestIn,
     RequestOut,
     SignupIn,
+    TopupIn,
 )
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut, NamedRefOut, PageQuery
@@ -60,7 +61,7 @@ from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
-from wuye.portal.domain.pay import PayError, jsapi_params, pay_attempt_refreshed, pay_start
+from wuye.portal.domain.pay import PayError, jsapi_params, pay_attempt_refreshed, pay_start, topup_start
 from wuye.portal.domain.queries import pay_bills, pay_methods
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import categories_tree
@@ -260,18 +261,46 @@ def owner_payment_create(request, household_pk: int, payload: PaymentIn):
     it as a QR code), or with ``jsapi`` the parameters of WeChat's own pay sheet (the account must have
     linked WeChat); ask ``GET …/payments/{pk}`` until the state is final, then open the receipt."""
     household = _binding(request, household_pk).household
-    openid = ""
-    if payload.jsapi:
-        openid = request.owner.wechat_openid
-        if payload.method != PaymentMethod.WECHAT or not openid:
-            raise HttpError(400, _("Paying inside WeChat needs WeChat Pay and a linked WeChat account."))
     try:
         attempt = pay_start(
             household=household,
             line_ids=payload.lines,
             method=payload.method,
             description=_("%(community)s property fees") % {"community": household.community.name},
-            payer_openid=openid,
+            payer_openid=_payer_openid(request, payload),
+        )
+    except PayError as error:
+        raise _refused(error) from None
+    return 201, _payment(request, attempt_for_page(attempt.pk))
+
+
+def _payer_openid(request, payload) -> str:
+    """The owner's linked WeChat for a JSAPI payment (``payload.jsapi``); "" for a QR code."""
+    if not payload.jsapi:
+        return ""
+    openid = request.owner.wechat_openid
+    if payload.method != PaymentMethod.WECHAT or not openid:
+        raise HttpError(400, _("Paying inside WeChat needs WeChat Pay and a linked WeChat account."))
+    return openid
+
+
+@router.post(
+    "/households/{household_pk}/prepayment/topups",
+    response={201: PaymentOut, 400: ErrorOut, 404: ErrorOut},
+    operation_id="owner_topup_create",
+)
+def owner_topup_create(request, household_pk: int, payload: TopupIn):
+    """Pay an amount in as the household's prepayment (预存), as a payment of bills is paid (QR code or
+    JSAPI, then ``GET …/payments/{pk}``). Once paid it is held as prepayment and pays the household's
+    open bills at once, then its next bills; the receipt is an online prepayment's."""
+    household = _binding(request, household_pk).household
+    try:
+        attempt = topup_start(
+            household=household,
+            amount_fen=payload.amount_fen,
+            method=payload.method,
+            description=_("%(community)s prepayment") % {"community": household.community.name},
+            payer_openid=_payer_openid(request, payload),
         )
     except PayError as error:
         raise _refused(error) from None

@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from wuye.api.schemas import NamedRefOut
 from wuye.households.enums import PersonKind
 from wuye.owners.enums import Language
+from wuye.payments.limits import MAX_COUNTER_FEN
 from wuye.service.domain.queries import request_comments
 from wuye.service.enums import RequestAction
 from wuye.service.rules import is_allowed
@@ -261,6 +262,14 @@ class PaymentIn(Schema):
         False,
         description="WeChat Pay inside WeChat (a mini program, the official account's pages): pay with the "
         "account's linked WeChat (openid) and get the JSAPI parameters instead of a QR code.",
+    )
+
+
+class TopupIn(Schema):
+    amount_fen: int = Field(..., gt=0, le=MAX_COUNTER_FEN, description="Fen to hold as prepayment.")
+    method: str = Field(..., description="One of the methods the pay listing offers.")
+    jsapi: bool = Field(
+        False, description="As for a payment of bills: WeChat's pay sheet instead of a QR code."
     )
 
 

@@ -8,6 +8,10 @@ from wuye.ledger.enums import Account
 class ReceiptKind(models.TextChoices):
     PREPAYMENT = "prepayment", _("Prepayment")
     PAYMENT = "payment", pgettext_lazy("receipt kind", "Payment")
+    # Money paid in online (WeChat Pay, Alipay) to be held as prepayment: the payment attempt is its
+    # document (its whole amount is the attempt's excess), so it is neither a counter prepayment nor
+    # voidable at the counter (it is refunded through its channel).
+    TOPUP = "topup", _("Online prepayment")
 
 
 class PaymentMethod(models.TextChoices):
@@ -51,6 +55,11 @@ CHANNEL_METHOD = {
     Channel.WECHAT_JSAPI: PaymentMethod.WECHAT,
     Channel.ALIPAY_QR: PaymentMethod.ALIPAY,
 }
+
+
+class OrderKind(models.TextChoices):
+    BILLS = "bills", _("Bills")  # chosen bill lines
+    PREPAYMENT = "prepayment", _("Prepayment")  # an amount to hold as prepayment (预存), no lines
 
 
 class OrderState(models.TextChoices):

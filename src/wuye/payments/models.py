@@ -26,6 +26,7 @@ from wuye.payments.enums import (
     Channel,
     EventOutcome,
     ExcessPolicy,
+    OrderKind,
     OrderState,
     PaymentMethod,
     ReceiptKind,
@@ -312,7 +313,8 @@ class ChannelAccount(models.Model):
 
 
 class PaymentOrder(models.Model):
-    """What a payer set out to pay: chosen bill lines of one household, with their total then."""
+    """What a payer set out to pay: chosen bill lines of one household, with their total then; or, of
+    kind prepayment, an amount to hold as the household's prepayment (no lines)."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
@@ -321,6 +323,9 @@ class PaymentOrder(models.Model):
     total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen + late_fee_fen
     late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0)  # fen; Σ of its lines' late_fee_fen
     state = models.CharField(_("state"), max_length=8, choices=OrderState.choices, default=OrderState.OPEN)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=OrderKind.choices, default=OrderKind.BILLS, db_default=OrderKind.BILLS
+    )
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -334,6 +339,10 @@ class PaymentOrder(models.Model):
             models.CheckConstraint(
                 condition=Q(late_fee_fen__gte=0) & Q(late_fee_fen__lte=F("total_fen")),
                 name="paymentorder_late_fee_in_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OrderKind.PREPAYMENT) | Q(late_fee_fen=0),
+                name="paymentorder_prepayment_no_late_fee",
             ),
         ]
         indexes = [models.Index(fields=["household", "-created_at"], name="paymentorder_household_time")]

@@ -1,11 +1,14 @@
-"""Forms of the self-service pay pages: the room's confirmation, and the choice of lines and channel."""
+"""Forms of the self-service pay pages: the room's confirmation, the choice of lines and channel, and a
+signed-in owner's top-up (预存)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wuye.core.money import yuan_to_fen
 from wuye.payments.enums import PaymentMethod
+from wuye.payments.limits import MAX_COUNTER_FEN
 
 
 class IdentifyForm(forms.Form):
@@ -36,3 +39,24 @@ class PayForm(forms.Form):
         self.fields["method"].choices = [(method, labels[method]) for method in methods]
         if methods:
             self.fields["method"].initial = methods[0]
+
+
+class TopupForm(forms.Form):
+    """An amount in yuan to hold as the household's prepayment, and the channel to pay it with."""
+
+    amount = forms.CharField(
+        label=_("Amount (yuan)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "500"}),
+    )
+    method = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, methods: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(PaymentMethod.choices)
+        self.fields["method"].choices = [(method, labels[method]) for method in methods]
+        if methods:
+            self.fields["method"].initial = methods[0]
+
+    def clean_amount(self) -> int:
+        return yuan_to_fen(self.cleaned_data["amount"], max_fen=MAX_COUNTER_FEN)

@@ -54,6 +54,7 @@ urlpatterns = [
     # is tests/portal/test_pay_isolation.py (foreign attempts and bad tokens answer 404).
     path("pay/", pay.pay_bills_view, name="pay_bills"),
     path("pay/mine/", pay.pay_mine, name="pay_mine"),
+    path("pay/topup/", pay.pay_topup, name="pay_topup"),
     re_path(
         r"^pay/h/(?P<token>[0-9]+-[0-9]+-[0-9]+-[0-9A-Za-z]+:[-\w]{20,60})/$",
         pay.pay_household,

@@ -18,6 +18,10 @@ order fixed it (never more than is still due: a late fee is charged once), posts
 issues the receipt and logs on the household's timeline. The caller acknowledges the channel only
 after it returns, i.e. after commit.
 
+A top-up (预存, ``order_topup_create``) is an order of kind prepayment with no lines: ``payment_apply``
+keeps its whole amount as prepayment, applies it to the household's open bills at once (as a
+prepayment at the counter is) and issues an online-prepayment receipt.
+
 Counter payments take the same path in one call (``counter_payment_take``): order, attempt and
 application in one transaction.
 
@@ -48,6 +52,7 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain import attempts
 from wuye.payments.domain.allocations import allocation_split, allocations_write
 from wuye.payments.domain.attempts import PaymentError, attempt_transition
+from wuye.payments.domain.prepayments import prepayments_apply
 from wuye.payments.domain.queries import debit_locked_line_ids, open_lines
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.domain.refunds import refund_excess_on_commit
@@ -60,6 +65,7 @@ from wuye.payments.enums import (
     AttemptState,
     Channel,
     ExcessPolicy,
+    OrderKind,
     OrderState,
     PaymentMethod,
     ReceiptKind,
@@ -141,6 +147,26 @@ def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentO
         ]
     )
     return order
+
+
+@transaction.atomic
+def order_topup_create(*, household: Household, amount_fen: int, actor=None) -> PaymentOrder:
+    """An order to pay ``amount_fen`` in as the household's prepayment (预存): no lines. Once paid, the
+    whole amount is held as prepayment (never refunded as excess) and applied to the household's open
+    bills at once, as a prepayment taken at the counter is; the receipt is an online prepayment's."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise PaymentError(_("The amount must be more than zero."))
+    if amount_fen > MAX_COUNTER_FEN:
+        raise PaymentError(
+            _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
+        )
+    return PaymentOrder.objects.create(
+        community_id=household.community_id,
+        household=household,
+        kind=OrderKind.PREPAYMENT,
+        total_fen=amount_fen,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
 
 
 def attempt_create(*, order: PaymentOrder, channel: str, payer_ref: str = "", actor=None) -> PaymentAttempt:
@@ -226,6 +252,8 @@ def payment_apply(
     allocated = sum(share for _line, share, _late in plan)
     late_fee = sum(late for _line, _share, late in plan)
     excess = amount_fen - allocated - late_fee
+    # Only an order that allocates nothing can be a top-up: the common payment asks nothing more here.
+    topup = not plan and PaymentOrder.objects.filter(pk=locked.order_id, kind=OrderKind.PREPAYMENT).exists()
     community_id = locked.community_id
     record = transaction_post(
         community_id=community_id,
@@ -251,11 +279,13 @@ def payment_apply(
     sql.execute(
         "UPDATE payments_paymentorder SET state = %s WHERE id = %s", [OrderState.PAID, locked.order_id]
     )
+    if topup:  # held as prepayment: it pays the household's open bills at once (lines before the counter)
+        prepayments_apply(household=household, actor=actor, refresh_tags=False)
     # The receipt comes last: its number locks the community's counter until commit, so the lock is
     # held for the few statements after it only (every payment of the community queues on it).
     receipt = receipt_issue(
         household=household,
-        kind=ReceiptKind.PAYMENT,
+        kind=ReceiptKind.TOPUP if topup else ReceiptKind.PAYMENT,
         method=locked.method,
         amount_fen=amount_fen,
         record=record,
@@ -272,7 +302,7 @@ def payment_apply(
         locked, ["state", "transaction", "receipt", "excess_fen", "channel_trade_no", "paid_at", "updated_at"]
     )
     log_action(
-        "payments.payment.received",
+        "payments.prepayment.received" if topup else "payments.payment.received",
         actor=actor,
         obj=locked,
         household_id=household.pk,
@@ -288,7 +318,12 @@ def payment_apply(
     if household.arrears_tagged:  # paying in can only take a household out of 欠费
         arrears_tag_refresh_on_commit(community_id=community_id, household_ids=[household.pk], paid=True)
     online = locked.method in ONLINE_METHODS  # a channel that can refund by itself
-    if excess and online and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND:
+    if (
+        excess
+        and online
+        and not topup
+        and PaymentSettings.of(community_id).excess_policy == ExcessPolicy.REFUND
+    ):
         refund_excess_on_commit(attempt=locked, amount_fen=excess)
     applied = Applied(
         attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess, late_fee_fen=late_fee

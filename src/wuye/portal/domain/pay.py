@@ -11,7 +11,8 @@ client's behind the trusted proxies (``wuye.core.net.client_address``), an IPv6 
 /64. A refusal writes nothing.
 
 Money moves only through the payments domain: ``pay_start`` is ``order_create`` → ``attempt_create``
-(committed before the channel is called) → ``attempt_start``.
+(committed before the channel is called) → ``attempt_start``; ``topup_start`` (预存, a signed-in
+owner's) the same with ``order_topup_create``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from wuye.estate.models import Room
 from wuye.households.enums import PersonKind
 from wuye.households.models import Household, HouseholdRoom
 from wuye.payments.domain.online import attempt_query, attempt_start
-from wuye.payments.domain.payments import PaymentError, attempt_create, order_create
+from wuye.payments.domain.payments import PaymentError, attempt_create, order_create, order_topup_create
 from wuye.payments.domain.queries import attempt_for_page
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
@@ -140,12 +141,42 @@ def pay_start(
     not be asked (the page says so; an unknown attempt is still queried and may yet succeed).
     ``payer_openid`` (the owner's WeChat, inside WeChat): WeChat Pay by JSAPI instead of a QR code;
     ``code_url`` then holds the signed parameters for WeixinJSBridge (JSON)."""
-    if method not in pay_methods(community_id=household.community_id):
-        raise PayError(_("This payment channel is not available in this community."))
     if not line_ids:
         raise PayError(_("Choose at least one item to pay."))
+    return _order_pay(
+        lambda: order_create(household=household, line_ids=line_ids),
+        household=household,
+        method=method,
+        description=description,
+        payer_openid=payer_openid,
+    )
+
+
+def topup_start(
+    *,
+    household: Household,
+    amount_fen: int,
+    method: str,
+    description: str,
+    payer_openid: str = "",
+    actor=None,
+) -> PaymentAttempt:
+    """Pay ``amount_fen`` in as the household's prepayment (预存), as ``pay_start`` pays bills: the
+    order (``order_topup_create``), the attempt (committed), the channel's QR code or JSAPI sheet."""
+    return _order_pay(
+        lambda: order_topup_create(household=household, amount_fen=amount_fen, actor=actor),
+        household=household,
+        method=method,
+        description=description,
+        payer_openid=payer_openid,
+    )
+
+
+def _order_pay(order_make, *, household: Household, method: str, description: str, payer_openid: str):
+    if method not in pay_methods(community_id=household.community_id):
+        raise PayError(_("This payment channel is not available in this community."))
     try:
-        order = order_create(household=household, line_ids=line_ids)
+        order = order_make()
         jsapi = method == PaymentMethod.WECHAT and bool(payer_openid)
         channel = Channel.WECHAT_JSAPI if jsapi else PAY_CHANNELS[method]
         attempt = attempt_create(order=order, channel=channel, payer_ref=payer_openid if jsapi else "")

@@ -30,8 +30,9 @@ from wuye.core.crypto import mask_name
 from wuye.core.net import client_address
 from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
+from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_by_token, receipt_public_view
-from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel
+from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel, OrderKind
 from wuye.payments.models import PaymentAttempt
 from wuye.payments.pdf import pdf_response, receipt_pdf
 from wuye.portal.auth import current_owner, owner_required
@@ -42,6 +43,7 @@ from wuye.portal.domain.pay import (
     jsapi_params,
     pay_attempt_refreshed,
     pay_start,
+    topup_start,
 )
 from wuye.portal.domain.queries import (
     PayLinkEndedError,
@@ -55,7 +57,7 @@ from wuye.portal.domain.queries import (
     pay_units,
     poster_by_token,
 )
-from wuye.portal.forms_pay import IdentifyForm, PayForm
+from wuye.portal.forms_pay import IdentifyForm, PayForm, TopupForm
 from wuye.portal.views.wechat import in_wechat
 
 SESSION_PAY = "wuye_pay_household"  # {"pk": household pk, "until": epoch seconds}
@@ -250,6 +252,51 @@ def pay_bills_view(request):
     )
 
 
+# Amounts offered as one tap on the top-up page (yuan).
+TOPUP_PRESETS = (100, 200, 500, 1000)
+
+
+@owner_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def pay_topup(request):
+    """A signed-in owner pays an amount in as the household's prepayment (预存), by QR or inside WeChat
+    by JSAPI; the attempt page follows as for bills."""
+    household = request.household
+    methods = pay_methods(community_id=household.community_id)
+    preset = _int(request.GET.get("amount"))
+    form = TopupForm(
+        request.POST or None,
+        methods=methods,
+        initial={"amount": str(preset)} if preset in TOPUP_PRESETS else {},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = topup_start(
+                household=household,
+                amount_fen=form.cleaned_data["amount"],
+                method=form.cleaned_data["method"],
+                description=_("%(community)s prepayment") % {"community": household.community.name},
+                payer_openid=_jsapi_openid(request),
+            )
+        except PayError as error:
+            form.add_error(None, str(error))
+        else:
+            _remember_attempt(request, attempt)
+            return redirect("portal:pay_attempt", attempt_pk=attempt.pk)
+    return _pay_render(
+        request,
+        "portal/pay/topup.html",
+        {
+            "community": household.community,
+            "balance_fen": prepayment_balance_fen(household=household),
+            "presets": TOPUP_PRESETS,
+            "methods": methods,
+            "form": form,
+        },
+    )
+
+
 def _jsapi_openid(request) -> str:
     """Inside WeChat, an owner signed in with WeChat linked pays by JSAPI (WeChat's own pay sheet,
     no QR code to scan on the same phone); anyone else gets the QR code."""
@@ -279,6 +326,7 @@ def _attempt_context(request, attempt: PaymentAttempt) -> dict:
     final = attempt.state not in ATTEMPT_OPEN_STATES
     return {
         "attempt": attempt,
+        "topup": attempt.order.kind == OrderKind.PREPAYMENT,
         "community": attempt.community,
         "link_ok": attempt.code_url.startswith(CODE_URL_SCHEMES),
         "final": final,
