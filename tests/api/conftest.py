@@ -1,10 +1,12 @@
 import datetime
 import json
+import uuid
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory
+from tests.billing.factories import FeeAssignmentFactory, FeeItemFactory, MeterFactory
 from tests.factories import (
     CommunityFactory,
     HouseholdRoomFactory,
@@ -13,10 +15,16 @@ from tests.factories import (
     TagFactory,
     staff,
 )
+from tests.service.factories import ServiceCategoryFactory, ServiceRequestFactory
 from wuye.billing.domain.compute import add_months
+from wuye.billing.domain.meters import readings_enter
 from wuye.billing.domain.runs import run_issue, run_preview
 from wuye.core.enums import Role
 from wuye.core.models import ApiToken
+from wuye.notices.domain.notices import notice_create, notice_schedule
+from wuye.payments.domain.payments import counter_payment_take
+from wuye.payments.domain.queries import open_lines
+from wuye.payments.domain.refunds import refund_request
 
 API = "/api/v1"
 
@@ -75,10 +83,12 @@ def operations(client):
 
 def archive(community):
     """One household with a room, a person, a manual tag on it, and a second manual tag not on it;
-    and billing: a fee item on the room, a month issued two months ago (so the household owes
-    arrears) and a previewed run for this month."""
+    billing: a fee item on the room, months issued three and two months ago and a previewed run for
+    this month; money: a counter payment of the older month's line (with its receipt) and a refund of
+    50 yuan of it waiting for approval, the newer line still open; a water meter of the room read in
+    2026-10; a submitted service request of the household; a notice scheduled for tomorrow."""
     link = HouseholdRoomFactory(household__community=community)
-    PersonFactory(household=link.household, id_number="110105199001011234")
+    person = PersonFactory(household=link.household, id_number="110105199001011234")
     applied = HouseholdTagFactory(household=link.household)
     spare = TagFactory(community=community)
     return {
@@ -88,6 +98,8 @@ def archive(community):
         "spare_tag": spare,
         "community": community,
         **billing(community, link.room),
+        **money(link.household),
+        **work(community, link.household, person, link.room),
     }
 
 
@@ -95,9 +107,41 @@ def billing(community, room):
     fee_item = FeeItemFactory(community=community, valid_from=datetime.date(2020, 1, 1))
     FeeAssignmentFactory(fee_item=fee_item, room=room, starts_on=datetime.date(2020, 1, 1))
     this_month = timezone.localdate().replace(day=1)
-    issued = run_preview(community=community, period=add_months(this_month, -2), actor=None)
-    run_issue(run=issued, actor=None)
+    for months_back in (3, 2):
+        issued = run_preview(community=community, period=add_months(this_month, -months_back), actor=None)
+        run_issue(run=issued, actor=None)
     return {"fee_item": fee_item, "run": run_preview(community=community, period=this_month, actor=None)}
+
+
+def money(household):
+    """The older open line paid at the counter by card; 50 yuan of it asked back (by nobody in
+    particular, so that any supervisor may approve it)."""
+    older, newer = open_lines(household=household)
+    taken = counter_payment_take(
+        household=household, line_ids=[older.pk], method="card", key=uuid.uuid4().hex[:24], actor=None
+    )
+    refund = refund_request(attempt=taken.attempt, amount_fen=5000, reason="多收", actor=None)
+    return {"attempt": taken.attempt, "receipt": taken.attempt.receipt, "refund": refund, "bill_line": newer}
+
+
+def work(community, household, person, room):
+    meter = MeterFactory(community=community, room=room)
+    readings_enter(
+        community=community,
+        period=datetime.date(2026, 10, 1),
+        rows=[(meter, Decimal("10.00"), False)],
+        actor=None,
+    )
+    service_request = ServiceRequestFactory(
+        community=community,
+        category=ServiceCategoryFactory(community=community),
+        household=household,
+        person=person,
+        room=room,
+    )
+    notice = notice_create(community=community, title="停水通知", body="明日停水。", actor=None)
+    notice_schedule(notice=notice, publish_at=timezone.now() + datetime.timedelta(days=1), actor=None)
+    return {"meter": meter, "service_request": service_request, "notice": notice}
 
 
 @pytest.fixture

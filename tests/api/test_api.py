@@ -1,27 +1,69 @@
 """The API as a whole: its documentation works offline, and no operation reaches another community.
 
 The isolation tests walk the OpenAPI schema, so an operation is covered the day it is added; a path
-argument or body field they do not know fails them, so that its author adds it to the maps below.
+argument or body field they do not know fails them, so that its author adds it to the maps below, and
+an operation neither walk can call (one that is not a list and takes no argument) fails them too.
 """
 
 import re
 
 from django.contrib.staticfiles import finders
+from django.db import transaction
 
+from wuye.billing.models import MeterReading
 from wuye.core.models import AuditLog
 from wuye.households.models import HouseholdTag
+from wuye.ledger.models import LedgerTransaction
+from wuye.notices.models import Notice
+from wuye.payments.models import PaymentAttempt, Refund
+from wuye.service.models import RequestComment, RequestEvent
 
 # Path arguments and required body fields → which object of tests.api.conftest.archive() fills them.
+# A body field that is a list of pks gets the one object's pk in a list.
 PATH_OBJECTS = {
     "household_pk": "household",
     "room_pk": "room",
     "tag_pk": "tag",
     "feeitem_pk": "fee_item",
     "billingrun_pk": "run",
+    "paymentattempt_pk": "attempt",
+    "receipt_pk": "receipt",
+    "refund_pk": "refund",
+    "meter_pk": "meter",
+    "servicerequest_pk": "service_request",
+    "notice_pk": "notice",
 }
-BODY_OBJECTS = {"tag": "spare_tag", "community": "community"}
-# Required body fields that name no object: sent with the same value to every operation that has them.
-BODY_VALUES = {"month": "2026-11"}
+BODY_OBJECTS = {"tag": "spare_tag", "community": "community", "lines": "bill_line"}
+# Required body fields that name no object: sent with the same value to every operation (an operation
+# ignores the fields it does not have). Each works on the archive's objects: card at the counter, a
+# refund within what the archive's payment can still refund, a reading above the archive's 2026-10 one,
+# accepting the archive's submitted service request.
+BODY_VALUES = {
+    "month": "2026-11",
+    "method": "card",
+    "amount_fen": 100,
+    "reason": "多收",
+    "value": "12.50",
+    "action": "accept",
+    "body": "已联系业主",
+    "title": "停电通知",
+}
+
+
+def _changes() -> tuple[int, ...]:
+    """What a refused call must leave as it was: tags, the audit log (every domain write logs), money,
+    readings, the service desk's history and comments, and the notices' states."""
+    return (
+        HouseholdTag.objects.count(),
+        AuditLog.objects.count(),
+        LedgerTransaction.objects.count(),
+        PaymentAttempt.objects.count(),
+        tuple(Refund.objects.order_by("pk").values_list("state", flat=True)),
+        MeterReading.objects.count(),
+        RequestEvent.objects.count(),
+        RequestComment.objects.count(),
+        tuple(Notice.objects.order_by("pk").values_list("state", flat=True)),
+    )
 
 
 def test_openapi_schema_is_served_without_a_token(client):
@@ -53,14 +95,24 @@ def _staff_operations(found):
     return [(method, path, operation) for method, path, operation in found if not path.startswith("/owner/")]
 
 
-def _body_fields(operation, schema) -> list[str]:
+def _body_shape(operation, schema) -> dict:
     body = operation.get("requestBody")
     if not body:
-        return []
+        return {}
     shape = body["content"]["application/json"]["schema"]
     if "$ref" in shape:
         shape = schema["components"]["schemas"][shape["$ref"].rsplit("/", 1)[-1]]
-    return shape.get("required", [])
+    return shape
+
+
+def _body_fields(operation, schema) -> list[str]:
+    return _body_shape(operation, schema).get("required", [])
+
+
+def _list_fields(operation, schema) -> set[str]:
+    """The body fields that are arrays (of pks)."""
+    properties = _body_shape(operation, schema).get("properties", {})
+    return {name for name, shape in properties.items() if shape.get("type") == "array"}
 
 
 def _arguments(method, path, operation, schema) -> list[tuple[str, str]]:
@@ -75,12 +127,13 @@ def _arguments(method, path, operation, schema) -> list[tuple[str, str]]:
     return arguments
 
 
-def _call(api, method, path, arguments, *, foreign, own, other):
+def _call(api, method, path, arguments, *, foreign, own, other, lists=()):
     """Fill the arguments listed in ``foreign`` with objects of ``other``, the rest with ``own``'s."""
     values = {}
     for where, name in arguments:
         archive = other if (where, name) in foreign else own
-        values[name] = archive[(PATH_OBJECTS if where == "path" else BODY_OBJECTS)[name]].pk
+        pk = archive[(PATH_OBJECTS if where == "path" else BODY_OBJECTS)[name]].pk
+        values[name] = [pk] if where == "body" and name in lists else pk
     url = path.format(**{name: values[name] for where, name in arguments if where == "path"})
     body = {name: values[name] for where, name in arguments if where == "body"}
     return api.call(method, url, {**BODY_VALUES, **body})
@@ -96,20 +149,27 @@ def test_every_operation_on_another_communitys_object_answers_404(api_as, operat
     for method, path, operation in found:
         arguments = _arguments(method, path, operation, schema)
         if not arguments:
+            # A list: the walk below checks it. Anything else would be covered by neither walk.
+            assert method == "get", f"{method.upper()} {path} takes no argument that the walk can fill"
             continue
-        links, logs = HouseholdTag.objects.count(), AuditLog.objects.count()
+        lists = _list_fields(operation, schema)
+        before = _changes()
         # Every argument from B; then, with several arguments, each one alone from B among A's.
         variants = [arguments] + ([[argument] for argument in arguments] if len(arguments) > 1 else [])
         for foreign in variants:
-            response = _call(api, method, path, arguments, foreign=foreign, own=own, other=other)
+            response = _call(api, method, path, arguments, foreign=foreign, own=own, other=other, lists=lists)
             assert response.status_code == 404, (
-                f"{method.upper()} {path}, {foreign} of B: {response.status_code}"
+                f"{method.upper()} {path}, {foreign} of B: {response.status_code} {response.content[:200]}"
             )
-        assert (HouseholdTag.objects.count(), AuditLog.objects.count()) == (links, logs), f"{method} {path}"
-        # Control: the same call on A's own objects works, so the 404s above mean something.
-        response = _call(api, method, path, arguments, foreign=[], own=own, other=other)
+        assert _changes() == before, f"{method} {path}"
+        # Control: the same call on A's own objects works, so the 404s above mean something. It is
+        # rolled back, so that every operation meets the archive as it was built (approving the refund
+        # does not keep rejecting it from working, nor publishing the notice withdrawing it).
+        with transaction.atomic():
+            response = _call(api, method, path, arguments, foreign=[], own=own, other=other, lists=lists)
+            transaction.set_rollback(True)
         assert response.status_code in (200, 202), (
-            f"{method.upper()} {path} on A's objects: {response.status_code}"
+            f"{method.upper()} {path} on A's objects: {response.status_code} {response.content[:300]}"
         )
         checked += 1
     assert checked >= 4

@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError
 
 from wuye.api import communities, households, rooms, tags
 from wuye.api.auth import TokenAuth
-from wuye.households.domain.households import ArchiveError
+from wuye.api.errors import DOMAIN_ERRORS
 
 DESCRIPTION = """
 Staff API of Wuye. Create a token in the console (API tokens) and send it as
@@ -34,6 +34,12 @@ api.add_router("/households", households.router)
 api.add_router("/rooms", rooms.router)
 api.add_router("/tags", tags.router)
 api.add_router("", "wuye.api.billing.router")  # /fee-items, /billing/runs, /households/{pk}/bills, /arrears
+api.add_router("", "wuye.api.payments.router")  # /payments, /households/{pk}/payments
+api.add_router("", "wuye.api.refunds.router")  # /refunds
+api.add_router("", "wuye.api.receipts.router")  # /receipts
+api.add_router("", "wuye.api.meters.router")  # /meters
+api.add_router("/service", "wuye.api.service.router")
+api.add_router("/notices", "wuye.api.notices.router")
 api.add_router("/owner", "wuye.api.owner.router")
 
 
@@ -51,7 +57,10 @@ def not_found(request, exc):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
-@api.exception_handler(ArchiveError)
-def archive_refused(request, exc):
-    """Domain refusals carry a translated message; the client sees it as a 400."""
+def domain_refused(request, exc):
+    """Domain refusals carry a translated message; the client sees it as a 400 (nothing was changed)."""
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+for error_class in DOMAIN_ERRORS:
+    api.add_exception_handler(error_class, domain_refused)
