@@ -6,7 +6,9 @@ Permission is the console's ``billing.view`` in the receipt's community; any oth
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.errors import HttpError
 
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut
@@ -27,13 +29,15 @@ PDF_RESPONSE = {
 }
 
 
-@router.get("/receipts", response=ReceiptPageOut, operation_id="receipt_list")
+@router.get("/receipts", response={200: ReceiptPageOut, 400: ErrorOut}, operation_id="receipt_list")
 def receipt_list(request, filters: Query[ReceiptListQuery]):
     """Receipts, highest number first within a community (newest first across communities).
 
     ``first`` and ``last`` are days in Beijing time, as the console's list and the takings reports
     cut them.
     """
+    if filters.first is not None and filters.last is not None and filters.first > filters.last:
+        raise HttpError(400, _("The first day is after the last."))
     receipts = Receipt.objects.for_user(request.user, VIEW).select_related("household", "issued_by")
     if filters.community is not None:
         receipts = receipts.filter(community_id=filters.community)
