@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from wuye.api.owner_auth import OwnerTokenAuth
 from wuye.api.owner_schemas import (
     ActivityOut,
+    BillHistoryPageOut,
     BillOut,
     BindingRequestIn,
     BindingRequestOut,
@@ -46,6 +47,7 @@ from wuye.api.owner_schemas import (
 )
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut, NamedRefOut, PageQuery
+from wuye.billing.domain.arrears import household_bills
 from wuye.core.models import Community
 from wuye.core.net import client_address
 from wuye.core.uploads import upload_response
@@ -58,7 +60,7 @@ from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
 from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
 from wuye.payments.domain.prepayments import prepayment_balance_fen
-from wuye.payments.domain.queries import attempt_for_page, receipt_items, receipts_for_household
+from wuye.payments.domain.queries import attempt_for_page, bill_payers, receipt_items, receipts_for_household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
 from wuye.portal.domain.pay import PayError, jsapi_params, pay_attempt_refreshed, pay_start, topup_start
@@ -164,6 +166,54 @@ def owner_household_detail(request, household_pk: int):
 def owner_bill_list(request, household_pk: int):
     """Bills due for the household (empty until billing is switched on)."""
     return queries.bills_for_household(household=_binding(request, household_pk).household)
+
+
+@router.get(
+    "/households/{household_pk}/bills/history",
+    response={200: BillHistoryPageOut, 404: ErrorOut},
+    operation_id="owner_bill_history",
+)
+def owner_bill_history(request, household_pk: int, paging: Query[PageQuery]):
+    """The household's bills, paid ones too, newest month first, each with its lines and what paid it
+    (payments with their receipts, prepayment applied, refunds): the portal's 我的账单."""
+    household = _binding(request, household_pk).household
+    found = page_of(household_bills(household=household, limit=None), page=paging.page, limit=paging.limit)
+    payers = bill_payers(bill_ids=[bill.pk for bill in found["items"]])
+    found["items"] = [
+        {
+            "pk": bill.pk,
+            "period": bill.period,
+            "state": bill.state,
+            "due_on": bill.due_on,
+            "due_fen": bill.due_fen,
+            "paid_fen": bill.paid_fen_total,
+            "outstanding_fen": bill.outstanding_fen,
+            "lines": [
+                {
+                    "fee_item": line.fee_item.name,
+                    "room": str(line.room),
+                    "due_fen": line.due_fen,
+                    "paid_fen": line.paid_fen,
+                    "outstanding_fen": line.outstanding_fen,
+                    "is_void": line.is_void,
+                }
+                for line in bill.lines.all()
+            ],
+            "payments": [
+                {
+                    "kind": payer.kind,
+                    "label": payer.label,
+                    "amount_fen": payer.amount_fen,
+                    "at": payer.at,
+                    "receipt_number": payer.receipt and payer.receipt.display_number,
+                    "receipt_pdf_url": payer.receipt and _receipt_pdf_url(request, payer.receipt),
+                }
+                for payer in payers.get(bill.pk, [])
+            ],
+        }
+        for bill in found["items"]
+    ]
+    return found
 
 
 @router.get(

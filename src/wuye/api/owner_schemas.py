@@ -221,7 +221,7 @@ class ReceiptItemOut(Schema):
 
 class ReceiptOut(Schema):
     number: str = Field(..., description="The receipt number as printed (eight digits).")
-    kind: str = Field(..., description="payment, prepayment or refund.")
+    kind: str = Field(..., description="payment, prepayment (at the counter) or topup (online prepayment).")
     method: str = Field(..., description="How it was paid: wechat, alipay, cash, card, transfer, debit ….")
     amount_fen: int
     issued_at: datetime
@@ -235,6 +235,43 @@ class ReceiptPageOut(Schema):
     page: int
     limit: int
     items: list[ReceiptOut]
+
+
+class BillHistoryLineOut(Schema):
+    fee_item: str
+    room: str
+    due_fen: int = Field(..., description="What the line asks: amount with adjustments, less waivers.")
+    paid_fen: int
+    outstanding_fen: int
+    is_void: bool
+
+
+class BillPaymentOut(Schema):
+    kind: str = Field(..., description="The ledger transaction: payment, prepayment_use, refund ….")
+    label: str = Field(..., description="How it was paid (the receipt's method), or what moved the money.")
+    amount_fen: int = Field(..., description="Fen it paid the bill (negative: taken back by a refund).")
+    at: datetime
+    receipt_number: str | None = None
+    receipt_pdf_url: str | None = None
+
+
+class BillHistoryOut(Schema):
+    pk: int
+    period: date
+    state: str = Field(..., description="open, partial, paid, waived or void.")
+    due_on: date
+    due_fen: int
+    paid_fen: int
+    outstanding_fen: int
+    lines: list[BillHistoryLineOut]
+    payments: list[BillPaymentOut] = Field(..., description="What paid the bill, oldest first.")
+
+
+class BillHistoryPageOut(Schema):
+    count: int
+    page: int
+    limit: int
+    items: list[BillHistoryOut]
 
 
 class PrepaymentOut(Schema):

@@ -409,8 +409,13 @@ class BillLine(models.Model):
         return f"{self.fee_item} {self.room} {self.period:%Y-%m}"
 
     @property
+    def due_fen(self) -> int:
+        """What the line asks, paid or not: its amount with adjustments, less waivers."""
+        return self.amount_fen + self.adjusted_fen - self.waived_fen
+
+    @property
     def outstanding_fen(self) -> int:
-        return 0 if self.is_void else self.amount_fen + self.adjusted_fen - self.waived_fen - self.paid_fen
+        return 0 if self.is_void else self.due_fen - self.paid_fen
 
 
 class Adjustment(models.Model):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("me/phone/", account.phone_change, name="phone_change"),
     path("me/phone/code/", account.phone_change_verify, name="phone_change_verify"),
     path("payments/", payments.payment_history, name="payments"),
+    path("bills/", payments.bill_history, name="bills"),
     path("requests/", requests.request_list, name="requests"),
     path("requests/new/", requests.request_new, name="request_new"),
     path("requests/new/photos/<str:token>/", requests.request_held_photo, name="request_held_photo"),

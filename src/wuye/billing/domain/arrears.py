@@ -465,9 +465,10 @@ def bill_lines(*, bill: Bill) -> QuerySet[BillLine]:
     )
 
 
-def household_bills(*, household: Household, limit: int = 24) -> list[Bill]:
-    """The household's latest bills with their lines, newest first."""
-    return list(
+def household_bills(*, household: Household, limit: int | None = 24):
+    """The household's latest bills with their lines and totals, newest first (``limit=None``: all of
+    them, as a queryset to paginate)."""
+    bills = (
         bills_with_totals(Bill.objects.filter(household=household))
         .prefetch_related(
             Prefetch(
@@ -477,8 +478,9 @@ def household_bills(*, household: Household, limit: int = 24) -> list[Bill]:
                 ),
             )
         )
-        .order_by("-period", "-pk")[:limit]
+        .order_by("-period", "-pk")
     )
+    return bills if limit is None else list(bills[:limit])
 
 
 def _bills_section(household: Household, request) -> dict:
