@@ -351,6 +351,7 @@ BODIES = {
     "owner_request_cancel": lambda objects: {},
     "owner_request_comment": lambda objects: {"body": "x"},
     "owner_payment_create": lambda objects: {"lines": [1], "method": "wechat"},
+    "owner_topup_create": lambda objects: {"amount_fen": 100, "method": "wechat"},
     "owner_activity_signup": lambda objects: {"person": objects["person_pk"]},
     "owner_activity_cancel": lambda objects: {"person": objects["person_pk"]},
     "owner_binding_request_withdraw": lambda objects: {},
