@@ -324,7 +324,11 @@ class PaymentOrder(models.Model):
     late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0)  # fen; Σ of its lines' late_fee_fen
     state = models.CharField(_("state"), max_length=8, choices=OrderState.choices, default=OrderState.OPEN)
     kind = models.CharField(
-        _("kind"), max_length=12, choices=OrderKind.choices, default=OrderKind.BILLS, db_default=OrderKind.BILLS
+        _("kind"),
+        max_length=12,
+        choices=OrderKind.choices,
+        default=OrderKind.BILLS,
+        db_default=OrderKind.BILLS,
     )
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
