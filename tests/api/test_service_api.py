@@ -2,6 +2,8 @@
 the staff actions along the state machine and comments, with the console's permission rules."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import staff
 from tests.service.factories import ServiceCategoryFactory, ServiceRequestFactory, technician
@@ -206,3 +208,16 @@ def test_comment_internal_note_and_message(api_as, manager, submitted):
         ("internal", "先联系物业工程部"),
         ("public", "师傅下午到"),
     ]
+
+
+def test_request_list_query_count_does_not_grow_with_requests(api_as, community, category, manager, tech):
+    api = api_as(manager)
+    ServiceRequestFactory(community=community, category=category, state="assigned", assignee=tech)
+    api.get("/service/requests")  # the token's first use is stamped once; keep it out of the counts
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/service/requests").json()["count"] == 1
+    for _number in range(3):
+        ServiceRequestFactory(community=community, category=category, state="assigned", assignee=tech)
+    with CaptureQueriesContext(connection) as four:
+        assert api.get("/service/requests").json()["count"] == 4
+    assert len(four) == len(one)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Query, Router
 
@@ -48,7 +49,7 @@ IDEMPOTENCY_KEY_DOC = {
 }
 
 
-def attempts() -> object:
+def attempts() -> QuerySet[PaymentAttempt]:
     """Attempts with what their list rows and detail show, in one query."""
     return PaymentAttempt.objects.select_related("household", "receipt", "order", "created_by")
 
