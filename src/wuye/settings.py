@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "wuye.notifications",
     "wuye.service",
     "wuye.notices",
+    "wuye.parking",
     "wuye.console",
     "wuye.partner",
     "wuye.portal",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),  # load balancers and monitors (wuye.core.health)
     path("console/", include("wuye.console.urls")),
     path("partner/", include("wuye.partner.urls")),
+    path("parking/", include("wuye.parking.urls")),  # the gates' interface (signed by each device)
     path("m/", include("wuye.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ class Account(models.TextChoices):
     # and deposits imported as its opening balances (an equity-like account; see ``wuye.opening``).
     OPENING = "opening", _("Opening balances")
     DEPOSITS = "deposits", _("Deposits held for households")
+    PARKING_INCOME = "income_parking", _("Temporary parking income")
 
 
 class TransactionKind(models.TextChoices):

@@ -12,6 +12,9 @@ class ReceiptKind(models.TextChoices):
     # document (its whole amount is the attempt's excess), so it is neither a counter prepayment nor
     # voidable at the counter (it is refunded through its channel).
     TOPUP = "topup", _("Online prepayment")
+    # Paid by someone who is no household's (a visitor's car at a car park's exit): no household, the
+    # money to an income account of its own; refunded, never voided.
+    PARKING = "parking", _("Temporary parking")
 
 
 class PaymentMethod(models.TextChoices):
@@ -60,6 +63,7 @@ CHANNEL_METHOD = {
 class OrderKind(models.TextChoices):
     BILLS = "bills", _("Bills")  # chosen bill lines
     PREPAYMENT = "prepayment", _("Prepayment")  # an amount to hold as prepayment (预存), no lines
+    PARKING = "parking", _("Temporary parking")  # a visitor's car at the exit: no household, no lines
 
 
 class OrderState(models.TextChoices):

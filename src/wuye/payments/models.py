@@ -63,8 +63,8 @@ class Receipt(models.Model):
     # (each index is written with every receipt; a bank's result file writes 100,000 of them).
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False)
     number = models.PositiveIntegerField(_("receipt number"))
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="receipts", db_index=False
+    household = models.ForeignKey(  # None: paid by a visitor (kind parking)
+        Household, on_delete=models.PROTECT, related_name="receipts", db_index=False, null=True, blank=True
     )
     kind = models.CharField(_("kind"), max_length=12, choices=ReceiptKind.choices)
     method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
@@ -317,8 +317,13 @@ class PaymentOrder(models.Model):
     kind prepayment, an amount to hold as the household's prepayment (no lines)."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="payment_orders", db_index=False
+    household = models.ForeignKey(  # None only for a visitor's order (kind parking)
+        Household,
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     total_fen = models.BigIntegerField(_("total (fen)"))  # fen; Σ of its lines' amount_fen + late_fee_fen
     late_fee_fen = models.BigIntegerField(_("late fee (fen)"), default=0)  # fen; Σ of its lines' late_fee_fen
@@ -330,6 +335,9 @@ class PaymentOrder(models.Model):
         default=OrderKind.BILLS,
         db_default=OrderKind.BILLS,
     )
+    # What a lines-less order pays for, named by the app that made it ("parking.visit:12"): see
+    # wuye.payments.domain.payments.register_order_kind.
+    reference = models.CharField(max_length=60, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -347,6 +355,15 @@ class PaymentOrder(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=OrderKind.PREPAYMENT) | Q(late_fee_fen=0),
                 name="paymentorder_prepayment_no_late_fee",
+            ),
+            # A household's order has its household; a visitor's (parking) has none, and says what it
+            # pays for.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=OrderKind.PARKING, household__isnull=True, late_fee_fen=0) & ~Q(reference="")
+                )
+                | (~Q(kind=OrderKind.PARKING) & Q(household__isnull=False)),
+                name="paymentorder_household_unless_visitor",
             ),
         ]
         indexes = [models.Index(fields=["household", "-created_at"], name="paymentorder_household_time")]
@@ -379,7 +396,9 @@ class PaymentAttempt(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="attempts")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_index=False)
+    household = models.ForeignKey(  # the order's: None for a visitor's
+        Household, on_delete=models.PROTECT, related_name="+", db_index=False, null=True, blank=True
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
     out_trade_no = models.CharField(_("order number"), max_length=32, unique=True, default=new_out_trade_no)

@@ -3,7 +3,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 
 from django.urls import path, re_path
 
-from wuye.portal.views import account, app, debit, home, notices, pay, payments, requests, wechat
+from wuye.portal.views import account, app, debit, home, notices, parking, pay, payments, requests, wechat
 
 app_name = "portal"
 urlpatterns = [
@@ -56,6 +56,8 @@ urlpatterns = [
     path("pay/", pay.pay_bills_view, name="pay_bills"),
     path("pay/mine/", pay.pay_mine, name="pay_mine"),
     path("pay/topup/", pay.pay_topup, name="pay_topup"),
+    re_path(r"^park/a/(?P<token>[-\w]{16,32})/$", parking.park_find, name="park_find"),
+    re_path(r"^park/(?P<token>[-\w]{16,32})/$", parking.park_visit, name="park_visit"),
     re_path(
         r"^pay/h/(?P<token>[0-9]+-[0-9]+-[0-9]+-[0-9A-Za-z]+:[-\w]{20,60})/$",
         pay.pay_household,

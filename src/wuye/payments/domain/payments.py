@@ -247,6 +247,8 @@ def payment_apply(
         attempt=locked, to_state=AttemptState.SUCCEEDED, actor=actor, save=False
     ):
         raise PaymentError(_("This attempt failed finally and cannot be paid."))
+    if locked.household_id is None:
+        return _visitor_apply(locked, amount_fen, channel_trade_no, paid_at, actor, on_applied)
     household = household_lock(locked.household_id, news=True)
     plan = _allocate(locked.order_id, amount_fen, household.pk)
     allocated = sum(share for _line, share, _late in plan)
@@ -328,6 +330,101 @@ def payment_apply(
     applied = Applied(
         attempt=locked, applied=True, allocated_fen=allocated, excess_fen=excess, late_fee_fen=late_fee
     )
+    if on_applied is not None:
+        on_applied(applied)
+    return applied
+
+
+# --- visitors' orders (no household) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderKindHandler:
+    """What an app that sells to visitors (no household) tells payments about its kind of order."""
+
+    income_account: str  # the ledger account credited (wuye.ledger.enums.Account)
+    receipt_kind: str  # ReceiptKind
+    visitor: Callable[[PaymentOrder], tuple[str, str]]  # (payer, place) printed on the receipt
+    # Runs in the transaction that applies the payment, after the posting: the app records what was
+    # paid on its own object (locking it); raising rolls the payment back.
+    on_paid: Callable[[PaymentOrder, PaymentAttempt], None]
+
+
+ORDER_KINDS: dict[str, OrderKindHandler] = {}
+
+
+def register_order_kind(kind: str, handler: OrderKindHandler) -> None:
+    """Called by an app (in its ``ready``) that creates visitors' orders of ``kind`` (OrderKind)."""
+    ORDER_KINDS[kind] = handler
+
+
+@transaction.atomic
+def order_visitor_create(*, community_id: int, kind: str, amount_fen: int, reference: str) -> PaymentOrder:
+    """An order of a visitor (no household) for ``amount_fen``, paying for ``reference`` of the app
+    that registered ``kind``; paid online through ``attempt_create`` as any order."""
+    if kind not in ORDER_KINDS:
+        raise PaymentError(f"no app registered orders of kind {kind!r}")
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise PaymentError(_("The amount must be more than zero."))
+    if amount_fen > MAX_COUNTER_FEN:
+        raise PaymentError(
+            _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
+        )
+    return PaymentOrder.objects.create(
+        community_id=community_id, household=None, kind=kind, total_fen=amount_fen, reference=reference[:60]
+    )
+
+
+def _visitor_apply(
+    locked: PaymentAttempt, amount_fen, channel_trade_no, paid_at, actor, on_applied
+) -> Applied:
+    """``payment_apply`` for a visitor's order (its attempt is locked and moved to succeeded): the money to
+    the kind's income account, the app's ``on_paid``, a receipt of the kind; no household, no lines."""
+    order = PaymentOrder.objects.get(pk=locked.order_id)
+    handler = ORDER_KINDS[order.kind]
+    record = transaction_post(
+        community_id=locked.community_id,
+        kind=TransactionKind.PAYMENT,
+        entries=[
+            Entry(account=METHOD_ACCOUNT[locked.method], amount_fen=amount_fen),
+            Entry(account=handler.income_account, amount_fen=-amount_fen),
+        ],
+        memo=channel_trade_no,
+        reference=f"payments.attempt:{locked.pk}",
+        key=f"payment:{locked.out_trade_no}" if attempts.EXACTLY_ONCE_GUARDS else None,
+        actor=actor,
+        key_seen="raise",
+    )
+    sql.execute("UPDATE payments_paymentorder SET state = %s WHERE id = %s", [OrderState.PAID, order.pk])
+    locked.paid_at = paid_at or timezone.now()
+    handler.on_paid(order, locked)
+    receipt = receipt_issue(
+        household=None,
+        kind=handler.receipt_kind,
+        method=locked.method,
+        amount_fen=amount_fen,
+        record=record,
+        note=locked.out_trade_no,
+        actor=actor,
+        visitor=handler.visitor(order),
+    )
+    locked.transaction, locked.receipt, locked.excess_fen = record, receipt, 0
+    locked.channel_trade_no = channel_trade_no[:64] or locked.channel_trade_no
+    sql.update(
+        locked, ["state", "transaction", "receipt", "excess_fen", "channel_trade_no", "paid_at", "updated_at"]
+    )
+    log_action(
+        "payments.payment.received",
+        actor=actor,
+        obj=locked,
+        changes={
+            "amount_yuan": fen_to_yuan(amount_fen),
+            "payment_method": locked.method,
+            "receipt_number": receipt.display_number,
+            "out_trade_no": locked.out_trade_no,
+        },
+    )
+    applied = Applied(attempt=locked, applied=True)
     if on_applied is not None:
         on_applied(applied)
     return applied

@@ -248,14 +248,14 @@ def receipt_public_view(*, receipt: Receipt) -> ReceiptView:
 
 
 def attempt_for_page(pk: int) -> PaymentAttempt | None:
-    """An attempt with its community, household, order and receipt loaded, or None: the payer's QR
+    """An attempt with its community, household (None for a visitor's), order and receipt loaded, or None: the payer's QR
     page polls it every few seconds, so it is one fixed statement (wuye.core.sql)."""
     found = sql.joined(
         [PaymentAttempt, Community, Household, PaymentOrder, Receipt],
         f"SELECT {sql.columns(PaymentAttempt, 'pa')}, {sql.columns(Community, 'c')}, "  # noqa: S608
         f"{sql.columns(Household, 'h')}, {sql.columns(PaymentOrder, 'o')}, {sql.columns(Receipt, 'r')} "
         f"FROM {PaymentAttempt._meta.db_table} pa JOIN {Community._meta.db_table} c ON c.id = pa.community_id "
-        f"JOIN {Household._meta.db_table} h ON h.id = pa.household_id "
+        f"LEFT JOIN {Household._meta.db_table} h ON h.id = pa.household_id "
         f"JOIN {PaymentOrder._meta.db_table} o ON o.id = pa.order_id "
         f"LEFT JOIN {Receipt._meta.db_table} r ON r.id = pa.receipt_id WHERE pa.id = %s",
         [pk],

@@ -51,7 +51,7 @@ def rooms_label(household: Household) -> str:
 
 def receipt_issue(
     *,
-    household: Household,
+    household: Household | None,
     kind: str,
     method: str,
     amount_fen: int,
@@ -59,27 +59,37 @@ def receipt_issue(
     note: str = "",
     actor=None,
     notify: bool = True,
+    visitor: tuple[str, str] | None = None,
 ) -> Receipt:
     """Number and store the receipt of a ledger transaction. Must run inside the transaction that posts it.
-    The household's bound owners are told after commit (``notify=False``: the caller knows nobody is bound)."""
+    The household's bound owners are told after commit (``notify=False``: the caller knows nobody is bound).
+    A visitor's receipt (no household) prints ``visitor``: (payer, place), e.g. a plate and a car park."""
     if not transaction.get_connection().in_atomic_block:
         raise ReceiptError("receipt_issue runs inside the transaction that posts the money")
     if amount_fen <= 0:
         raise ReceiptError("a receipt is for a positive amount")
-    label = rooms_label(household)  # read before the counter is locked: the lock is held until commit
+    if household is None:
+        if visitor is None:
+            raise ReceiptError("a receipt without a household names its visitor")
+        payer, label = visitor
+        notify = False
+    else:
+        payer = household.name
+        label = rooms_label(household)  # read before the counter is locked: the lock is held until commit
+    community_id = record.community_id
     receipt = Receipt(
-        community_id=household.community_id,
+        community_id=community_id,
         # The counter's row stays locked until commit: a second cashier waits instead of taking the same
         # number, and a rollback returns the number with everything else, so numbers have no gaps.
         # (SQLite takes its write lock at BEGIN IMMEDIATE.)
-        number=receipt_counter_next(household.community_id),
+        number=receipt_counter_next(community_id),
         household=household,
         kind=kind,
         method=method,
         amount_fen=amount_fen,
         transaction=record,
-        payer_name=household.name[:60],
-        rooms_label=label,
+        payer_name=payer[:60],
+        rooms_label=label[:200],
         note=note[:200],
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
     )

@@ -128,6 +128,8 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
         raise PaymentError(_("Give the reason for the refund."))
     if locked.state != AttemptState.SUCCEEDED or not locked.is_applied:
         raise PaymentError(_("Only a payment that was received can be refunded."))
+    if locked.household_id is None:
+        raise PaymentError(_("A visitor's payment (temporary parking) is not refunded here yet."))
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     if _receipt_void_asked(locked):

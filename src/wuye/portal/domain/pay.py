@@ -31,6 +31,8 @@ from wuye.core.net import address_bucket
 from wuye.estate.models import Room
 from wuye.households.enums import PersonKind
 from wuye.households.models import Household, HouseholdRoom
+from wuye.parking.domain.errors import ParkingError
+from wuye.parking.domain.payments import visit_order_create
 from wuye.payments.domain.online import attempt_query, attempt_start
 from wuye.payments.domain.payments import PaymentError, attempt_create, order_create, order_topup_create
 from wuye.payments.domain.queries import attempt_for_page
@@ -172,8 +174,23 @@ def topup_start(
     )
 
 
-def _order_pay(order_make, *, household: Household, method: str, description: str, payer_openid: str):
-    if method not in pay_methods(community_id=household.community_id):
+def visit_pay_start(*, visit, method: str, description: str, payer_openid: str = "") -> PaymentAttempt:
+    """A visitor's car pays what it owes now to leave (``wuye.parking``): the order (no household), the
+    attempt (committed), the channel's QR code or JSAPI sheet."""
+    return _order_pay(
+        lambda: visit_order_create(visit=visit),
+        community_id=visit.community_id,
+        method=method,
+        description=description,
+        payer_openid=payer_openid,
+    )
+
+
+def _order_pay(
+    order_make, *, method: str, description: str, payer_openid: str, household=None, community_id=None
+):
+    community_id = household.community_id if household is not None else community_id
+    if method not in pay_methods(community_id=community_id):
         raise PayError(_("This payment channel is not available in this community."))
     try:
         order = order_make()
@@ -181,7 +198,7 @@ def _order_pay(order_make, *, household: Household, method: str, description: st
         channel = Channel.WECHAT_JSAPI if jsapi else PAY_CHANNELS[method]
         attempt = attempt_create(order=order, channel=channel, payer_ref=payer_openid if jsapi else "")
         return attempt_start(attempt=attempt, description=description)
-    except PaymentError as error:
+    except (PaymentError, ParkingError) as error:
         raise PayError(str(error)) from None
 
 

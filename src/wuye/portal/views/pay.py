@@ -30,6 +30,7 @@ from wuye.core.crypto import mask_name
 from wuye.core.net import client_address
 from wuye.households.domain.queries import household_with_community
 from wuye.households.models import Household
+from wuye.parking.domain.payments import visit_of_order
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, receipt_by_token, receipt_public_view
 from wuye.payments.enums import ATTEMPT_OPEN_STATES, AttemptState, Channel, OrderKind
@@ -327,6 +328,7 @@ def _attempt_context(request, attempt: PaymentAttempt) -> dict:
     return {
         "attempt": attempt,
         "topup": attempt.order.kind == OrderKind.PREPAYMENT,
+        "visit": visit_of_order(attempt.order) if attempt.order.kind == OrderKind.PARKING else None,
         "community": attempt.community,
         "link_ok": attempt.code_url.startswith(CODE_URL_SCHEMES),
         "final": final,

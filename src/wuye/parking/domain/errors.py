@@ -1,0 +1,2 @@
+class ParkingError(Exception):
+    """A refused parking operation; the message is translated and nothing was written."""
