@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "wuye.notifications",
     "wuye.service",
     "wuye.notices",
+    "wuye.access",
     "wuye.parking",
     "wuye.console",
     "wuye.partner",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("partner/", include("wuye.partner.urls")),
     path("parking/", include("wuye.parking.urls")),  # the gates' interface (signed by each device)
     path("m/", include("wuye.portal.urls")),
+    path("access/", include("wuye.access.urls")),  # doors on site (wuye.access.views)
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -32,6 +32,8 @@ class Permission(models.TextChoices):
     SERVICE_HANDLE = "service.handle", _("Handle service requests assigned to oneself")
     SERVICE_MANAGE = "service.manage", _("Assign requests; manage categories, teams and SLAs")
     NOTICES_MANAGE = "notices.manage", _("Publish notices and activities")
+    ACCESS_VIEW = "access.view", _("View doors, access credentials, visitor passes and door events")
+    ACCESS_MANAGE = "access.manage", _("Manage doors, door groups and rules; issue and revoke credentials")
     OWNERS_MANAGE = "owners.manage", _("Invite owners, approve bindings, read the message outbox")
     DEBIT_VIEW = "debit.view", _("View debit mandates and batches")
     DEBIT_SIGN = "debit.sign", _("Enter debit mandates signed on paper at the counter")

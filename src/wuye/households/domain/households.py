@@ -26,6 +26,7 @@ from wuye.households.models import (
     TagGroup,
     Vehicle,
 )
+from wuye.households.signals import people_left
 
 register_actions(
     {
@@ -198,11 +199,16 @@ def person_update(*, person: Person, actor, **values) -> Person:
             household_id=person.household_id,
             changes=changes,
         )
+        if before["moved_out_on"] is None and person.moved_out_on is not None:
+            people_left.send(
+                sender=Person, community_id=person.community_id, person_pks=[person.pk], actor=actor
+            )
     return person
 
 
 @transaction.atomic
 def person_remove(*, person: Person, actor) -> None:
+    people_left.send(sender=Person, community_id=person.community_id, person_pks=[person.pk], actor=actor)
     log_action(
         "households.person.removed",
         actor=actor,

@@ -95,6 +95,7 @@ from wuye.households.models import (
     Tag,
     Vehicle,
 )
+from wuye.households.signals import people_left
 from wuye.households.validators import normalise_phone
 
 register_actions(
@@ -1233,6 +1234,10 @@ def _write(plan: Plan, *, community: Community, actor) -> int:
         Person.objects.bulk_update(
             [person for person, _changes in plan.person_changes.values()], sorted(changed_fields)
         )
+        if left := [
+            person.pk for person, changes in plan.person_changes.values() if changes.get("moved_out_on")
+        ]:
+            people_left.send(sender=Person, community_id=community.pk, person_pks=left, actor=actor)
 
     vehicles = [
         Vehicle(community=community, household=household_of(target), plate=plate, model=model)
