@@ -4,6 +4,7 @@ declares its own entries in its urls module's NAV, so adding a page never edits 
 from django.utils.translation import gettext_lazy as _
 
 from wuye.console import (
+    urls_access,
     urls_arrears,
     urls_billing,
     urls_debit,
@@ -12,6 +13,7 @@ from wuye.console import (
     urls_notices,
     urls_opening,
     urls_owners,
+    urls_parking,
     urls_receipts,
     urls_recon,
     urls_reports,
@@ -50,6 +52,8 @@ def groups():
             + urls_opening.NAV,
         ),
         (_("Service"), urls_service.NAV + urls_notices.NAV),
+        (_("Access control"), urls_access.NAV),
+        (_("Parking"), urls_parking.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Bank direct debit"), urls_debit.NAV),
         (_("Finance"), urls_recon.NAV + urls_reports.NAV),

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from wuye.console import (
+    urls_access,
     urls_arrears,
     urls_billing,
     urls_debit,
@@ -13,6 +14,7 @@ from wuye.console import (
     urls_notices,
     urls_opening,
     urls_owners,
+    urls_parking,
     urls_receipts,
     urls_recon,
     urls_reports,
@@ -95,6 +97,8 @@ urlpatterns = [
     path("", include(urls_arrears.urlpatterns)),
     path("", include(urls_service.urlpatterns)),
     path("", include(urls_notices.urlpatterns)),
+    path("", include(urls_access.urlpatterns)),
+    path("", include(urls_parking.urlpatterns)),
     path("", include(urls_owners.urlpatterns)),
     path("", include(urls_debit.urlpatterns)),
     path("", include(urls_debit_batches.urlpatterns)),

@@ -143,6 +143,12 @@ def group_update(*, group: DoorGroup, name: str, doors: list[Door], actor) -> Do
     return group
 
 
+def _rule_changes(rule: AccessRule) -> dict:
+    data = snapshot(rule, ("group", "subject", "building", "role", "weekdays"))
+    data["starts_at"], data["ends_at"] = f"{rule.starts_at:%H:%M}", f"{rule.ends_at:%H:%M}"
+    return data
+
+
 @transaction.atomic
 def rule_create(
     *,
@@ -183,7 +189,7 @@ def rule_create(
         "access.rule.created",
         actor=actor,
         obj=rule,
-        changes=snapshot(rule, ("group", "subject", "building", "role", "weekdays", "starts_at", "ends_at")),
+        changes=_rule_changes(rule),
     )
     return rule
 
@@ -194,6 +200,6 @@ def rule_delete(*, rule: AccessRule, actor) -> None:
         "access.rule.deleted",
         actor=actor,
         obj=rule,
-        changes=snapshot(rule, ("group", "subject", "building", "role", "weekdays", "starts_at", "ends_at")),
+        changes=_rule_changes(rule),
     )
     rule.delete()
