@@ -4,6 +4,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 from django.urls import path, re_path
 
 from wuye.portal.views import account, app, debit, home, notices, parking, pay, payments, requests, wechat
+from wuye.portal.views import visitors as visitor_pages
 
 app_name = "portal"
 urlpatterns = [
@@ -41,6 +42,12 @@ urlpatterns = [
     path("activities/", notices.activity_list, name="activities"),
     path("activities/<int:activity_pk>/signup/", notices.activity_signup_view, name="activity_signup"),
     path("activities/<int:activity_pk>/cancel/", notices.activity_cancel_view, name="activity_cancel"),
+    # Visitor passes (访客通行证): the owner's list, a new pass, revoking one (its pk posted); the visitor's
+    # page is public, reached by the pass's unguessable token alone (404 for any other).
+    path("visitors/", visitor_pages.visitor_list, name="visitors"),
+    path("visitors/new/", visitor_pages.visitor_new, name="visitor_new"),
+    path("visitors/revoke/", visitor_pages.visitor_revoke, name="visitor_revoke"),
+    path("v/<str:token>/", visitor_pages.visitor_share, name="visitor_share"),
     # Bank direct debit (银行代扣): the mandate, signing it with a one-time code, card bookings.
     path("debit/", debit.debit_home, name="debit"),
     path("debit/sign/", debit.debit_sign, name="debit_sign"),
