@@ -19,7 +19,8 @@ from wuye.access.domain.errors import AccessError
 from wuye.access.domain.passes import visitor_pass_create, visitor_pass_revoke
 from wuye.access.domain.queries import pass_by_token, pass_state, passes_of_household
 from wuye.access.interfaces.forms import VisitorPassForm
-from wuye.portal.auth import owner_required
+from wuye.owners.domain.queries import binding_of
+from wuye.portal.auth import current_owner, owner_required
 from wuye.portal.views.base import render_portal
 
 LIST_LENGTH = 50
@@ -72,6 +73,11 @@ def visitor_revoke(request):
     return redirect("portal:visitors")
 
 
+def _is_own(request, visitor_pass) -> bool:
+    owner = current_owner(request)
+    return owner is not None and binding_of(owner, visitor_pass.household_id) is not None
+
+
 @never_cache
 def visitor_share(request, token: str):
     """The visitor's page, public and reached by the pass's unguessable token alone: the QR code, the
@@ -97,7 +103,8 @@ def visitor_share(request, token: str):
             "state": state,
             "uses_left": max(visitor_pass.max_uses - visitor_pass.uses, 0),
             "qr_svg": qr_svg,
-            "share_url": _share_url(request, token),
+            # The link to send, for the owner who made it; the visitor needs none.
+            "share_url": _share_url(request, token) if _is_own(request, visitor_pass) else "",
         },
     )
     response["Referrer-Policy"] = "no-referrer"
