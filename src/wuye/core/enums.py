@@ -34,6 +34,11 @@ class Permission(models.TextChoices):
     NOTICES_MANAGE = "notices.manage", _("Publish notices and activities")
     ACCESS_VIEW = "access.view", _("View doors, access credentials, visitor passes and door events")
     ACCESS_MANAGE = "access.manage", _("Manage doors, door groups and rules; issue and revoke credentials")
+    PARKING_VIEW = "parking.view", _("View car parks, spaces, cars inside and their stays")
+    PARKING_MANAGE = (
+        "parking.manage",
+        _("Manage car parks, their rates and gates; assign spaces; block plates"),
+    )
     OWNERS_MANAGE = "owners.manage", _("Invite owners, approve bindings, read the message outbox")
     DEBIT_VIEW = "debit.view", _("View debit mandates and batches")
     DEBIT_SIGN = "debit.sign", _("Enter debit mandates signed on paper at the counter")
