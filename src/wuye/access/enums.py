@@ -2,14 +2,13 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class CredentialKind(models.TextChoices):
-    CARD = "card", pgettext_lazy("credential", "Card")
-    QR = "qr", pgettext_lazy("credential", "QR code")
+    CARD = "card", _("Access card")
+    QR = "qr", _("Access QR code")
     # The reference id of a face enrolled at the device vendor; no picture is ever held here.
-    FACE = "face", pgettext_lazy("credential", "Face")
+    FACE = "face", _("Enrolled face")
 
 
 # What a device may present: a person's credential, or a visitor pass's token.
@@ -26,8 +25,8 @@ class RuleSubject(models.TextChoices):
 
 
 class EventResult(models.TextChoices):
-    GRANTED = "granted", pgettext_lazy("door event", "Granted")
-    REFUSED = "refused", pgettext_lazy("door event", "Refused")
+    GRANTED = "granted", _("Door opened")
+    REFUSED = "refused", _("Door kept shut")
 
 
 class Reason(models.TextChoices):
