@@ -32,6 +32,7 @@ from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
 from wuye.demo.history import seed_history
 from wuye.demo.notices import seed_notices
+from wuye.demo.parking import seed_parking
 from wuye.demo.partner import seed_partner_demo
 from wuye.demo.recon import seed_recon
 from wuye.demo.service import seed_service
@@ -1038,6 +1039,7 @@ def _seed(*, scale: float) -> SeedReport:
         seed_partner_demo(community, actor=admin, scale=scale)
         seed_service(community=community, actor=admin)
         seed_notices(community=community, actor=admin)
+        seed_parking(community=community, actor=admin)
         tags_refresh(community=community)  # once more after yesterday's payments (demo.recon)
     return SeedReport(
         company=company.name,

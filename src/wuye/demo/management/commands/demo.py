@@ -95,6 +95,13 @@ class Command(BaseCommand):
         out(
             "  登录 Sign in: http://127.0.0.1:8000/console/  （make demo 启动的网站 the site make demo serves）"
         )
+        out("")
+        out(self.style.MIGRATE_HEADING("停车 Parking（paysim 模拟道闸 simulated gates）"))
+        out(
+            "  车辆到出口 A car at the exit: WUYE_DEMO=1 .venv/bin/wuye gate C1-GATE-OUT 京A3K721"
+            " （应缴费，打印缴费页地址 owes: prints the pay page）；到入口 at the entry: wuye gate C1-GATE-IN 粤B12345"
+        )
+        out("  后台 Console: http://127.0.0.1:8000/console/parking/")
         if report.owners:
             out("")
             out(
