@@ -337,7 +337,7 @@ class PaymentOrder(models.Model):
     )
     # What a lines-less order pays for, named by the app that made it ("parking.visit:12"): see
     # wuye.payments.domain.payments.register_order_kind.
-    reference = models.CharField(max_length=60, blank=True)
+    reference = models.CharField(max_length=60, blank=True, default="", db_default="")
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
