@@ -158,3 +158,29 @@ def test_a_visitors_payment_is_not_refunded_through_the_households_path(
     with pytest.raises(PaymentError):
         refund_request(attempt=attempt, amount_fen=100, reason="x", actor=admin_user)
     assert ledger_check(community=community) == []
+
+
+def test_the_staff_api_lists_a_visitors_payment_and_receipt(
+    client,
+    community,
+    gates,
+    channels,
+    paysim,  # noqa: F811
+    admin_user,
+):
+    from wuye.core.models import ApiToken
+
+    visit, _answer = _parked(gates, minutes=125)
+    attempt = _pay(client, visit, paysim)
+    key = ApiToken.issue(user=admin_user, name="t")[1]
+    headers = {"Authorization": f"Bearer {key}"}
+
+    payments = client.get("/api/v1/payments", headers=headers)
+    detail = client.get(f"/api/v1/payments/{attempt.pk}", headers=headers)
+    receipts = client.get("/api/v1/receipts", headers=headers)
+
+    assert payments.status_code == 200 and payments.json()["items"][0]["household"] is None
+    assert detail.status_code == 200 and detail.json()["amount_fen"] == attempt.amount_fen
+    assert receipts.status_code == 200
+    [receipt] = receipts.json()["items"]
+    assert (receipt["household"], receipt["kind"], receipt["payer_name"]) == (None, "parking", "京A00001")

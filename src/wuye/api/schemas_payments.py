@@ -137,7 +137,7 @@ class RefundPageOut(Schema):
 class PaymentOut(Schema):
     pk: int
     community: int
-    household: HouseholdRefOut
+    household: HouseholdRefOut | None = Field(..., description="None for a visitor's (temporary parking).")
     channel: Channel
     method: PaymentMethod
     out_trade_no: str
@@ -202,7 +202,7 @@ class ReceiptOut(Schema):
     pk: int
     community: int
     number: str = Field(..., description="As printed (eight digits).")
-    household: HouseholdRefOut
+    household: HouseholdRefOut | None = Field(..., description="None for a visitor's (temporary parking).")
     kind: ReceiptKind
     method: PaymentMethod
     amount_fen: int
