@@ -305,7 +305,7 @@ def bill_payers(*, bill_ids) -> dict[int, list[BillPayer]]:
                     receipt.get_method_display() if receipt is not None else TransactionKind(kind).label
                 ),
                 amount_fen=row["fen"],
-                at=row["at"],
+                at=receipt.issued_at if receipt is not None else row["at"],
                 receipt=receipt,
             )
         )
