@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from wuye.core.audit import log_action, register_actions
 from wuye.core.enums import Role
 from wuye.core.models import Community, Company, StaffRole
+from wuye.demo.access import seed_access
 from wuye.demo.billing import seed_billing
 from wuye.demo.debit import seed_debit
 from wuye.demo.debit_batches import seed_debit as seed_debit_batches
@@ -1040,6 +1041,7 @@ def _seed(*, scale: float) -> SeedReport:
         seed_service(community=community, actor=admin)
         seed_notices(community=community, actor=admin)
         seed_parking(community=community, actor=admin)
+        seed_access(community=community, actor=admin)
         tags_refresh(community=community)  # once more after yesterday's payments (demo.recon)
     return SeedReport(
         company=company.name,

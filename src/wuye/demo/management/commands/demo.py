@@ -102,6 +102,13 @@ class Command(BaseCommand):
             " （应缴费，打印缴费页地址 owes: prints the pay page）；到入口 at the entry: wuye gate C1-GATE-IN 粤B12345"
         )
         out("  后台 Console: http://127.0.0.1:8000/console/parking/")
+        out("")
+        out(self.style.MIGRATE_HEADING("门禁 Access control（paysim 模拟门禁设备 simulated doors）"))
+        out(
+            "  业主在门户“我的 → 访客通行证”生成通行证 An owner makes a visitor pass (我的 → 访客通行证);"
+            " 在小区东门刷码 present it at the east gate: WUYE_DEMO=1 .venv/bin/wuye access_sim --community 1"
+            " --door GATE-E <通行证 token>"
+        )
         if report.owners:
             out("")
             out(
