@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Sum
 
 from tests.debit.factories import FEB, JAN, community_with_debit, digest, mandated_household, result_of
+from tests.payments.factories import prepay
 from wuye.billing.models import Bill, BillLine
 from wuye.debit.domain.batches import BatchError, batch_build, batch_cancel, batch_send
 from wuye.debit.domain.results import ResultError, result_settle, returns_settle
@@ -16,6 +17,7 @@ from wuye.debit.models import DebitLine
 from wuye.ledger.models import LedgerTransaction, Posting
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.domain.payments import PaymentError, counter_payment_take, order_create
+from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.models import PaymentAttempt, Receipt
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,20 @@ def test_a_sent_line_is_locked_against_qr_and_counter_payments():
         order_create(household=household)
     assert _paid(household) == 0
     assert Receipt.objects.count() == 0
+
+
+def test_a_prepayment_never_pays_a_line_the_bank_is_collecting():
+    community = community_with_debit()
+    household, _bills, _m = mandated_household(community, (12000,))
+    batch = _sent(community)
+
+    receipt = prepay(household, 20000)  # at the counter: applied at once to what is open here
+
+    assert _paid(household) == 0  # the sent line stays the bank's
+    assert prepayment_balance_fen(household=household) == 20000 and receipt.amount_fen == 20000
+    _settle(batch, {1: ("success", "0000", False)})
+    assert _paid(household) == 12000 and prepayment_balance_fen(household=household) == 20000
+    assert ledger_check(community=community) == []
 
 
 def test_results_settle_each_line_on_its_own():

@@ -22,6 +22,7 @@ from wuye.ledger.domain.ledger import Entry, transaction_post
 from wuye.ledger.enums import Account, TransactionKind
 from wuye.ledger.models import Posting
 from wuye.payments.domain.allocations import allocations_write
+from wuye.payments.domain.queries import debit_locked_line_ids
 from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import METHOD_ACCOUNT, PaymentMethod, ReceiptKind
 from wuye.payments.limits import MAX_COUNTER_FEN
@@ -149,8 +150,8 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
     Steps: lock the household row (two applications for one household queue here, so a balance is
     never spent twice); read the balance from the ledger; lock the open lines; pay each line up to
     its outstanding amount (by bill month, then line); post one transaction Dr prepayment, Cr
-    receivable; raise the lines' paid_fen and write one allocation per line; refresh the bills'
-    states; log on the timeline; refresh the 欠费 tag after commit (unless the caller does it once
+    receivable; raise the lines' paid_fen and write one allocation per line (never a line a bank debit
+    is collecting: the bank's result pays it); refresh the bills' states; log on the timeline; refresh the 欠费 tag after commit (unless the caller does it once
     for many households). Nothing is written when there is no balance or nothing open.
     """
     household_lock(household.pk)
@@ -158,7 +159,11 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
     if available <= 0:
         return 0
     plan: list[tuple[BillLine, int]] = []
-    oldest_first = sorted(open_lines_lock(household.pk), key=lambda line: (line.bill_period, line.pk))
+    lines = open_lines_lock(household.pk)
+    collecting = debit_locked_line_ids(line_ids=[line.pk for line in lines])  # the bank's to collect
+    oldest_first = sorted(
+        (line for line in lines if line.pk not in collecting), key=lambda line: (line.bill_period, line.pk)
+    )
     for line in oldest_first:
         if available <= 0:
             break
