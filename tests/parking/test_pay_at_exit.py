@@ -84,6 +84,10 @@ def test_a_visitor_pays_at_the_exit_and_leaves_within_the_grace(client, communit
     assert ledger_check(community=community) == []
     done = client.get(reverse("portal:pay_attempt", kwargs={"attempt_pk": attempt.pk})).content.decode()
     assert 'id="park-done"' in done and 'id="back-to-visit"' in done
+    pdf = client.get(reverse("portal:pay_receipt_pdf", args=[receipt.token]))
+    verify = client.get(reverse("payments:verify", args=[receipt.token]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert verify.status_code == 200 and "临时停车" in verify.content.decode()
 
     _entry, exit_, session = gates
     leaving = exit_.car("京A00001", session=session)
