@@ -229,7 +229,7 @@ def newer_migration(archive: Path) -> None:
 
 
 def unknown_app(archive: Path) -> None:
-    rewrite_manifest(archive, lambda manifest: manifest["migrations"].update(parking="0001_initial"))
+    rewrite_manifest(archive, lambda manifest: manifest["migrations"].update(hotel="0001_initial"))
 
 
 def newer_format(archive: Path) -> None:
