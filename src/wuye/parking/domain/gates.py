@@ -77,6 +77,9 @@ def gate_event(
         return GateDecision(GateAction.REFUSE, _("The plate could not be read."))
     if not event_id:
         return GateDecision(GateAction.REFUSE, _("The event has no id."))
+    repeated = _repeated(gate, event_id[:64])
+    if repeated is not None:
+        return repeated
     try:
         with transaction.atomic():
             if gate.direction == GateDirection.ENTRY:
@@ -98,9 +101,6 @@ def _repeated(gate: Gate, event_id: str) -> GateDecision | None:
 
 
 def _entry(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: str) -> GateDecision:
-    repeated = _repeated(gate, event_id)
-    if repeated is not None:
-        return repeated
     area = gate.area
     today = timezone.localdate(at)
     block = is_blocked(community_id=gate.community_id, plate=plate, on=today)
@@ -109,7 +109,7 @@ def _entry(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: 
             GateAction.REFUSE, _("This plate is blocked: %(reason)s") % {"reason": block.reason}
         )
     # A stay whose exit was never reported ends here, so that the car can enter again.
-    ParkingVisit.objects.select_for_update().filter(area=area, plate=plate, state=VisitState.INSIDE).update(
+    ParkingVisit.objects.filter(area=area, plate=plate, state=VisitState.INSIDE).update(
         state=VisitState.LEFT, exited_at=at
     )
     space = resident_space(area=area, plate=plate, on=today)
@@ -132,9 +132,6 @@ def _entry(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: 
 
 
 def _exit(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: str) -> GateDecision:
-    repeated = _repeated(gate, event_id)
-    if repeated is not None:
-        return repeated
     visit = (
         ParkingVisit.objects.select_for_update()
         .filter(area=gate.area, plate=plate, state=VisitState.INSIDE)

@@ -34,16 +34,18 @@ def visit_order_create(*, visit: ParkingVisit) -> PaymentOrder:
     )
 
 
-def visit_of_order(order: PaymentOrder) -> ParkingVisit | None:
+def _visit_pk(order: PaymentOrder) -> int | None:
+    """The pk of the visit a parking order pays for (its reference); None for any other order."""
     if order.kind != OrderKind.PARKING or not order.reference.startswith(REFERENCE):
         return None
-    return (
-        ParkingVisit.objects.filter(
-            pk=int(order.reference.removeprefix(REFERENCE)), community_id=order.community_id
-        )
-        .select_related("area")
-        .first()
-    )
+    return int(order.reference.removeprefix(REFERENCE))
+
+
+def visit_of_order(order: PaymentOrder) -> ParkingVisit | None:
+    pk = _visit_pk(order)
+    if pk is None:
+        return None
+    return ParkingVisit.objects.filter(pk=pk, community_id=order.community_id).select_related("area").first()
 
 
 def _visitor(order: PaymentOrder) -> tuple[str, str]:
@@ -53,9 +55,7 @@ def _visitor(order: PaymentOrder) -> tuple[str, str]:
 
 def visit_paid(order: PaymentOrder, attempt: PaymentAttempt) -> None:
     """In the payment's transaction: the visit (locked) records the amount and the time it was paid."""
-    visit = ParkingVisit.objects.select_for_update().get(
-        pk=int(order.reference.removeprefix(REFERENCE)), community_id=order.community_id
-    )
+    visit = ParkingVisit.objects.select_for_update().get(pk=_visit_pk(order), community_id=order.community_id)
     visit.paid_fen += attempt.amount_fen
     visit.paid_at = attempt.paid_at
     visit.fee_fen = max(visit.fee_fen, visit.paid_fen)

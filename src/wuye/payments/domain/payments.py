@@ -149,17 +149,23 @@ def order_create(*, household: Household, line_ids=None, actor=None) -> PaymentO
     return order
 
 
-@transaction.atomic
-def order_topup_create(*, household: Household, amount_fen: int, actor=None) -> PaymentOrder:
-    """An order to pay ``amount_fen`` in as the household's prepayment (预存): no lines. Once paid, the
-    whole amount is held as prepayment (never refunded as excess) and applied to the household's open
-    bills at once, as a prepayment taken at the counter is; the receipt is an online prepayment's."""
+def _amount_check(amount_fen) -> None:
+    """An amount a lines-less order may ask (a top-up, a visitor's): whole fen, more than zero, at most
+    what the counter takes."""
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     if amount_fen > MAX_COUNTER_FEN:
         raise PaymentError(
             _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
         )
+
+
+@transaction.atomic
+def order_topup_create(*, household: Household, amount_fen: int, actor=None) -> PaymentOrder:
+    """An order to pay ``amount_fen`` in as the household's prepayment (预存): no lines. Once paid, the
+    whole amount is held as prepayment (never refunded as excess) and applied to the household's open
+    bills at once, as a prepayment taken at the counter is; the receipt is an online prepayment's."""
+    _amount_check(amount_fen)
     return PaymentOrder.objects.create(
         community_id=household.community_id,
         household=household,
@@ -364,12 +370,7 @@ def order_visitor_create(*, community_id: int, kind: str, amount_fen: int, refer
     that registered ``kind``; paid online through ``attempt_create`` as any order."""
     if kind not in ORDER_KINDS:
         raise PaymentError(f"no app registered orders of kind {kind!r}")
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-        raise PaymentError(_("The amount must be more than zero."))
-    if amount_fen > MAX_COUNTER_FEN:
-        raise PaymentError(
-            _("The amount is too large: at most %(max)s yuan.") % {"max": fen_to_yuan(MAX_COUNTER_FEN)}
-        )
+    _amount_check(amount_fen)
     return PaymentOrder.objects.create(
         community_id=community_id, household=None, kind=kind, total_fen=amount_fen, reference=reference[:60]
     )

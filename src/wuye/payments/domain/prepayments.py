@@ -151,8 +151,8 @@ def prepayments_apply(*, household: Household, actor=None, refresh_tags: bool = 
     never spent twice); read the balance from the ledger; lock the open lines; pay each line up to
     its outstanding amount (by bill month, then line); post one transaction Dr prepayment, Cr
     receivable; raise the lines' paid_fen and write one allocation per line (never a line a bank debit
-    is collecting: the bank's result pays it); refresh the bills' states; log on the timeline; refresh the 欠费 tag after commit (unless the caller does it once
-    for many households). Nothing is written when there is no balance or nothing open.
+    is collecting: the bank's result pays it); refresh the bills' states; log on the timeline; refresh
+    the 欠费 tag after commit (unless the caller does it once for many households). Nothing is written when there is no balance or nothing open.
     """
     household_lock(household.pk)
     available = prepayment_balance_fen(household=household)

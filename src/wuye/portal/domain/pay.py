@@ -147,7 +147,7 @@ def pay_start(
         raise PayError(_("Choose at least one item to pay."))
     return _order_pay(
         lambda: order_create(household=household, line_ids=line_ids),
-        household=household,
+        community_id=household.community_id,
         method=method,
         description=description,
         payer_openid=payer_openid,
@@ -167,7 +167,7 @@ def topup_start(
     order (``order_topup_create``), the attempt (committed), the channel's QR code or JSAPI sheet."""
     return _order_pay(
         lambda: order_topup_create(household=household, amount_fen=amount_fen, actor=actor),
-        household=household,
+        community_id=household.community_id,
         method=method,
         description=description,
         payer_openid=payer_openid,
@@ -186,10 +186,9 @@ def visit_pay_start(*, visit, method: str, description: str, payer_openid: str =
     )
 
 
-def _order_pay(
-    order_make, *, method: str, description: str, payer_openid: str, household=None, community_id=None
-):
-    community_id = household.community_id if household is not None else community_id
+def _order_pay(order_make, *, community_id: int, method: str, description: str, payer_openid: str):
+    """The order ``order_make`` makes, its attempt (committed) and the channel's answer: the one way
+    every portal payment starts, whatever the order is for."""
     if method not in pay_methods(community_id=community_id):
         raise PayError(_("This payment channel is not available in this community."))
     try:

@@ -328,7 +328,7 @@ def _attempt_context(request, attempt: PaymentAttempt) -> dict:
     return {
         "attempt": attempt,
         "topup": attempt.order.kind == OrderKind.PREPAYMENT,
-        "visit": visit_of_order(attempt.order) if attempt.order.kind == OrderKind.PARKING else None,
+        "visit": visit_of_order(attempt.order),  # None unless a visitor's car paid
         "community": attempt.community,
         "link_ok": attempt.code_url.startswith(CODE_URL_SCHEMES),
         "final": final,
