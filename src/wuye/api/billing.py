@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 
-from wuye.api.idempotency import idempotent
+from wuye.api.idempotency import IDEMPOTENCY_KEY_DOC, idempotent
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut
 from wuye.api.schemas_billing import (
@@ -42,13 +42,6 @@ from wuye.households.models import Household
 router = Router(tags=["billing"])
 
 VIEW, MANAGE = Permission.BILLING_VIEW, Permission.BILLING_MANAGE
-IDEMPOTENCY_KEY_DOC = {
-    "in": "header",
-    "name": "X-Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 100},
-    "description": "Send the same key again (same user, same request) to get the first response back.",
-}
 POST_RESPONSES = {200: RunOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 

@@ -34,6 +34,14 @@ HEADER = "X-Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 100
 STALE_AFTER = timedelta(minutes=10)
+# The header as the OpenAPI schema documents it on every operation that takes it (openapi_extra).
+IDEMPOTENCY_KEY_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "Send the same key again (same user, same request) to get the first response back.",
+}
 
 Outcome = tuple[int, dict]
 BUSY = gettext_lazy("A request with this idempotency key is still being processed; try again later.")

@@ -16,7 +16,7 @@ from django.http import Http404
 from ninja import Query, Router
 
 from wuye.api.errors import refusing
-from wuye.api.idempotency import HEADER, idempotent
+from wuye.api.idempotency import HEADER, IDEMPOTENCY_KEY_DOC, idempotent
 from wuye.api.pagination import page_of
 from wuye.api.schemas import ErrorOut
 from wuye.api.schemas_payments import (
@@ -40,13 +40,6 @@ from wuye.payments.models import PaymentAttempt, Refund
 router = Router(tags=["payments"])
 
 VIEW, TAKE = Permission.BILLING_VIEW, Permission.PAYMENTS_TAKE
-IDEMPOTENCY_KEY_DOC = {
-    "in": "header",
-    "name": HEADER,
-    "required": False,
-    "schema": {"type": "string", "maxLength": 100},
-    "description": "Send the same key again (same user, same request) to get the first response back.",
-}
 
 
 def attempts() -> QuerySet[PaymentAttempt]:
@@ -59,9 +52,13 @@ def payment_detail_of(pk: int) -> dict:
     return PaymentDetailOut.from_orm(attempts().get(pk=pk)).model_dump(mode="json")
 
 
+def refunds() -> QuerySet[Refund]:
+    """Refunds with what their list rows and detail show, in one query."""
+    return Refund.objects.select_related("household", "requested_by", "approved_by")
+
+
 def refund_of(pk: int) -> dict:
-    refund = Refund.objects.select_related("household", "requested_by", "approved_by").get(pk=pk)
-    return RefundOut.from_orm(refund).model_dump(mode="json")
+    return RefundOut.from_orm(refunds().get(pk=pk)).model_dump(mode="json")
 
 
 @router.get("/payments", response=PaymentPageOut, operation_id="payment_list")

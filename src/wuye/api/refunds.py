@@ -12,9 +12,9 @@ from __future__ import annotations
 from ninja import Query, Router
 
 from wuye.api.errors import refusing
-from wuye.api.idempotency import idempotent
+from wuye.api.idempotency import IDEMPOTENCY_KEY_DOC, idempotent
 from wuye.api.pagination import page_of
-from wuye.api.payments import IDEMPOTENCY_KEY_DOC, refund_of
+from wuye.api.payments import refund_of, refunds
 from wuye.api.schemas import ErrorOut
 from wuye.api.schemas_payments import RefundListQuery, RefundOut, RefundPageOut, RefundRejectIn
 from wuye.core.enums import Permission
@@ -27,26 +27,22 @@ router = Router(tags=["payments"])
 REFUND = Permission.PAYMENTS_REFUND
 
 
-def _refunds():
-    return Refund.objects.select_related("household", "requested_by", "approved_by")
-
-
 @router.get("/refunds", response=RefundPageOut, operation_id="refund_list")
 def refund_list(request, filters: Query[RefundListQuery]):
     """Refunds, newest first; ``state=requested`` is what waits for approval."""
-    refunds = _refunds().for_user(request.user, REFUND)
+    found = refunds().for_user(request.user, REFUND)
     if filters.community is not None:
-        refunds = refunds.filter(community_id=filters.community)
+        found = found.filter(community_id=filters.community)
     if filters.state is not None:
-        refunds = refunds.filter(state=filters.state)
+        found = found.filter(state=filters.state)
     if filters.household is not None:
-        refunds = refunds.filter(household_id=filters.household)
-    return page_of(refunds.order_by("-created_at", "-pk"), page=filters.page, limit=filters.limit)
+        found = found.filter(household_id=filters.household)
+    return page_of(found.order_by("-created_at", "-pk"), page=filters.page, limit=filters.limit)
 
 
 @router.get("/refunds/{refund_pk}", response={200: RefundOut, 404: ErrorOut}, operation_id="refund_detail")
 def refund_detail(request, refund_pk: int):
-    return scoped_get(_refunds(), request, REFUND, pk=refund_pk)
+    return scoped_get(refunds(), request, REFUND, pk=refund_pk)
 
 
 @router.post(
@@ -77,4 +73,4 @@ def refund_reject_operation(request, refund_pk: int, payload: RefundRejectIn):
     """Reject a requested refund; nothing moves. Rejecting twice answers 400."""
     refund = scoped_get(Refund.objects, request, REFUND, pk=refund_pk)
     refund_reject(refund=refund, reason=payload.reason.strip(), actor=request.user)
-    return _refunds().get(pk=refund.pk)
+    return refunds().get(pk=refund.pk)
