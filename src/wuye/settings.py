@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "wuye.notices",
     "wuye.access",
     "wuye.parking",
+    "wuye.rental",
     "wuye.console",
     "wuye.partner",
     "wuye.portal",
@@ -260,6 +261,7 @@ WUYE_PERIODIC = {
         ("notices-publish", 60.0, "notices_publish", []),
         ("service-sla", 300.0, "service_sla", []),
         ("tags-refresh", 3600.0, "tags_refresh", []),
+        ("rental-daily", 3600.0, "rental_daily", []),  # rent falling due, expiring-lease reminders
     )
 }
 CELERY_BEAT_SCHEDULE = {

@@ -46,3 +46,5 @@ class TransactionKind(models.TextChoices):
     SETTLEMENT = "settlement", _("Channel or debit money credited to the bank account")
     OPENING = "opening", _("Opening balances imported")
     OPENING_REVERSAL = "opening_reversal", _("Opening balances import reversed")
+    DEPOSIT = "deposit", _("Deposit received")
+    DEPOSIT_RETURN = "deposit_return", _("Deposit returned, less what it paid")

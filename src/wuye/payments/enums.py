@@ -15,6 +15,9 @@ class ReceiptKind(models.TextChoices):
     # Paid by someone who is no household's (a visitor's car at a car park's exit): no household, the
     # money to an income account of its own; refunded, never voided.
     PARKING = "parking", _("Temporary parking")
+    # A lease's deposit taken at the counter: held for the tenant's household (the deposits account),
+    # neither paying bills nor voidable; it leaves only by its return (``wuye.rental``).
+    DEPOSIT = "deposit", _("Deposit")
 
 
 class PaymentMethod(models.TextChoices):

@@ -85,17 +85,23 @@ def _check_words(*, description: str, reference: str) -> tuple[str, str]:
 
 
 def repair_fee_item(*, community: Community) -> FeeItem:
-    """The community's one-off fee item for repairs, created on first use (category other, one-off).
+    """The community's one-off fee item for repairs, created on first use (category other, one-off)."""
+    return one_off_fee_item(community=community, name=REPAIR_FEE_ITEM_NAME, category=FeeCategory.OTHER)
 
-    No room is ever assigned to it, so billing runs bill nothing of it; its lines come only from here.
+
+def one_off_fee_item(*, community: Community, name: str, category: str) -> FeeItem:
+    """The community's one-off fee item of ``name`` (repairs, rent, deductions from a deposit),
+    created on first use in ``category``.
+
+    No room is ever assigned to it, so billing runs bill nothing of it; its lines come only from charges.
     """
-    item = FeeItem.objects.filter(community=community, name=REPAIR_FEE_ITEM_NAME).first()
+    item = FeeItem.objects.filter(community=community, name=name).first()
     if item is not None:
         return item
     item = FeeItem.objects.create(
         community=community,
-        name=REPAIR_FEE_ITEM_NAME,
-        category=FeeCategory.OTHER,
+        name=name,
+        category=category,
         method=Method.ONE_OFF,
         price=Decimal(0),
         valid_from=datetime.date(2000, 1, 1),
@@ -159,13 +165,17 @@ def charge_add(
     actor,
     room: Room | None = None,
     period: datetime.date | None = None,
+    item: FeeItem | None = None,
+    any_room: bool = False,
 ) -> BillLine | None:
-    """Put a one-off charge on the household's bill of ``period`` (this month by default).
+    """Put a one-off charge on the household's bill of ``period`` (this month by default), of ``item``
+    (a one-off fee item of the household's community; the repair item by default).
 
     Steps: check the amount (0 adds nothing and returns None), the description and the reference
     (refused if a charge with this reference exists: use ``charge_set`` to change it); lock the
-    community and the household; find the room (the one given, which must be the household's, else
-    its first); take the repair fee item; find or create the bill of the month; post Dr receivable /
+    community and the household; find the room (the one given, which must be the household's unless
+    ``any_room``: a rented room of the community that the tenant's household does not hold; else its
+    first); take the fee item; find or create the bill of the month; post Dr receivable /
     Cr income; insert the line with its source; raise the bill's total and refresh its state; log on
     the household's timeline; after commit, apply prepayments and refresh 欠费.
     """
@@ -181,13 +191,18 @@ def charge_add(
         raise BillError(_("This charge is on a bill already; change it instead of adding it again."))
     rooms = Room.objects.filter(household_links__household=household)
     if room is not None:
-        if not rooms.filter(pk=room.pk).exists():
+        if room.community_id != household.community_id or (
+            not any_room and not rooms.filter(pk=room.pk).exists()
+        ):
             raise BillError(_("The room is not one of the household's rooms."))
     else:
         room = rooms.order_by("pk").first()
         if room is None:
             raise BillError(_("The household has no room to bill."))
-    item = repair_fee_item(community=household.community)
+    if item is None:
+        item = repair_fee_item(community=household.community)
+    elif item.community_id != household.community_id or item.method != Method.ONE_OFF:
+        raise BillError(_("A charge is of a one-off fee item of the household's community."))
     bill = _bill_of_month(household=household, period=period, due_day=item.due_day)
     record = transaction_post(
         community_id=household.community_id,

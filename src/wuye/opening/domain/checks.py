@@ -2,7 +2,7 @@
 
 Per household, over the imports that stand (imported, not reversed):
 
-- deposits        the deposits-held account holds the deposits imported;
+- deposits        the deposits-held account holds the deposits imported (its opening postings);
 - opening         the opening-balance account is Dr the prepayments and deposits imported, Cr the
                   arrears imported (a reversal negates its import's postings, and its rows no longer
                   count); per fee item, Cr the arrears imported of the item;
@@ -54,9 +54,13 @@ def opening_check(community) -> list[Difference]:
     postings = Posting.objects.filter(community=community)
     standing = _standing(community)
     per_kind = {kind: _totals(standing.filter(kind=kind), "household_id") for kind in BalanceKind.values}
-    held = {
-        pk: -total for pk, total in _totals(postings.filter(account=Account.DEPOSITS), "household_id").items()
-    }
+    # The deposits the imports brought (a lease's deposit, held and returned beside them, is rental's
+    # check: wuye.rental.domain.checks).
+    brought = postings.filter(
+        account=Account.DEPOSITS,
+        transaction__kind__in=(TransactionKind.OPENING, TransactionKind.OPENING_REVERSAL),
+    )
+    held = {pk: -total for pk, total in _totals(brought, "household_id").items()}
     found = _differences("deposits", held, per_kind[BalanceKind.DEPOSIT], str)
     opening = _totals(postings.filter(account=Account.OPENING), "household_id")
     households = set().union(*per_kind.values())

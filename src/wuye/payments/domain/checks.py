@@ -250,10 +250,17 @@ def _late_fees(community: Community, postings) -> list[Difference]:
     return differences
 
 
-# Transactions whose money postings other apps' documents explain (reconciliation's suspense); each such
+# Transactions whose money postings other apps' documents explain (reconciliation's suspense, rental's
+# deposits); each such
 # app adds its own check of them with ``register_check`` (this module cannot import the apps that build
 # on payments).
-OTHER_DOCUMENTS = (TransactionKind.SUSPENSE, TransactionKind.SUSPENSE_CLEAR, TransactionKind.SETTLEMENT)
+OTHER_DOCUMENTS = (
+    TransactionKind.SUSPENSE,
+    TransactionKind.SUSPENSE_CLEAR,
+    TransactionKind.SETTLEMENT,
+    TransactionKind.DEPOSIT,
+    TransactionKind.DEPOSIT_RETURN,
+)
 EXTRA_CHECKS: list = []
 # ``source(community) -> {household pk: fen}``: prepayments held that came from neither the counter nor
 # a payment (opening balances); added to what check 3 expects.

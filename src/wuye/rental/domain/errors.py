@@ -1,0 +1,2 @@
+class RentalError(Exception):
+    """A refused rental change; the message is translated and nothing was written."""
