@@ -16,6 +16,7 @@ from wuye.console import (
     urls_parking,
     urls_receipts,
     urls_recon,
+    urls_rental,
     urls_reports,
     urls_service,
 )
@@ -54,6 +55,7 @@ def groups():
         (_("Service"), urls_service.NAV + urls_notices.NAV),
         (_("Access control"), urls_access.NAV),
         (_("Parking"), urls_parking.NAV),
+        (_("Rental"), urls_rental.NAV),
         (_("Owners"), urls_owners.NAV),
         (_("Bank direct debit"), urls_debit.NAV),
         (_("Finance"), urls_recon.NAV + urls_reports.NAV),

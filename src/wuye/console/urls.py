@@ -17,6 +17,7 @@ from wuye.console import (
     urls_parking,
     urls_receipts,
     urls_recon,
+    urls_rental,
     urls_reports,
     urls_service,
 )
@@ -99,6 +100,7 @@ urlpatterns = [
     path("", include(urls_notices.urlpatterns)),
     path("", include(urls_access.urlpatterns)),
     path("", include(urls_parking.urlpatterns)),
+    path("", include(urls_rental.urlpatterns)),
     path("", include(urls_owners.urlpatterns)),
     path("", include(urls_debit.urlpatterns)),
     path("", include(urls_debit_batches.urlpatterns)),

@@ -39,6 +39,11 @@ class Permission(models.TextChoices):
         "parking.manage",
         _("Manage car parks, their rates and gates; assign spaces; block plates"),
     )
+    RENTAL_VIEW = "rental.view", _("View rental listings, leases, their rent and deposits")
+    RENTAL_MANAGE = (
+        "rental.manage",
+        _("List rooms for rent, sign and close leases (deposits are taken and returned with payments.take)"),
+    )
     OWNERS_MANAGE = "owners.manage", _("Invite owners, approve bindings, read the message outbox")
     DEBIT_VIEW = "debit.view", _("View debit mandates and batches")
     DEBIT_SIGN = "debit.sign", _("Enter debit mandates signed on paper at the counter")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wuye.core.money import yuan_to_fen
+from wuye.core.forms import YuanField
 from wuye.debit.domain.mandates import MandateError, MandateTerms, card_clean
 from wuye.debit.enums import MandateState, ReferralState
 from wuye.households.validators import ID_NUMBER, MOBILE, normalise_phone
@@ -27,20 +27,6 @@ class NoEchoInput(forms.TextInput):
 
     def get_context(self, name, value, attrs):
         return super().get_context(name, None, attrs)
-
-
-class YuanField(forms.CharField):
-    """An optional amount in yuan ("500", "1,280.50"); cleans to fen, or None when left empty."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        return yuan_to_fen(text, max_fen=MAX_LIMIT_FEN) if text else None
 
 
 class MandateTermsForm(forms.Form):
@@ -74,10 +60,14 @@ class MandateTermsForm(forms.Form):
         error_messages={"required": _("Choose at least one fee item to be debited.")},
     )
     limit_per_debit = YuanField(
-        label=_("Limit per debit (yuan)"), help_text=_("Optional: a debit above it is not made.")
+        max_fen=MAX_LIMIT_FEN,
+        label=_("Limit per debit (yuan)"),
+        help_text=_("Optional: a debit above it is not made."),
     )
     limit_per_month = YuanField(
-        label=_("Limit per month (yuan)"), help_text=_("Optional: the most debited in one month.")
+        max_fen=MAX_LIMIT_FEN,
+        label=_("Limit per month (yuan)"),
+        help_text=_("Optional: the most debited in one month."),
     )
 
     def __init__(self, *args, fee_items, bank_name: str = "", **kwargs):

@@ -32,7 +32,7 @@ from wuye.payments.domain.receipts import receipt_issue
 from wuye.payments.enums import COUNTER_METHODS, METHOD_ACCOUNT, ReceiptKind
 from wuye.payments.lock_objects import household_lock, open_lines_lock
 from wuye.rental.domain.billing import deduction_fee_item, lease_source_prefix
-from wuye.rental.domain.errors import RentalError
+from wuye.rental.domain.errors import RentalError, staff_or_none
 from wuye.rental.domain.schedule import MAX_RENT_FEN
 from wuye.rental.enums import CLOSED_STATES, DepositEntryKind, LeaseState
 from wuye.rental.models import DepositEntry, Lease
@@ -136,7 +136,7 @@ def deposit_receive(
         note=note[:200],
         transaction=record,
         receipt=receipt,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_or_none(actor),
     )
     log_action(
         "rental.deposit.received",
@@ -263,7 +263,7 @@ def deposit_return(
         returned_fen=returned,
         note=(note or "")[:200],
         transaction=record,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_or_none(actor),
     )
     log_action(
         "rental.deposit.returned",

@@ -40,7 +40,7 @@ from wuye.households.domain.tagrules import TagRule, register_tag_rule, tags_ref
 from wuye.households.enums import PersonKind, TagColour
 from wuye.households.models import Household, HouseholdRoom
 from wuye.rental.domain.billing import rent_bills_issue
-from wuye.rental.domain.errors import RentalError
+from wuye.rental.domain.errors import RentalError, staff_or_none
 from wuye.rental.domain.schedule import (
     MAX_ESCALATION_BP,
     MAX_RENT_FEN,
@@ -146,7 +146,7 @@ def listing_create(
         rent_fen=rent_fen,
         deposit_fen=deposit_fen,
         description=" ".join(description.split())[:300],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_or_none(actor),
     )
     log_action(
         "rental.listing.created",
@@ -312,7 +312,7 @@ def lease_sign(
                 deposit_fen=deposit_fen,
                 bills_rent=landlord is None,
                 room_state_before=room.state,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=staff_or_none(actor),
             )
     except IntegrityError as error:  # a second lease of the room, or the number, signed meanwhile
         raise RentalError(_("The room or the lease number was taken meanwhile; look again.")) from error
