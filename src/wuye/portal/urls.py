@@ -4,6 +4,7 @@ tests/portal/test_isolation.py checks that each pattern answers 404 for another 
 from django.urls import path, re_path
 
 from wuye.portal.views import account, app, debit, home, notices, parking, pay, payments, requests, wechat
+from wuye.portal.views import rental as rental_pages
 from wuye.portal.views import visitors as visitor_pages
 
 app_name = "portal"
@@ -56,6 +57,10 @@ urlpatterns = [
     path("debit/mandates/<int:mandate_pk>/revoke/", debit.debit_revoke, name="debit_revoke"),
     path("debit/cards/", debit.referrals, name="debit_referrals"),
     path("debit/cards/<int:cardreferral_pk>/cancel/", debit.referral_cancel, name="debit_referral_cancel"),
+    # Rental (我的租赁): the household's leases as tenant and as landlord, offering a room, withdrawing it.
+    path("rental/", rental_pages.rental_home, name="rental"),
+    path("rental/offer/", rental_pages.rental_offer, name="rental_offer"),
+    path("rental/listings/<int:listing_pk>/withdraw/", rental_pages.rental_withdraw, name="rental_withdraw"),
     # Self-service payment (自助缴费): public pages, scoped by an unguessable token (poster, household
     # link, receipt) or by the session that started the attempt, not by an owner's bindings. They are
     # regex routes, which the owner isolation walk above does not enumerate; their own isolation test
