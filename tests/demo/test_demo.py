@@ -490,3 +490,23 @@ def test_the_demo_service_desk_has_categories_teams_and_requests_in_several_stat
     requests = ServiceRequest.objects.count()
     run_demo("--scale", str(SMALL))
     assert ServiceRequest.objects.count() == requests
+
+
+def test_the_demo_lets_rooms_holds_a_deposit_to_return_and_reminds_an_ending_lease(seeded):
+    from wuye.notifications.models import Message
+    from wuye.rental.domain.deposits import deposit_held_fen
+    from wuye.rental.enums import LeaseState
+    from wuye.rental.models import Lease, Listing
+
+    for community in Community.objects.all():
+        leases = Lease.objects.filter(community=community)
+        assert leases.filter(state=LeaseState.ACTIVE, bills_rent=True).count() == 2  # the shop, the storeroom
+        assert leases.filter(state=LeaseState.ACTIVE, bills_rent=False).count() == 1  # an owner's flat
+        (ended,) = leases.filter(state=LeaseState.ENDED)
+        assert deposit_held_fen(ended) == 50_000
+        bound = leases.get(household__owner_bindings__isnull=False)
+        assert Message.objects.filter(
+            community=community, event="rental.lease.expiring", person=bound.tenant
+        ).exists()
+        assert Listing.objects.filter(community=community, state="open").count() == 2
+        assert ledger_check(community=community) == []

@@ -22,6 +22,8 @@ from wuye.debit.domain.mandates import MandateTerms, mandate_sign_online
 from wuye.debit.models import BankBranch, CardReferral, Mandate
 from wuye.notices.models import Activity, ActivitySignup, Notice, NoticeBuilding, NoticeRead
 from wuye.owners.models import BindingRequest
+from wuye.rental.domain.leases import listing_create
+from wuye.rental.models import Listing
 from wuye.service.models import RequestComment, RequestPhoto
 
 
@@ -88,7 +90,15 @@ def _objects_of(household, *, person, notice_audience="community"):
         phone="13900000000",
         visit_at=start,
     )
+    listing = listing_create(
+        community=community,
+        room=household.room_links.get().room,
+        rent_fen=100_000,
+        deposit_fen=0,
+        actor=None,
+    )
     return {
+        "listing_pk": listing.pk,
         "mandate_pk": mandate.pk,
         "cardreferral_pk": referral.pk,
         "servicerequest_pk": request.pk,
@@ -133,6 +143,7 @@ def _state():
         list(BindingRequest.objects.values_list("state", flat=True)),
         list(Mandate.objects.values_list("state", flat=True)),
         list(CardReferral.objects.values_list("state", flat=True)),
+        list(Listing.objects.values_list("state", flat=True)),
     )
 
 

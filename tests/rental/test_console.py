@@ -15,6 +15,7 @@ from wuye.estate.enums import RoomUse
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.enums import ReceiptKind
 from wuye.payments.models import Receipt
+from wuye.rental.domain.schedule import add_months
 from wuye.rental.enums import DepositEntryKind, LeaseState, ListingState
 from wuye.rental.models import DepositEntry, Lease, Listing
 
@@ -93,7 +94,14 @@ def test_a_broken_term_is_refused_with_its_reason_and_nothing_is_written(admin_c
 
 
 def test_the_deposit_is_taken_then_returned_with_a_deduction_after_closing(admin_client, community, shop):
-    admin_client.post(reverse("console:rental_lease_new"), lease_post(shop))
+    month = timezone.localdate().replace(day=1)
+    start = add_months(month, -12)
+    admin_client.post(
+        reverse("console:rental_lease_new"),
+        lease_post(
+            shop, starts_on=start.isoformat(), ends_on=(month - datetime.timedelta(days=1)).isoformat()
+        ),
+    )
     lease = Lease.objects.get()
     form = admin_client.get(reverse("console:rental_deposit", args=[lease.pk]))
     key = form.context["form"].initial["key"]

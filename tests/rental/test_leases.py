@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.factories import HouseholdRoomFactory, PersonFactory, RoomFactory, staff
 from wuye.billing.models import Bill, BillLine
@@ -29,6 +30,7 @@ from wuye.rental.domain.deposits import deposit_held_fen, deposit_receive, depos
 from wuye.rental.domain.errors import RentalError
 from wuye.rental.domain.leases import lease_close, lease_sign, listing_create
 from wuye.rental.domain.reminders import leases_remind
+from wuye.rental.domain.schedule import add_months
 from wuye.rental.enums import DepositEntryKind, Escalation, LeaseState, ListingState
 from wuye.rental.models import DepositEntry, Lease, Listing
 
@@ -69,6 +71,10 @@ def sign_shop(community, shop, cashier, **overrides):
     return lease_sign(**terms)
 
 
+def this_month():
+    return timezone.localdate().replace(day=1)
+
+
 def rent_lines(lease):
     return BillLine.objects.filter(source__startswith=f"rental.lease:{lease.pk}:").order_by("source")
 
@@ -80,18 +86,27 @@ def test_the_company_lets_a_shop_its_tenant_gets_a_household_and_the_first_quart
         listing = listing_create(
             community=community, room=shop, rent_fen=300_000, deposit_fen=600_000, actor=cashier
         )
-        lease = sign_shop(community, shop, cashier, listing=listing)
+        start = this_month()
+        lease = sign_shop(
+            community,
+            shop,
+            cashier,
+            listing=listing,
+            starts_on=start,
+            ends_on=add_months(start, 24) - datetime.timedelta(days=1),
+            today=start - datetime.timedelta(days=6),
+        )
     lease.refresh_from_db()
     assert (lease.landlord_id, lease.bills_rent, lease.state) == (None, True, LeaseState.ACTIVE)
     assert lease.household.name == "李商户"
     assert HouseholdRoom.objects.get(room=shop).household_id == lease.household_id
     tenant = Person.objects.get(household=lease.household)
-    assert (tenant.kind, tenant.name, tenant.moved_in_on) == (PersonKind.TENANT, "李商户", D(2026, 12, 1))
+    assert (tenant.kind, tenant.name, tenant.moved_in_on) == (PersonKind.TENANT, "李商户", start)
     shop.refresh_from_db()
     assert shop.state == RoomState.RENTED
     assert Listing.objects.get().state == ListingState.LEASED
     assert HouseholdTag.objects.filter(household=lease.household, tag__rule="tenant").exists()
-    # 1 December is within ten days of 25 November: the first quarter (3 × 3,000 yuan) is billed.
+    # The 1st is within ten days of six days before: the first quarter (3 × 3,000 yuan) is billed.
     (line,) = rent_lines(lease)
     assert (line.amount_fen, line.source, line.fee_item.name, line.room_id) == (
         900_000,
@@ -99,7 +114,7 @@ def test_the_company_lets_a_shop_its_tenant_gets_a_household_and_the_first_quart
         "租金",
         shop.pk,
     )
-    assert line.bill.period == D(2026, 12, 1) and line.bill.household_id == lease.household_id
+    assert line.bill.period == start and line.bill.household_id == lease.household_id
     assert balance_fen(account=Account.RECEIVABLE, household_id=lease.household_id) == 900_000
     assert ledger_check(community=community) == []
 
@@ -137,7 +152,7 @@ def test_a_deposit_returned_with_deductions_balances_the_ledger(community, shop,
     assert deposit_held_fen(lease) == 600_000
     with pytest.raises(RentalError):
         deposit_return(lease=lease, method="cash", actor=cashier)  # still in force
-    lease_close(lease=lease, closed_on=D(2027, 2, 28), reason="提前退租", actor=cashier)
+    lease_close(lease=lease, closed_on=D(2027, 2, 28), reason="提前退租", actor=cashier, today=D(2027, 2, 28))
     cash_before = balance_fen(account=Account.CASH)
     entry = deposit_return(
         lease=lease,
@@ -202,23 +217,35 @@ def test_what_the_deductions_leave_is_handed_back(community, shop, cashier):
 def test_closing_moves_the_tenant_out_unbinds_the_shop_and_ends_the_tag(
     community, shop, cashier, django_capture_on_commit_callbacks
 ):
+    today = timezone.localdate()
+    start = add_months(this_month(), -6)
     with django_capture_on_commit_callbacks(execute=True):
-        lease = sign_shop(community, shop, cashier)
+        lease = sign_shop(
+            community,
+            shop,
+            cashier,
+            starts_on=start,
+            ends_on=add_months(start, 24) - datetime.timedelta(days=1),
+            today=start,
+        )
+    assert HouseholdTag.objects.filter(household=lease.household, tag__rule="tenant").exists()
+    with pytest.raises(RentalError):  # not before the room is handed back
+        lease_close(lease=lease, closed_on=today + datetime.timedelta(days=1), actor=cashier)
     with django_capture_on_commit_callbacks(execute=True):
-        lease_close(lease=lease, closed_on=D(2027, 5, 31), reason="经营不善", actor=cashier)
+        lease_close(lease=lease, closed_on=today, reason="经营不善", actor=cashier)
     lease.refresh_from_db()
-    assert (lease.state, lease.closed_on) == (LeaseState.TERMINATED, D(2027, 5, 31))
-    assert Person.objects.get(pk=lease.tenant_id).moved_out_on == D(2027, 5, 31)
+    assert (lease.state, lease.closed_on) == (LeaseState.TERMINATED, today)
+    assert Person.objects.get(pk=lease.tenant_id).moved_out_on == today
     assert not HouseholdRoom.objects.filter(room=shop).exists()
     shop.refresh_from_db()
     assert shop.state == RoomState.VACANT
     assert not HouseholdTag.objects.filter(household=lease.household, tag__rule="tenant").exists()
-    # No rent after the lease closed.
-    call_command("rental_daily", today="2027-08-25", stdout=io.StringIO())
+    # No rent after the lease closed: the quarter billed at signing is all there is.
+    call_command("rental_daily", today=str(add_months(today, 3)), stdout=io.StringIO())
     assert rent_lines(lease).count() == 1
     assert AuditLog.objects.filter(action="rental.lease.closed", household_id=lease.household_id).count() == 1
     with pytest.raises(RentalError):
-        lease_close(lease=lease, closed_on=D(2027, 6, 1), actor=cashier)
+        lease_close(lease=lease, closed_on=today, actor=cashier)
 
 
 def test_an_owner_lets_a_flat_the_tenant_joins_the_household_and_nothing_is_billed(
@@ -233,12 +260,11 @@ def test_an_owner_lets_a_flat_the_tenant_joins_the_household_and_nothing_is_bill
             number="ZL-2",
             tenant_name="租客赵",
             tenant_phone="13900002222",
-            starts_on=D(2026, 12, 1),
-            ends_on=D(2027, 11, 30),
+            starts_on=this_month(),
+            ends_on=add_months(this_month(), 12) - datetime.timedelta(days=1),
             rent_fen=250_000,
             deposit_fen=250_000,
             actor=cashier,
-            today=D(2026, 12, 1),
         )
     assert (lease.landlord_id, lease.household_id, lease.bills_rent) == (
         link.household_id,
@@ -296,3 +322,41 @@ def test_the_expiring_lease_reminder_goes_once_to_the_tenant(
     assert "ZL-2026-001" in messages.first().body and "2026-12-31" in messages.first().body
     lease.refresh_from_db()
     assert lease.reminded_at is not None
+
+
+def test_a_resident_renting_a_storeroom_is_the_tenant_and_stays_when_the_lease_closes(
+    community, cashier, django_capture_on_commit_callbacks
+):
+    home = HouseholdRoomFactory(household__community=community)
+    resident = PersonFactory(household=home.household, name="周先生", kind=PersonKind.OWNER)
+    store = RoomFactory(community=community, unit__building__community=community, use=RoomUse.STORAGE)
+    start = add_months(this_month(), -3)
+    lease = lease_sign(
+        community=community,
+        room=store,
+        number="ZL-9",
+        tenant_name="周先生",
+        tenant_household=home.household,
+        starts_on=start,
+        ends_on=add_months(start, 3) - datetime.timedelta(days=1),
+        rent_fen=20_000,
+        actor=cashier,
+    )
+    assert (lease.tenant_id, lease.tenant_joined, lease.household_id) == (
+        resident.pk,
+        False,
+        home.household_id,
+    )
+    assert set(HouseholdRoom.objects.filter(household=home.household).values_list("room_id", flat=True)) == {
+        home.room_id,
+        store.pk,
+    }
+    assert [line.amount_fen for line in rent_lines(lease)] == [20_000] * 3
+    with django_capture_on_commit_callbacks(execute=True):
+        lease_close(lease=lease, closed_on=lease.ends_on, actor=cashier)
+    resident.refresh_from_db()
+    assert resident.moved_out_on is None
+    assert set(HouseholdRoom.objects.filter(household=home.household).values_list("room_id", flat=True)) == {
+        home.room_id
+    }
+    assert Person.objects.filter(household=home.household).count() == 1

@@ -36,6 +36,7 @@ from wuye.demo.notices import seed_notices
 from wuye.demo.parking import seed_parking
 from wuye.demo.partner import seed_partner_demo
 from wuye.demo.recon import seed_recon
+from wuye.demo.rental import seed_rental
 from wuye.demo.service import seed_service
 from wuye.estate.enums import RoomState, RoomUse
 from wuye.estate.models import Building, Room, Unit
@@ -1042,6 +1043,7 @@ def _seed(*, scale: float) -> SeedReport:
         seed_notices(community=community, actor=admin)
         seed_parking(community=community, actor=admin)
         seed_access(community=community, actor=admin)
+        seed_rental(community=community, actor=admin)
         tags_refresh(community=community)  # once more after yesterday's payments (demo.recon)
     return SeedReport(
         company=company.name,

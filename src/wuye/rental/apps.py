@@ -8,8 +8,8 @@ class RentalConfig(AppConfig):
     verbose_name = _("Rental")
 
     def ready(self) -> None:
-        # Importing the domain modules registers their audit labels, the 租户 tag rule, the
-        # expiring-lease message and the deposits' part of ``wuye ledger check``.
+        # Importing the domain modules registers their audit labels, the expiring-lease
+        # message and the deposits' part of ``wuye ledger check``.
         from wuye.payments.domain.checks import register_check
         from wuye.rental.domain import checks, deposits, leases, reminders  # noqa: F401
 

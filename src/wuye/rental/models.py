@@ -66,7 +66,8 @@ class Lease(models.Model):
     """A lease (租约) of one room for a term of whole months.
 
     ``household`` is the tenant's household in the archive, whose bills carry the rent: the tenant's
-    own household when the property company lets (the room is bound to it for the term), or the
+    own household when the property company lets (the room is bound to it for the term; a resident
+    renting one more room keeps theirs), or the
     landlord's household when an owner lets (the tenant is a person of kind tenant in it; owner and
     tenant settle rent and deposit between them, so nothing is billed or held). ``tenant`` is the
     person of kind tenant. The rent of the first year is ``rent_fen`` a month; it rises at each
@@ -85,6 +86,10 @@ class Lease(models.Model):
     )
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="leases")
     tenant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="leases")
+    # True: the lease put the tenant into the household's archive (kind tenant), and moves them out when
+    # it closes. False: the tenant was one of the household's people already (a resident renting a
+    # storeroom or a parking space of the company's), who stays when the lease closes.
+    tenant_joined = models.BooleanField(default=True)
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"), help_text=_("the last day of the term"))
     rent_fen = models.BigIntegerField(_("monthly rent, first year (fen)"))

@@ -3,7 +3,7 @@
 A rule names the households of a community that should carry its tag, as a queryset of household
 pks. ``tags_refresh`` makes the tag links equal to that set in two set-based statements (insert the
 missing, delete the extra) and logs each change on the household's timeline. Billing will register
-欠费 and debit 已签代扣 the same way as 空置 below.
+欠费 and debit 已签代扣 the same way as 空置 and 租户 below.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wuye.core.audit import log_bulk, register_actions
 from wuye.core.models import AuditLog, Community
 from wuye.estate.enums import RoomState
-from wuye.households.enums import TagColour, TagKind
-from wuye.households.models import Household, HouseholdRoom, HouseholdTag, Tag
+from wuye.households.enums import PersonKind, TagColour, TagKind
+from wuye.households.models import Household, HouseholdRoom, HouseholdTag, Person, Tag
 
 register_actions(
     {
@@ -75,9 +75,41 @@ register_tag_rule(
 )
 
 
+def _tenant_households(community: Community) -> models.QuerySet:
+    """Households with a tenant living in them today: a person of kind tenant who has moved in (or whose
+    day is not recorded) and not out. A lease (``wuye.rental``) adds its tenant so and moves them out
+    when it closes; tenants entered by hand or imported with the archive count the same."""
+    today = timezone.localdate()
+    tenants = Person.objects.filter(household=models.OuterRef("pk"), kind=PersonKind.TENANT).filter(
+        models.Q(moved_in_on__isnull=True) | models.Q(moved_in_on__lte=today),
+        models.Q(moved_out_on__isnull=True) | models.Q(moved_out_on__gt=today),
+    )
+    return Household.objects.filter(community=community).filter(models.Exists(tenants)).values("pk")
+
+
+register_tag_rule(
+    TagRule(
+        key="tenant",
+        name=_("Tenant"),
+        colour=TagColour.BLUE,
+        description=_("A tenant lives in the household's rooms"),
+        households=_tenant_households,
+    )
+)
+
+
 def tag_for_rule(*, community: Community, rule: TagRule) -> Tag:
+    """The community's tag of ``rule``: created on first use; a manual tag of the same name (a community
+    that tagged by hand what a rule now decides) becomes the rule's, keeping its group and colour."""
     tag = Tag.objects.filter(community=community, rule=rule.key).first()
     if tag is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            name = str(rule.name)
+        adopted = Tag.objects.filter(community=community, name=name, rule="").update(
+            kind=TagKind.SYSTEM, rule=rule.key
+        )
+        if adopted:
+            return Tag.objects.get(community=community, rule=rule.key)
         with translation.override(settings.LANGUAGE_CODE):
             tag = Tag.objects.create(
                 community=community,

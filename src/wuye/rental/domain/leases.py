@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -36,9 +37,9 @@ from wuye.households.domain.households import (
     person_add,
     person_update,
 )
-from wuye.households.domain.tagrules import TagRule, register_tag_rule, tags_refresh
-from wuye.households.enums import PersonKind, TagColour
-from wuye.households.models import Household, HouseholdRoom
+from wuye.households.domain.tagrules import tags_refresh
+from wuye.households.enums import PersonKind
+from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.rental.domain.billing import rent_bills_issue
 from wuye.rental.domain.errors import RentalError, staff_or_none
 from wuye.rental.domain.schedule import (
@@ -72,22 +73,7 @@ register_field_labels(
     }
 )
 
-TENANT_TAG = "tenant"
-
-
-def _tenant_households(community: Community):
-    return Household.objects.filter(community=community, leases__state=LeaseState.ACTIVE).values("pk")
-
-
-register_tag_rule(
-    TagRule(
-        key=TENANT_TAG,
-        name=gettext_lazy("Tenant"),
-        colour=TagColour.PURPLE,
-        description=gettext_lazy("A tenant lives in the household's rooms under a lease in force"),
-        households=_tenant_households,
-    )
-)
+TENANT_TAG = "tenant"  # households.domain.tagrules: a tenant lives in the household's rooms
 
 
 def _tags_refresh_on_commit(community_id: int) -> None:
@@ -234,8 +220,8 @@ def lease_sign(
     Steps: check the terms (whole months, amounts, number); lock the room; refuse a second lease in
     force, a listing not for rent or of another room; the landlord is the room's household or the
     company. An owner's lease: the tenant joins the owner's household as a person of kind tenant,
-    rent is not billed. The company's lease: the tenant's household (the one given, else a new one
-    named after the tenant) is bound to the room, and the rent due by ``today`` plus the billing
+    rent is not billed. The company's lease: the tenant's household (the one given, whose person of
+    the tenant's name is the tenant, else a new one named after the tenant) is bound to the room, and the rent due by ``today`` plus the billing
     lead is billed at once. The room becomes 出租, the listing leased, the 租户 tag follows after commit.
     """
     if room.community_id != community.pk:
@@ -279,20 +265,28 @@ def lease_sign(
             household_bind_room(household=household, room=room, actor=actor, refresh=False)
         except ArchiveError as error:
             raise RentalError(str(error)) from error
-    try:
-        tenant = person_add(
-            household=household,
-            actor=actor,
-            id_number=tenant_id_number or "",
-            kind=PersonKind.TENANT,
-            name=tenant_name[:40],
-            phone=(tenant_phone or "").strip(),
-            moved_in_on=starts_on,
+    resident = None
+    if landlord is None and tenant_household is not None:
+        resident = (
+            Person.objects.filter(household=household, name=tenant_name, moved_out_on__isnull=True)
+            .order_by("pk")
+            .first()
         )
-    except Exception as error:  # the archive's validation (a malformed phone or ID number)
-        if not hasattr(error, "messages"):
-            raise
-        raise RentalError(" ".join(error.messages)) from error
+    if resident is not None:
+        tenant = resident
+    else:
+        try:
+            tenant = person_add(
+                household=household,
+                actor=actor,
+                id_number=tenant_id_number or "",
+                kind=PersonKind.TENANT,
+                name=tenant_name[:40],
+                phone=(tenant_phone or "").strip(),
+                moved_in_on=starts_on,
+            )
+        except ValidationError as error:  # the archive's checks (a malformed phone or ID number)
+            raise RentalError(" ".join(error.messages)) from error
     try:
         with transaction.atomic():
             lease = Lease.objects.create(
@@ -303,6 +297,7 @@ def lease_sign(
                 landlord=landlord,
                 household=household,
                 tenant=tenant,
+                tenant_joined=resident is None,
                 starts_on=starts_on,
                 ends_on=ends_on,
                 rent_fen=rent_fen,
@@ -337,9 +332,12 @@ def lease_sign(
 
 
 @transaction.atomic
-def lease_close(*, lease: Lease, closed_on: datetime.date, reason: str = "", actor) -> Lease:
+def lease_close(
+    *, lease: Lease, closed_on: datetime.date, reason: str = "", actor, today: datetime.date | None = None
+) -> Lease:
     """End a lease on ``closed_on`` (the day the room is handed back): ended at or after its last
-    day, terminated early before it. The tenant moves out that day (their credentials end), the
+    day, terminated early before it. A tenant the lease brought in moves out that day (their credentials
+    end; a resident who rented one more room stays), the
     company's room is unbound from the tenant's household, the room's state is put back, and no rent
     is billed after. What was billed stays on the bills; the deposit is returned separately."""
     room = _room_locked(lease.room)
@@ -348,11 +346,15 @@ def lease_close(*, lease: Lease, closed_on: datetime.date, reason: str = "", act
         raise RentalError(_("The lease is closed already."))
     if closed_on < lease.starts_on:
         raise RentalError(_("A lease closes on or after the day it starts."))
+    if closed_on > (today or timezone.localdate()):
+        raise RentalError(
+            _("A lease is closed when the room has been handed back: not on a day still to come.")
+        )
     lease.state = LeaseState.ENDED if closed_on >= lease.ends_on else LeaseState.TERMINATED
     lease.closed_on = closed_on
     lease.close_reason = " ".join((reason or "").split())[:200]
     lease.save(update_fields=["state", "closed_on", "close_reason"])
-    if lease.tenant.moved_out_on is None:
+    if lease.tenant_joined and lease.tenant.moved_out_on is None:
         person_update(
             person=lease.tenant,
             actor=actor,

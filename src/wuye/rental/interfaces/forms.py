@@ -145,4 +145,3 @@ class ReturnForm(forms.Form):
 
 def deduction_rows(form: ReturnForm):
     return [(form[f"what_{n}"], form[f"amount_{n}"]) for n in range(1, DEDUCTION_ROWS + 1)]
-
