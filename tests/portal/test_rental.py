@@ -347,3 +347,40 @@ def test_an_anonymous_withdraw_is_sent_to_log_in_and_changes_nothing(client, hou
 
     assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login"))
     assert Listing.objects.get().state == ListingState.OPEN
+
+
+def test_the_owner_api_gives_the_lease_with_its_schedule(client, owner, shop_lease):
+    from wuye.owners.domain.accounts import owner_token_issue
+
+    key = owner_token_issue(account=owner.account)[1]
+    response = client.get(
+        f"/api/v1/owner/households/{owner.household.pk}/rental/leases",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200
+    [lease] = response.json()
+    assert (lease["number"], lease["landlord"], lease["deposit_fen"], lease["deposit_held_fen"]) == (
+        "ZL-2026-001",
+        str(landlord_label(None)),
+        600_000,
+        600_000,
+    )
+    assert [(row["number"], row["amount_fen"]) for row in lease["schedule"]] == [
+        (1, 900_000),
+        (2, 900_000),
+        (3, 900_000),
+        (4, 900_000),
+        (5, 945_000),
+        (6, 945_000),
+        (7, 945_000),
+        (8, 945_000),
+    ]
+    assert (lease["schedule"][0]["status"], lease["schedule"][1]["status"], lease["owed_fen"]) == (
+        "billed",
+        "due",
+        900_000,
+    )
+    other = client.get(
+        "/api/v1/owner/households/999999/rental/leases", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert other.status_code == 404

@@ -300,7 +300,7 @@ def test_a_bad_lease_is_refused_and_nothing_is_written(community, shop, cashier,
 
 def test_a_room_under_a_lease_in_force_is_not_let_twice(community, shop, cashier):
     sign_shop(community, shop, cashier)
-    with pytest.raises(RentalError, match=r"lease in force|出租"):
+    with pytest.raises(RentalError, match=r"lease in force|生效中的租约"):
         sign_shop(community, shop, cashier, number="ZL-OTHER")
     assert Lease.objects.count() == 1
     with pytest.raises(RentalError):
@@ -360,3 +360,37 @@ def test_a_resident_renting_a_storeroom_is_the_tenant_and_stays_when_the_lease_c
         home.room_id
     }
     assert Person.objects.filter(household=home.household).count() == 1
+
+
+def test_a_parking_space_let_by_the_company_is_the_tenants_for_the_term(
+    community, cashier, django_capture_on_commit_callbacks
+):
+    from wuye.parking.models import ParkingArea, ParkingSpace
+
+    home = HouseholdRoomFactory(household__community=community)
+    PersonFactory(household=home.household, name="吴女士", kind=PersonKind.OWNER)
+    room = RoomFactory(community=community, unit__building__community=community, use=RoomUse.PARKING)
+    area = ParkingArea.objects.create(community=community, name="地库")
+    space = ParkingSpace.objects.create(community=community, area=area, number="P-8", room=room)
+    start = add_months(this_month(), -1)
+    lease = lease_sign(
+        community=community,
+        room=room,
+        number="ZL-P8",
+        tenant_name="吴女士",
+        tenant_household=home.household,
+        starts_on=start,
+        ends_on=add_months(start, 12) - datetime.timedelta(days=1),
+        rent_fen=30_000,
+        actor=cashier,
+    )
+    space.refresh_from_db()
+    assert (space.household_id, space.starts_on, space.ends_on) == (
+        home.household_id,
+        lease.starts_on,
+        lease.ends_on,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        lease_close(lease=lease, closed_on=timezone.localdate(), actor=cashier)
+    space.refresh_from_db()
+    assert (space.household_id, space.starts_on) == (None, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router
 from ninja.errors import HttpError
@@ -24,6 +25,7 @@ from wuye.api.owner_schemas import (
     BindingRequestOut,
     CategoryOut,
     CommentIn,
+    LeaseOut,
     LoginCodeIn,
     LoginCodeOut,
     LoginVerifyIn,
@@ -59,12 +61,14 @@ from wuye.owners.domain import queries
 from wuye.owners.domain.accounts import owner_token_issue, owner_token_revoke
 from wuye.owners.domain.bindings import BindingError, binding_request_submit, binding_request_withdraw
 from wuye.owners.domain.login import CODE_LIFETIME, LoginError, account_login, login_code_send
+from wuye.owners.domain.queries import acting_person
 from wuye.payments.domain.prepayments import prepayment_balance_fen
 from wuye.payments.domain.queries import attempt_for_page, bill_payers, receipt_items, receipts_for_household
 from wuye.payments.enums import Channel, PaymentMethod
 from wuye.payments.models import PaymentAttempt
 from wuye.portal.domain.pay import PayError, jsapi_params, pay_attempt_refreshed, pay_start, topup_start
 from wuye.portal.domain.queries import pay_bills, pay_methods
+from wuye.rental.domain.queries import leases_as_tenant, tenant_lease
 from wuye.service.domain.errors import ServiceError
 from wuye.service.domain.queries import categories_tree
 from wuye.service.domain.requests import request_cancel, request_comment, request_rate, request_submit
@@ -166,6 +170,55 @@ def owner_household_detail(request, household_pk: int):
 def owner_bill_list(request, household_pk: int):
     """Bills due for the household (empty until billing is switched on)."""
     return queries.bills_for_household(household=_binding(request, household_pk).household)
+
+
+@router.get(
+    "/households/{household_pk}/rental/leases",
+    response={200: list[LeaseOut], 404: ErrorOut},
+    operation_id="owner_rental_leases",
+)
+def owner_rental_leases(request, household_pk: int):
+    """The leases whose rent the household's bills carry (the portal's 我的租赁), newest first, each with
+    its rent schedule and the deposit held. An owner's letting of their own room is the tenant's to see,
+    not the owner's; at most 20."""
+    binding = _binding(request, household_pk)
+    today = timezone.localdate()
+    person = acting_person(binding)
+    return [_lease(tenant_lease(lease, today)) for lease in leases_as_tenant(binding.household, person)[:20]]
+
+
+def _lease(found) -> dict:
+    lease = found.lease
+    return {
+        "pk": lease.pk,
+        "number": lease.number,
+        "room": str(lease.room),
+        "landlord": found.landlord,
+        "state": lease.state,
+        "starts_on": lease.starts_on,
+        "ends_on": lease.ends_on,
+        "rent_fen": lease.rent_fen,
+        "cycle": lease.cycle,
+        "escalation": lease.escalation,
+        "escalation_value": lease.escalation_value,
+        "deposit_fen": lease.deposit_fen,
+        "deposit_held_fen": found.held_fen,
+        "owed_fen": found.owed_fen,
+        "bills_rent": lease.bills_rent,
+        "schedule": [
+            {
+                "number": row.period.number,
+                "starts_on": row.period.starts_on,
+                "ends_on": row.period.ends_on,
+                "months": row.period.months,
+                "monthly_fen": row.period.monthly_fen,
+                "amount_fen": row.period.amount_fen,
+                "status": row.status,
+                "outstanding_fen": row.outstanding_fen,
+            }
+            for row in found.rows
+        ],
+    }
 
 
 @router.get(

@@ -274,6 +274,40 @@ class BillHistoryPageOut(Schema):
     items: list[BillHistoryOut]
 
 
+class RentPeriodOut(Schema):
+    number: int
+    starts_on: date
+    ends_on: date
+    months: int
+    monthly_fen: int = Field(..., description="The monthly rent of the lease year the period falls in.")
+    amount_fen: int
+    status: str = Field(
+        ...,
+        description="paid; billed (on a bill, still owed); due (not billed yet); empty when the office bills "
+        "no rent (an owner's lease).",
+    )
+    outstanding_fen: int
+
+
+class LeaseOut(Schema):
+    pk: int
+    number: str
+    room: str
+    landlord: str = Field(..., description="The household that lets, or the property company.")
+    state: str = Field(..., description="active, ended or terminated.")
+    starts_on: date
+    ends_on: date
+    rent_fen: int = Field(..., description="Monthly rent of the first year, in fen.")
+    cycle: int = Field(..., description="Months of rent per bill: 1, 3, 6 or 12.")
+    escalation: str = Field(..., description="none, percent (basis points) or amount (fen), each year.")
+    escalation_value: int
+    deposit_fen: int
+    deposit_held_fen: int
+    owed_fen: int = Field(..., description="Rent billed and not paid yet.")
+    bills_rent: bool = Field(..., description="False: owner and tenant settle rent and deposit themselves.")
+    schedule: list[RentPeriodOut]
+
+
 class PrepaymentOut(Schema):
     balance_fen: int = Field(..., description="Money held for the household's next bills, in fen.")
 

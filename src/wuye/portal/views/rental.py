@@ -10,12 +10,8 @@ only; another household's listing answers 404.
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -29,11 +25,9 @@ from wuye.households.enums import PersonKind
 from wuye.owners.domain.queries import acting_person
 from wuye.portal.auth import owner_required
 from wuye.portal.views.base import render_portal
-from wuye.rental.domain.billing import lease_lines, rent_source
-from wuye.rental.domain.deposits import deposit_held_fen
 from wuye.rental.domain.errors import RentalError
-from wuye.rental.domain.leases import landlord_label, listing_create, listing_withdraw
-from wuye.rental.domain.schedule import Period, lease_schedule
+from wuye.rental.domain.leases import listing_create, listing_withdraw
+from wuye.rental.domain.queries import leases_as_tenant, tenant_lease
 from wuye.rental.enums import LeaseState
 from wuye.rental.interfaces.forms import ListingForm
 from wuye.rental.models import Lease, Listing
@@ -44,57 +38,6 @@ LIST_LENGTH = 20
 # --- reads ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PeriodRow:
-    period: Period
-    status: str  # "paid", "billed" (on a bill, owed), "due" (not billed yet), "" (rent not billed here)
-    outstanding_fen: int
-
-
-@dataclass(frozen=True)
-class TenantLease:
-    lease: Lease
-    landlord: str
-    current: Period | None
-    rows: list[PeriodRow]
-    held_fen: int
-    owed_fen: int
-
-
-def _current_period(periods: list[Period], today: datetime.date) -> Period | None:
-    """The period ``today`` falls in; the first before the term, the last after it."""
-    if not periods:
-        return None
-    for period in periods:
-        if period.starts_on <= today <= period.ends_on:
-            return period
-    return periods[0] if today < periods[0].starts_on else periods[-1]
-
-
-def _tenant_lease(lease: Lease, today: datetime.date) -> TenantLease:
-    periods = lease_schedule(lease)
-    lines = {line.source: line for line in lease_lines(lease)} if lease.bills_rent else {}
-    rows = []
-    for period in periods:
-        line = lines.get(rent_source(lease, period.number))
-        if not lease.bills_rent:
-            status, outstanding = "", 0
-        elif line is None:
-            status, outstanding = "due", 0
-        else:
-            outstanding = line.outstanding_fen
-            status = "billed" if outstanding > 0 else "paid"
-        rows.append(PeriodRow(period=period, status=status, outstanding_fen=outstanding))
-    return TenantLease(
-        lease=lease,
-        landlord=landlord_label(lease.landlord),
-        current=_current_period(periods, today),
-        rows=rows,
-        held_fen=deposit_held_fen(lease) if lease.bills_rent else 0,
-        owed_fen=sum(row.outstanding_fen for row in rows),
-    )
-
-
 def _acting(request):
     """The archive person the account acts as in the current household, or None."""
     return acting_person(request.binding) if request.binding is not None else None
@@ -103,19 +46,6 @@ def _acting(request):
 def _may_let(person) -> bool:
     """The household's rooms are offered by its owner or family, never by a tenant living in it."""
     return getattr(person, "kind", "") != PersonKind.TENANT
-
-
-def _leases_as_tenant(household, person):
-    """The leases whose rent the household's bills carry, but those the household let itself (an owner's
-    tenant lives in the owner's household): the tenant reading sees theirs, the owner sees it as let."""
-    own = ~Q(landlord=household)
-    if person is not None:
-        own |= Q(tenant=person)
-    return (
-        Lease.objects.filter(own, household=household)
-        .select_related("room", "room__building", "room__unit", "landlord")
-        .order_by("-starts_on", "-pk")[:LIST_LENGTH]
-    )
 
 
 def _offerable_rooms(household):
@@ -140,7 +70,9 @@ def rental_home(request):
     today = timezone.localdate()
     person = _acting(request)
     may_let = _may_let(person)
-    tenant_leases = [_tenant_lease(lease, today) for lease in _leases_as_tenant(household, person)]
+    tenant_leases = [
+        tenant_lease(lease, today) for lease in leases_as_tenant(household, person)[:LIST_LENGTH]
+    ]
     let_leases = []
     listings = []
     if may_let:

@@ -105,4 +105,5 @@ def rent_bills_issue_due(*, today: datetime.date, community_ids=None) -> int:
     ).select_related("household__community", "room")
     if community_ids is not None:
         leases = leases.filter(community_id__in=community_ids)
-    return sum(len(rent_bills_issue(lease=lease, today=today)) for lease in leases.order_by("pk").iterator())
+    # A list, not .iterator(): each lease commits on its own (see reminders.leases_remind).
+    return sum(len(rent_bills_issue(lease=lease, today=today)) for lease in list(leases.order_by("pk")))

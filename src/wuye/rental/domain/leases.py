@@ -5,7 +5,8 @@ holds it (a shop, storage or parking space of the company's). An owner's tenant 
 tenant in the owner's household; owner and tenant settle rent and deposit between themselves. The
 company's tenant has a household of its own (an existing one, or one made for the tenant), which the
 room is bound to for the term: its bills carry the rent (``billing``), its deposit is held in the
-ledger (``deposits``), and its people open the building's doors as residents do. Closing a lease
+ledger (``deposits``), its people open the building's doors as residents do, and a parking space's
+cars pass its car park's gates (the space is the household's for the term). Closing a lease
 moves the tenant out (their door credentials end with it: households' ``people_left``), unbinds the
 company's room and puts the room's state back.
 
@@ -40,6 +41,9 @@ from wuye.households.domain.households import (
 from wuye.households.domain.tagrules import tags_refresh
 from wuye.households.enums import PersonKind
 from wuye.households.models import Household, HouseholdRoom, Person
+from wuye.parking.domain.errors import ParkingError
+from wuye.parking.domain.spaces import space_assign, space_release
+from wuye.parking.models import ParkingSpace
 from wuye.rental.domain.billing import rent_bills_issue
 from wuye.rental.domain.errors import RentalError, staff_or_none
 from wuye.rental.domain.schedule import (
@@ -265,6 +269,14 @@ def lease_sign(
             household_bind_room(household=household, room=room, actor=actor, refresh=False)
         except ArchiveError as error:
             raise RentalError(str(error)) from error
+        space = ParkingSpace.objects.filter(room=room).first()
+        if space is not None:  # a parking space: the gates let the tenant household's cars in
+            try:
+                space_assign(
+                    space=space, household=household, starts_on=starts_on, ends_on=ends_on, actor=actor
+                )
+            except ParkingError as error:
+                raise RentalError(str(error)) from error
     resident = None
     if landlord is None and tenant_household is not None:
         resident = (
@@ -362,6 +374,9 @@ def lease_close(
         )
     if lease.landlord_id is None:
         household_unbind_room(household=lease.household, room=room, actor=actor)
+        space = ParkingSpace.objects.filter(room=room, household=lease.household).first()
+        if space is not None:
+            space_release(space=space, actor=actor)
     if room.state == RoomState.RENTED:
         Room.objects.filter(pk=room.pk).update(state=lease.room_state_before or RoomState.VACANT)
     Listing.objects.filter(leases=lease, state=ListingState.LEASED).update(state=ListingState.WITHDRAWN)

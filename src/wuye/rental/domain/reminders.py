@@ -62,7 +62,9 @@ def leases_remind(*, today: datetime.date, community_ids=None) -> int:
     if community_ids is not None:
         due = due.filter(community_id__in=community_ids)
     count = 0
-    for lease in due.order_by("pk").iterator():
+    # A list, not .iterator(): each lease commits on its own, and an open cursor does not outlive that
+    # on SQLite ("Cannot operate on a closed database").
+    for lease in list(due.order_by("pk")):
         with transaction.atomic():
             # Claimed in the same transaction as the messages: two jobs never both send.
             claimed = Lease.objects.filter(pk=lease.pk, reminded_at__isnull=True).update(
