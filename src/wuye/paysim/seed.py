@@ -68,6 +68,7 @@ SMS_TEMPLATES = {
     "notices.notice.published": "community,title",
     "billing.bill.issued": "household,period,total_yuan,due_on",
     "payments.receipt.issued": "household,amount_yuan,receipt_number",
+    "rental.lease.expiring": "lease_number,room,ends_on",
 }
 
 
