@@ -168,3 +168,14 @@ def test_another_communitys_lease_answers_404(admin_client, community, shop):
         == 404
     )
     assert Lease.objects.get().state == LeaseState.ACTIVE
+
+
+def test_the_household_page_lists_its_leases_with_the_deposit_held(admin_client, community, shop):
+    admin_client.post(reverse("console:rental_lease_new"), lease_post(shop))
+    lease = Lease.objects.get()
+    page = admin_client.get(reverse("console:household", args=[lease.household_id])).content.decode()
+    assert 'id="rental-section"' in page and "ZL-001" in page and "¥0.00" in page
+    client_view = staff(community, Role.TECHNICIAN)  # no rental.view: no section
+    admin_client.force_login(client_view)
+    page = admin_client.get(reverse("console:household", args=[lease.household_id])).content.decode()
+    assert 'id="rental-section"' not in page
