@@ -394,3 +394,35 @@ def test_a_parking_space_let_by_the_company_is_the_tenants_for_the_term(
         lease_close(lease=lease, closed_on=timezone.localdate(), actor=cashier)
     space.refresh_from_db()
     assert (space.household_id, space.starts_on) == (None, None)
+
+
+def test_rent_billed_ahead_for_months_after_an_early_end_is_taken_off_the_bill(community, shop, cashier):
+    today = timezone.localdate()
+    start = add_months(this_month(), -2)
+    # Billed half-yearly: the first half-year, which runs past today, is on the bill.
+    lease = sign_shop(
+        community,
+        shop,
+        cashier,
+        starts_on=start,
+        ends_on=add_months(start, 24) - datetime.timedelta(days=1),
+        cycle=6,
+        escalation=Escalation.NONE,
+        escalation_value=0,
+        today=start,
+    )
+    call_command(
+        "rental_daily", today=str(add_months(start, 6) - datetime.timedelta(days=5)), stdout=io.StringIO()
+    )
+    first, second = rent_lines(lease).order_by("pk")
+    assert (first.amount_fen, second.amount_fen) == (
+        1_800_000,
+        1_800_000,
+    )  # the second half-year, billed ahead
+    lease_close(lease=lease, closed_on=today, reason="提前退租", actor=cashier)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    # The half-year under way stays billed; the one that had not started comes off the bill.
+    assert (first.amount_fen + first.adjusted_fen, second.amount_fen + second.adjusted_fen) == (1_800_000, 0)
+    assert balance_fen(account=Account.RECEIVABLE, household_id=lease.household_id) == 1_800_000
+    assert ledger_check(community=community) == []

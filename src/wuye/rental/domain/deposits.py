@@ -83,12 +83,12 @@ def deposit_receive(
         raise RentalError(_("Choose how the money was paid."))
     if not key:
         raise RentalError(_("The form has expired; open it again."))
+    lease = _lease_locked(lease)  # a second submit of the form waits here, then finds the first's entry
     existing = DepositEntry.objects.filter(
         community_id=lease.community_id, transaction__key=KEY_PREFIX + key
     ).first()
     if existing is not None:
         return existing
-    lease = _lease_locked(lease)
     if not lease.bills_rent:
         raise RentalError(_("An owner's tenant pays the deposit to the owner: the office holds none."))
     if lease.state != LeaseState.ACTIVE:

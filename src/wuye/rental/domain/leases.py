@@ -25,6 +25,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wuye.billing.domain.bills import BillError
+from wuye.billing.domain.charges import charge_set
 from wuye.core.audit import log_action, register_actions, register_field_labels
 from wuye.core.models import Community
 from wuye.core.money import fen_to_yuan
@@ -44,13 +46,15 @@ from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.parking.domain.errors import ParkingError
 from wuye.parking.domain.spaces import space_assign, space_release
 from wuye.parking.models import ParkingSpace
-from wuye.rental.domain.billing import rent_bills_issue
+from wuye.payments.domain.queries import debit_locked_line_ids
+from wuye.rental.domain.billing import lease_lines, rent_bills_issue, rent_source
 from wuye.rental.domain.errors import RentalError, staff_or_none
 from wuye.rental.domain.schedule import (
     MAX_ESCALATION_BP,
     MAX_RENT_FEN,
     MAX_TERM_MONTHS,
     add_months,
+    lease_schedule,
     term_months,
 )
 from wuye.rental.enums import Escalation, LeaseState, ListingState, RentCycle
@@ -351,7 +355,8 @@ def lease_close(
     day, terminated early before it. A tenant the lease brought in moves out that day (their credentials
     end; a resident who rented one more room stays), the
     company's room is unbound from the tenant's household, the room's state is put back, and no rent
-    is billed after. What was billed stays on the bills; the deposit is returned separately."""
+    is billed after; rent billed ahead for periods starting after ``closed_on`` and not paid is taken
+    off the bills. The rest of what was billed stays; the deposit is returned separately."""
     room = _room_locked(lease.room)
     lease = Lease.objects.select_for_update().select_related("tenant").get(pk=lease.pk)
     if lease.state != LeaseState.ACTIVE:
@@ -372,6 +377,8 @@ def lease_close(
             actor=actor,
             moved_out_on=max(closed_on, lease.tenant.moved_in_on or closed_on),
         )
+    if lease.bills_rent:
+        _unstarted_rent_cancel(lease, closed_on=closed_on, actor=actor)
     if lease.landlord_id is None:
         household_unbind_room(household=lease.household, room=room, actor=actor)
         space = ParkingSpace.objects.filter(room=room, household=lease.household).first()
@@ -394,6 +401,40 @@ def lease_close(
     )
     _tags_refresh_on_commit(lease.community_id)
     return lease
+
+
+def _unstarted_rent_cancel(lease: Lease, *, closed_on: datetime.date, actor) -> None:
+    """Rent billed ahead for periods that start after the lease closed is taken off the bills (the line
+    adjusted to nothing), unless some of it was paid (a refund is the business of payments: the line
+    stays, and the console shows it paid) or a bank debit is collecting it."""
+    later = {
+        rent_source(lease, period.number): period
+        for period in lease_schedule(lease)
+        if period.starts_on > closed_on
+    }
+    lines = [line for line in lease_lines(lease).filter(source__in=list(later)) if line.paid_fen == 0]
+    collecting = debit_locked_line_ids(line_ids=[line.pk for line in lines])
+    for line in lines:
+        if line.pk in collecting or line.amount_fen + line.adjusted_fen == 0:
+            continue
+        period = later[line.source]
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Lease %(number)s closed on %(day)s: no rent from %(start)s") % {
+                "number": lease.number,
+                "day": closed_on,
+                "start": period.starts_on,
+            }
+        try:
+            charge_set(
+                household=lease.household,
+                amount_fen=0,
+                description=description,
+                reference=line.source,
+                actor=actor,
+                room=lease.room,
+            )
+        except BillError as error:
+            raise RentalError(str(error)) from error
 
 
 def leases_expiring(*, community: Community, today: datetime.date, days: int):
