@@ -179,3 +179,22 @@ def test_the_household_page_lists_its_leases_with_the_deposit_held(admin_client,
     admin_client.force_login(client_view)
     page = admin_client.get(reverse("console:household", args=[lease.household_id])).content.decode()
     assert 'id="rental-section"' not in page
+
+
+def test_a_lease_is_renewed_from_its_page(admin_client, community, shop):
+    admin_client.post(reverse("console:rental_lease_new"), lease_post(shop))
+    lease = Lease.objects.get()
+    new_end = add_months(lease.ends_on + datetime.timedelta(days=1), 12) - datetime.timedelta(days=1)
+    page = admin_client.get(reverse("console:rental_lease", args=[lease.pk])).content.decode()
+    assert new_end.isoformat() in page  # the form proposes a year more
+    response = admin_client.post(
+        reverse("console:rental_lease_renew", args=[lease.pk]), {"ends_on": new_end.isoformat()}
+    )
+    assert response.status_code == 302
+    lease.refresh_from_db()
+    assert lease.ends_on == new_end
+    response = admin_client.post(
+        reverse("console:rental_lease_renew", args=[lease.pk]), {"ends_on": "2000-01-31"}
+    )
+    lease.refresh_from_db()
+    assert lease.ends_on == new_end

@@ -426,3 +426,37 @@ def test_rent_billed_ahead_for_months_after_an_early_end_is_taken_off_the_bill(c
     assert (first.amount_fen + first.adjusted_fen, second.amount_fen + second.adjusted_fen) == (1_800_000, 0)
     assert balance_fen(account=Account.RECEIVABLE, household_id=lease.household_id) == 1_800_000
     assert ledger_check(community=community) == []
+
+
+def test_a_renewal_runs_the_term_on_with_the_increase_and_a_new_reminder(community, shop, cashier):
+    from wuye.rental.domain.leases import lease_extend
+
+    lease = sign_shop(
+        community, shop, cashier, starts_on=D(2026, 1, 1), ends_on=D(2026, 12, 31), today=D(2026, 1, 1)
+    )
+    assert leases_remind(today=D(2026, 12, 1)) == 1
+    lease_extend(lease=lease, ends_on=D(2027, 12, 31), actor=cashier)
+    lease.refresh_from_db()
+    assert (lease.ends_on, lease.reminded_at) == (D(2027, 12, 31), None)
+    call_command("rental_daily", today="2027-10-01", stdout=io.StringIO())
+    # Quarterly, +5% from the second year: four quarters at 9,000 yuan, then four at 9,450 (October: ahead).
+    assert [line.amount_fen for line in rent_lines(lease).order_by("pk")] == [900_000] * 4 + [945_000] * 4
+    assert leases_remind(today=D(2027, 12, 1)) == 1
+    for bad in (D(2027, 12, 31), D(2028, 3, 15)):  # not later; not whole months
+        with pytest.raises(RentalError):
+            lease_extend(lease=lease, ends_on=bad, actor=cashier)
+    lease.refresh_from_db()
+    assert lease.ends_on == D(2027, 12, 31)
+    assert ledger_check(community=community) == []
+
+
+def test_a_lease_whose_last_bill_was_short_is_not_renewed(community, shop, cashier):
+    from wuye.rental.domain.leases import lease_extend
+
+    lease = sign_shop(
+        community, shop, cashier, starts_on=D(2026, 1, 1), ends_on=D(2026, 2, 28), today=D(2026, 1, 1)
+    )
+    with pytest.raises(RentalError):  # two months billed quarterly: its one bill was short
+        lease_extend(lease=lease, ends_on=D(2026, 12, 31), actor=cashier)
+    lease.refresh_from_db()
+    assert lease.ends_on == D(2026, 2, 28)

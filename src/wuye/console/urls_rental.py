@@ -14,6 +14,7 @@ urlpatterns = [
     path("rental/new/", rental.lease_new, name="rental_lease_new"),
     path("rental/<int:lease_pk>/", rental.lease_detail, name="rental_lease"),
     path("rental/<int:lease_pk>/close/", rental.lease_close_view, name="rental_lease_close"),
+    path("rental/<int:lease_pk>/renew/", rental.lease_renew_view, name="rental_lease_renew"),
     path("rental/<int:lease_pk>/deposit/", rental.deposit_new, name="rental_deposit"),
     path("rental/<int:lease_pk>/deposit/return/", rental.deposit_return_view, name="rental_deposit_return"),
     path("rental/listings/", rental.listing_list, name="rental_listings"),

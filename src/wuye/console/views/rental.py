@@ -26,18 +26,20 @@ from wuye.rental.domain.errors import RentalError
 from wuye.rental.domain.leases import (
     landlord_label,
     lease_close,
+    lease_extend,
     lease_sign,
     listing_create,
     listing_withdraw,
 )
 from wuye.rental.domain.reminders import REMIND_DAYS
-from wuye.rental.domain.schedule import lease_schedule, monthly_rent_fen
+from wuye.rental.domain.schedule import add_months, lease_schedule, monthly_rent_fen
 from wuye.rental.enums import CLOSED_STATES, LeaseState, ListingState
 from wuye.rental.interfaces.forms import (
     CloseForm,
     DepositForm,
     LeaseForm,
     ListingForm,
+    RenewForm,
     ReturnForm,
     deduction_rows,
 )
@@ -203,6 +205,12 @@ def lease_detail(request, lease_pk: int):
             "held": held,
             "can_take_deposit": lease.bills_rent and lease.is_active and held < lease.deposit_fen,
             "can_return_deposit": lease.state in CLOSED_STATES and held > 0,
+            "renew_form": RenewForm(
+                initial={
+                    "ends_on": add_months(lease.ends_on + datetime.timedelta(days=1), 12)
+                    - datetime.timedelta(days=1)
+                }
+            ),
             "close_form": CloseForm(
                 initial={"closed_on": min(today, lease.ends_on) if lease.is_active else None}
             ),
@@ -230,6 +238,25 @@ def lease_close_view(request, lease_pk: int):
             messages.error(request, str(error))
         else:
             messages.success(request, _("Lease closed: the tenant has moved out."))
+    return redirect("console:rental_lease", lease_pk=lease.pk)
+
+
+@staff_view(MANAGE)
+@require_POST
+def lease_renew_view(request, lease_pk: int):
+    lease = scoped_get(Lease.objects, request, MANAGE, pk=lease_pk)
+    form = RenewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            lease_extend(lease=lease, ends_on=form.cleaned_data["ends_on"], actor=request.user)
+        except RentalError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Lease renewed until %(end)s.") % {"end": form.cleaned_data["ends_on"]}
+            )
     return redirect("console:rental_lease", lease_pk=lease.pk)
 
 

@@ -66,6 +66,7 @@ register_actions(
         "rental.listing.withdrawn": gettext_lazy("Rental listing withdrawn"),
         "rental.lease.signed": gettext_lazy("Lease signed"),
         "rental.lease.closed": gettext_lazy("Lease closed"),
+        "rental.lease.renewed": gettext_lazy("Lease renewed"),
     }
 )
 register_field_labels(
@@ -77,6 +78,7 @@ register_field_labels(
         "deposit_yuan": gettext_lazy("deposit (yuan)"),
         "landlord": gettext_lazy("landlord"),
         "closed_on": gettext_lazy("closed on"),
+        "ends": gettext_lazy("ends"),
         "reason": gettext_lazy("reason"),
     }
 )
@@ -400,6 +402,55 @@ def lease_close(
         },
     )
     _tags_refresh_on_commit(lease.community_id)
+    return lease
+
+
+@transaction.atomic
+def lease_extend(*, lease: Lease, ends_on: datetime.date, actor) -> Lease:
+    """Renew a lease on its terms (续租): the term runs on to ``ends_on``, the rent keeps rising at each
+    anniversary, the billing cycle stays, the tenant, the room and the deposit held stay. The next
+    expiry reminder goes out again before the new end. Refused: a lease not in force, an end not later
+    or not whole months from the start, or a lease whose last bill was a short one (its term is not a
+    whole number of cycles: the billed periods would no longer match the schedule; sign a new lease)."""
+    room = _room_locked(lease.room)
+    lease = Lease.objects.select_for_update().get(pk=lease.pk)
+    if lease.state != LeaseState.ACTIVE:
+        raise RentalError(_("Only a lease in force can be renewed."))
+    if ends_on <= lease.ends_on:
+        raise RentalError(_("A renewal ends after the present end, %(end)s.") % {"end": lease.ends_on})
+    months = term_months(lease.starts_on, ends_on)
+    if months is None:
+        raise RentalError(
+            _(
+                "The term is whole months: it ends the day before the same date of a later month (%(start)s → %(example)s)."
+            )
+            % {
+                "start": lease.starts_on,
+                "example": add_months(lease.ends_on + datetime.timedelta(days=1), 12)
+                - datetime.timedelta(days=1),
+            }
+        )
+    if months > MAX_TERM_MONTHS:
+        raise RentalError(_("A term is at most %(months)s months.") % {"months": MAX_TERM_MONTHS})
+    if term_months(lease.starts_on, lease.ends_on) % lease.cycle:
+        raise RentalError(
+            _(
+                "The lease's last bill covers less than its billing cycle: sign a new lease instead of renewing it."
+            )
+        )
+    before = lease.ends_on
+    lease.ends_on, lease.reminded_at = ends_on, None
+    lease.save(update_fields=["ends_on", "reminded_at"])
+    space = ParkingSpace.objects.filter(room=room, household=lease.household).first()
+    if space is not None and lease.landlord_id is None:
+        ParkingSpace.objects.filter(pk=space.pk).update(ends_on=ends_on)
+    log_action(
+        "rental.lease.renewed",
+        actor=actor,
+        obj=lease,
+        household_id=lease.household_id,
+        changes={"lease_number": lease.number, "ends": [str(before), str(ends_on)]},
+    )
     return lease
 
 

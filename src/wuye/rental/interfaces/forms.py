@@ -90,6 +90,12 @@ class CloseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
+class RenewForm(forms.Form):
+    ends_on = forms.DateField(
+        label=_("Renewed until"), widget=DATE, help_text=_("the last day of the new term")
+    )
+
+
 class DepositForm(forms.Form):
     """The deposit taken at the counter. ``key`` is made when the form is shown: a double submit records once."""
 
