@@ -17,7 +17,7 @@ from wuye.parking.enums import VisitKind, VisitState
 from wuye.parking.models import ParkingArea, ParkingVisit
 from wuye.portal.domain.pay import PayError, visit_pay_start
 from wuye.portal.domain.queries import pay_methods
-from wuye.portal.views.pay import _jsapi_openid, _remember_attempt
+from wuye.portal.views.pay import jsapi_openid, remember_attempt
 
 
 @never_cache
@@ -57,12 +57,12 @@ def park_visit(request, token: str):
                 visit=visit,
                 method=method,
                 description=_("%(area)s parking %(plate)s") % {"area": visit.area.name, "plate": visit.plate},
-                payer_openid=_jsapi_openid(request),
+                payer_openid=jsapi_openid(request),
             )
         except PayError as refused:
             error = str(refused)
         else:
-            _remember_attempt(request, attempt)
+            remember_attempt(request, attempt)
             return redirect("portal:pay_attempt", attempt_pk=attempt.pk)
     now = timezone.now()
     return render(

@@ -91,7 +91,8 @@ def _remembered_household(request) -> Household | None:
     return household_with_community(_int(remembered.get("pk")))
 
 
-def _remember_attempt(request, attempt: PaymentAttempt) -> None:
+def remember_attempt(request, attempt: PaymentAttempt) -> None:
+    """Keep the attempt in the session: its pay page answers this browser only (the parking exit's too)."""
     pks = [pk for pk in request.session.get(SESSION_PAY_ATTEMPTS, []) if pk != attempt.pk]
     request.session[SESSION_PAY_ATTEMPTS] = [*pks, attempt.pk][-ATTEMPTS_REMEMBERED:]
 
@@ -217,12 +218,12 @@ def pay_bills_view(request):
                 line_ids=form.cleaned_data["lines"],
                 method=form.cleaned_data["method"],
                 description=_("%(community)s property fees") % {"community": household.community.name},
-                payer_openid=_jsapi_openid(request),
+                payer_openid=jsapi_openid(request),
             )
         except PayError as error:
             form.add_error(None, str(error))
         else:
-            _remember_attempt(request, attempt)
+            remember_attempt(request, attempt)
             return redirect("portal:pay_attempt", attempt_pk=attempt.pk)
     chosen = set(form.cleaned_data["lines"]) if form.is_bound and form.is_valid() else None
     if chosen is None:
@@ -278,12 +279,12 @@ def pay_topup(request):
                 amount_fen=form.cleaned_data["amount"],
                 method=form.cleaned_data["method"],
                 description=_("%(community)s prepayment") % {"community": household.community.name},
-                payer_openid=_jsapi_openid(request),
+                payer_openid=jsapi_openid(request),
             )
         except PayError as error:
             form.add_error(None, str(error))
         else:
-            _remember_attempt(request, attempt)
+            remember_attempt(request, attempt)
             return redirect("portal:pay_attempt", attempt_pk=attempt.pk)
     return _pay_render(
         request,
@@ -298,7 +299,7 @@ def pay_topup(request):
     )
 
 
-def _jsapi_openid(request) -> str:
+def jsapi_openid(request) -> str:
     """Inside WeChat, an owner signed in with WeChat linked pays by JSAPI (WeChat's own pay sheet,
     no QR code to scan on the same phone); anyone else gets the QR code."""
     if not in_wechat(request):
