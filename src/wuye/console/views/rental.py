@@ -31,8 +31,9 @@ from wuye.rental.domain.leases import (
     listing_create,
     listing_withdraw,
 )
+from wuye.rental.domain.queries import current_period
 from wuye.rental.domain.reminders import REMIND_DAYS
-from wuye.rental.domain.schedule import add_months, lease_schedule, monthly_rent_fen
+from wuye.rental.domain.schedule import add_months, lease_schedule
 from wuye.rental.enums import CLOSED_STATES, LeaseState, ListingState
 from wuye.rental.interfaces.forms import (
     CloseForm,
@@ -168,10 +169,10 @@ def lease_new(request):
     return render(request, "console/rental/lease_form.html", {"form": form, "listing": listing})
 
 
-def _schedule_rows(lease: Lease):
+def _schedule_rows(lease: Lease, periods):
     """Each period of the schedule with its bill line (if billed): amount, paid, outstanding."""
     lines = {line.source: line for line in lease_lines(lease).select_related("bill")}
-    return [(period, lines.get(rent_source(lease, period.number))) for period in lease_schedule(lease)]
+    return [(period, lines.get(rent_source(lease, period.number))) for period in periods]
 
 
 @staff_view(VIEW)
@@ -183,7 +184,7 @@ def lease_detail(request, lease_pk: int):
         pk=lease_pk,
     )
     today = timezone.localdate()
-    year = max(0, (today.year - lease.starts_on.year) * 12 + today.month - lease.starts_on.month) // 12
+    periods = lease_schedule(lease)
     deductions = (
         lease_lines(lease).filter(source__contains=":deduction:").select_related("bill").order_by("pk")
     )
@@ -194,11 +195,10 @@ def lease_detail(request, lease_pk: int):
         {
             "lease": lease,
             "landlord": landlord_label(lease.landlord),
-            "rows": _schedule_rows(lease),
+            "rows": _schedule_rows(lease, periods),
             "deductions": deductions,
-            "monthly_now": monthly_rent_fen(
-                rent_fen=lease.rent_fen, escalation=lease.escalation, value=lease.escalation_value, year=year
-            ),
+            # The rent of the period under way, as the portal shows it (the first before the term, the last after).
+            "monthly_now": current_period(periods, today).monthly_fen,
             "entries": lease.deposit_entries.select_related("receipt", "created_by").order_by(
                 "created_at", "pk"
             ),
