@@ -54,7 +54,7 @@ def test_ledger_rows_cannot_be_changed_or_deleted(community, statement):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_postgres_refuses_an_unbalanced_transaction_at_commit(community):
+def test_postgres_refuses_postings_that_leave_a_transaction_unbalanced(community):
     if connection.vendor != "postgresql":
         pytest.skip(
             "the deferred balance trigger exists on PostgreSQL only; SQLite relies on the ledger's writers"
@@ -68,3 +68,28 @@ def test_postgres_refuses_an_unbalanced_transaction_at_commit(community):
     with pytest.raises(DatabaseError, match="does not balance"):
         unbalanced()
     assert LedgerTransaction.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_refuses_a_posting_added_later_to_a_balanced_transaction(community):
+    """The balance trigger counts every posting of the transactions a statement touches, so an
+    old, balanced transaction cannot be unbalanced by one more posting (the row trigger before
+    checked a transaction only when it was inserted)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the balance trigger exists on PostgreSQL only")
+    record = transaction_post(
+        community_id=community.pk,
+        kind="payment",
+        entries=[Entry("cash", 700), Entry("receivable", -700, household_id=1)],
+    )
+    with (
+        pytest.raises(IntegrityError, match=f"ledger transaction {record.pk} does not balance: 5 fen"),
+        transaction.atomic(),
+    ):
+        Posting.objects.create(transaction=record, community=community, account="cash", amount_fen=5)
+    assert list(
+        Posting.objects.filter(transaction=record).values_list("amount_fen", flat=True).order_by("pk")
+    ) == [
+        700,
+        -700,
+    ]
