@@ -215,6 +215,61 @@ def chunks(values: Sequence, size: int = 5000):
         yield values[start : start + size]
 
 
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of whole numbers or None (``'{1,NULL,3}'``), to pass as one
+    parameter cast to ``bigint[]``: far cheaper to make than psycopg's dump of a Python list."""
+    return "{" + ",".join("NULL" if value is None else str(int(value)) for value in values) + "}"
+
+
+def update_many(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE ``table`` SET column = value WHERE id = row[0], for many rows in few statements.
+    ``columns`` are (name, PostgreSQL type) of row[1:]. On PostgreSQL one UPDATE … FROM unnest(arrays)
+    per 20,000 rows: a column with one value in every row goes as that one value, whole-number columns
+    as ``int_array`` literals; on SQLite one executemany."""
+    if not rows:
+        return
+    db = _db()
+    names = [name for name, _type in columns]
+    if db.vendor == "postgresql":
+        for part in chunks(rows, 20000):
+            arrays, array_names, sets, params = [], [], [], []
+            values_by_column = list(zip(*part, strict=True))
+            for (name, kind), values in zip(columns, values_by_column[1:], strict=True):
+                first = values[0]
+                if all(value == first for value in values) and all(
+                    type(value) is type(first) for value in values
+                ):
+                    sets.append(f"{name} = %s::{kind}")
+                    params.append(first)
+                    continue
+                array_names.append(name)
+                sets.append(f"{name} = v.{name}")
+                arrays.append((kind, values))
+            unnest = ", ".join(f"%s::{kind}[]" for kind in ["bigint", *(kind for kind, _v in arrays)])
+            execute(
+                f"UPDATE {table} t SET {', '.join(sets)} FROM unnest({unnest})"
+                f" AS v(id{''.join(', ' + name for name in array_names)}) WHERE t.id = v.id",
+                [
+                    *params,
+                    int_array(values_by_column[0]),
+                    *(
+                        int_array(values) if kind in ("bigint", "integer") else list(values)
+                        for kind, values in arrays
+                    ),
+                ],
+            )
+        return
+    adapt = db.ops.adapt_datetimefield_value
+    with db.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in names)} WHERE id = %s",
+            [
+                (*(adapt(v) if isinstance(v, datetime.datetime) else v for v in values[1:]), values[0])
+                for values in rows
+            ],
+        )
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, for a set-based writer that inserts rows with
     their keys (so rows that point at each other can be written without reading keys back). Inside the

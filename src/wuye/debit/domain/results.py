@@ -18,7 +18,6 @@ reopens the lines (``returns_settle``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -266,19 +265,25 @@ def _apply(successes, *, actor, set_based: bool, paid_at) -> None:
 
 
 def _lines_update(items, state: str, now) -> None:
-    """Write the lines' outcomes: one UPDATE per distinct (code, message, retryable), few per file."""
-    groups: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
+    """Write the lines' outcomes (state, code, message, whether a later batch may retry)."""
+    rows = []
     for ours, line in items:
         code = (line.code if line is not None else "")[:20]
         message = (line.message if line is not None else "")[:200]
         retryable = bool(line is not None and state == LineState.FAILED and line.retryable)
-        groups[code, message, retryable].append(ours.pk)
         ours.state, ours.result_code, ours.result_message, ours.retryable = state, code, message, retryable
-    for (code, message, retryable), pks in groups.items():
-        for part in sql.chunks(pks):
-            DebitLine.objects.filter(pk__in=part).update(
-                state=state, result_code=code, result_message=message, retryable=retryable, settled_at=now
-            )
+        rows.append((ours.pk, str(state), code, message, retryable, now))
+    sql.update_many(
+        "debit_debitline",
+        [
+            ("state", "text"),
+            ("result_code", "text"),
+            ("result_message", "text"),
+            ("retryable", "boolean"),
+            ("settled_at", "timestamptz"),
+        ],
+        rows,
+    )
 
 
 @transaction.atomic

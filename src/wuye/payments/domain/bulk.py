@@ -132,34 +132,6 @@ def _receipt_numbers(community_pk: int, count: int) -> range:
     return range(found[0] - count + 1, found[0] + 1)
 
 
-def _update_many(table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
-    """UPDATE ``table`` SET column = value WHERE id = row[0], for many rows in few statements.
-    ``columns`` are (name, PostgreSQL type); on PostgreSQL one UPDATE … FROM unnest(arrays) per
-    20,000 rows, on SQLite one executemany."""
-    if not rows:
-        return
-    names = [name for name, _type in columns]
-    if connection.vendor == "postgresql":
-        unnest = ", ".join(f"%s::{kind}[]" for kind in ["bigint", *(kind for _name, kind in columns)])
-        sets = ", ".join(f"{name} = v.{name}" for name in names)
-        for part in sql.chunks(rows, 20000):
-            sql.execute(
-                f"UPDATE {table} t SET {sets} FROM unnest({unnest}) AS v(id, {', '.join(names)})"
-                " WHERE t.id = v.id",
-                [list(values) for values in zip(*part, strict=True)],
-            )
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in names)} WHERE id = %s",
-            [
-                (*(adapt(v) if isinstance(v, datetime.datetime) else v for v in values[1:]), values[0])
-                for values in rows
-            ],
-        )
-
-
 @transaction.atomic
 def payments_apply_many(
     *, successes: list[Success], actor=None, paid_at: datetime.datetime | None = None
@@ -377,7 +349,7 @@ def payments_apply_many(
         ),
         receipt_rows,
     )
-    _update_many(
+    sql.update_many(
         "payments_paymentattempt",
         [
             ("state", "text"),
@@ -407,9 +379,9 @@ def _add_paid(rows: list[tuple[int, int, int]]) -> None:
                 " late_fee_paid_fen = l.late_fee_paid_fen + v.late"
                 " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, amount, late) WHERE l.id = v.id",
                 [
-                    [pk for pk, _a, _l in part],
-                    [amount for _pk, amount, _l in part],
-                    [late for *_r, late in part],
+                    sql.int_array(pk for pk, _a, _l in part),
+                    sql.int_array(amount for _pk, amount, _l in part),
+                    sql.int_array(late for *_r, late in part),
                 ],
             )
         return
@@ -452,7 +424,7 @@ def attempts_finish_many(*, outcomes: list[tuple[int, str, str]], actor=None) ->
                 changes={"out_trade_no": out_trade_no, "attempt_state": [state, to_state]},
             )
         )
-    _update_many(
+    sql.update_many(
         "payments_paymentattempt",
         [("state", "text"), ("failure_reason", "text"), ("updated_at", "timestamptz")],
         rows,
