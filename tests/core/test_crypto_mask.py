@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import PersonFactory
-from wuye.core.crypto import UndecryptableValue, decrypt, encrypt, mask_name
+from wuye.core.crypto import UndecryptableValue, decrypt, decrypt_many, encrypt, keys, mask_name
 from wuye.households.models import Person
 
 
@@ -50,3 +50,23 @@ def test_values_are_written_with_the_current_key_and_read_with_any(db, settings)
     assert decrypt(token_b) == "B"
     with pytest.raises(UndecryptableValue):
         decrypt(token_a)
+
+
+def test_many_values_open_as_one_by_one_old_keys_and_fernet_included(settings):
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_A, []
+    old = encrypt("6222020200000000017")
+    fernet = keys().encrypt(b"6222020200000000028").decode()
+    settings.FIELD_KEY, settings.FIELD_KEYS_OLD = KEY_B, [KEY_A]
+    tokens = [encrypt("6222020200000000001"), None, "", old, fernet, encrypt("王小明")]
+
+    assert decrypt_many(tokens) == [
+        "6222020200000000001",
+        None,
+        "",
+        "6222020200000000017",
+        "6222020200000000028",
+        "王小明",
+    ]
+    settings.FIELD_KEYS_OLD = []
+    with pytest.raises(UndecryptableValue, match=r"debit\.Mandate\.card_number"):
+        decrypt_many(tokens, field="debit.Mandate.card_number")

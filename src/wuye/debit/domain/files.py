@@ -12,18 +12,18 @@ import hashlib
 import io
 import zipfile
 
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wuye.core import sql
 from wuye.core.audit import log_action, register_actions
+from wuye.core.crypto import decrypt_many
 from wuye.debit.domain.batches import batch_community_id
 from wuye.debit.interfaces import bankfiles
 from wuye.debit.interfaces.files import DebitFile
 from wuye.debit.interfaces.files import DebitLine as FileLine
 from wuye.debit.interfaces.textformat import TextFormat
-from wuye.debit.models import DebitBatch, DebitSettings, Mandate
+from wuye.debit.models import DebitBatch, DebitSettings
 
 register_actions({"debit.batch.downloaded": gettext_lazy("Debit batch files downloaded")})
 
@@ -32,15 +32,15 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
     """The batch as its debit file describes it: creditor, dates and every line in line order."""
     creditor = DebitSettings.of(batch_community_id(batch))
     memo = _("Property fees by %(date)s") % {"date": f"{batch.cutoff_on:%Y-%m-%d}"}
-    # One read through the batch's index, the card numbers opened as the mandate's field opens them
-    # (cheaper than the ORM's row objects, times 100,000).
-    card = Mandate._meta.get_field("card_number")
+    # One read through the batch's index, the card numbers opened at once (cheaper than the ORM's row
+    # objects and the field's one-by-one opening, times 100,000).
     lines = sql.rows(
         "SELECT l.line_no, l.reference, l.amount_fen, m.agreement_no, m.card_number, m.holder_name"
         " FROM debit_debitline l JOIN debit_mandate m ON m.id = l.mandate_id WHERE l.batch_id = %s"
         " ORDER BY l.line_no",
         [batch.pk],
     )
+    cards = decrypt_many((line[4] for line in lines), field="debit.Mandate.card_number")
     return DebitFile(
         batch_no=batch.number,
         created_on=batch.created_at.date(),
@@ -53,12 +53,14 @@ def batch_debit_file(batch: DebitBatch) -> DebitFile:
                 line_no=line_no,
                 reference=reference,
                 agreement_no=agreement_no,
-                card_number=card.from_db_value(card_number, None, connection),
+                card_number=card_number,
                 holder_name=holder_name,
                 amount_fen=amount_fen,
                 memo=memo,
             )
-            for line_no, reference, amount_fen, agreement_no, card_number, holder_name in lines
+            for (line_no, reference, amount_fen, agreement_no, _sealed, holder_name), card_number in zip(
+                lines, cards, strict=True
+            )
         ),
     )
 
