@@ -273,7 +273,7 @@ class DebitLine(models.Model):
     mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="lines")
     attempt = models.OneToOneField(PaymentAttempt, on_delete=models.PROTECT, related_name="debit_line")
     line_no = models.PositiveIntegerField(_("line"))
-    reference = models.CharField(_("reference"), max_length=35, unique=True)
+    reference = models.CharField(_("reference"), max_length=35)  # unique (Meta)
     amount_fen = models.BigIntegerField(_("amount (fen)"))  # fen; = the attempt's amount
     try_number = models.PositiveSmallIntegerField(_("attempt"), default=1)
     state = models.CharField(_("state"), max_length=10, choices=LineState.choices, default=LineState.PENDING)
@@ -294,6 +294,7 @@ class DebitLine(models.Model):
         ordering = ["batch", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["batch", "line_no"], name="debitline_unique_line_no"),
+            models.UniqueConstraint(fields=["reference"], name="debitline_unique_reference"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="debitline_amount_positive"),
         ]
         indexes = [
