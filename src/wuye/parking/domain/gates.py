@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from wuye.households.models import Vehicle
 from wuye.parking.domain.fees import Rate, due_at_exit_fen
 from wuye.parking.enums import GateAction, GateDirection, SpaceKind, VisitKind, VisitState
-from wuye.parking.models import Gate, ParkingSpace, ParkingVisit, PlateBlock
+from wuye.parking.models import Gate, ParkingArea, ParkingSpace, ParkingVisit, PlateBlock
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,10 @@ def _entry(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: 
     )
     space = resident_space(area=area, plate=plate, on=today)
     if space is None and area.temporary_capacity:
-        inside = ParkingVisit.objects.filter(area=area, kind=VisitKind.TEMPORARY, state=VisitState.INSIDE)
-        if inside.count() >= area.temporary_capacity:
+        # Visitors enter a car park one at a time (its row locked until the entry commits), so two cars
+        # at two gates cannot both take the last space.
+        area_lock(area)
+        if visitors_inside(area) >= area.temporary_capacity:
             return GateDecision(GateAction.REFUSE, _("No space left for visitors."))
     visit = ParkingVisit.objects.create(
         community_id=gate.community_id,
@@ -129,6 +131,14 @@ def _entry(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: 
         entry_photo=photo,
     )
     return GateDecision(GateAction.OPEN, visit=visit)
+
+
+def area_lock(area: ParkingArea) -> None:
+    ParkingArea.objects.select_for_update().filter(pk=area.pk).values_list("pk", flat=True).first()
+
+
+def visitors_inside(area: ParkingArea) -> int:
+    return ParkingVisit.objects.filter(area=area, kind=VisitKind.TEMPORARY, state=VisitState.INSIDE).count()
 
 
 def _exit(gate: Gate, plate: str, event_id: str, at: datetime.datetime, photo: str) -> GateDecision:
