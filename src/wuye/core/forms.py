@@ -21,3 +21,8 @@ class YuanField(forms.CharField):
     def clean(self, value):
         text = super().clean(value)
         return yuan_to_fen(text, max_fen=self.max_fen, allow_zero=self.allow_zero) if text else None
+
+
+def errors_text(form: forms.Form) -> str:
+    """Every error of a bound form in one line, as a message after a redirect shows them."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)

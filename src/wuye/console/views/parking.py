@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.tenancy import scoped_get
 from wuye.estate.domain.queries import room_by_label
 from wuye.households.models import HouseholdRoom
@@ -101,7 +102,7 @@ def space_new(request, parkingarea_pk: int):
         form.save()
         messages.success(request, _("Space added."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, errors_text(form))
     return redirect("console:parking_area", parkingarea_pk=area.pk)
 
 
@@ -213,7 +214,7 @@ def block_new(request):
         else:
             messages.success(request, _("Plate blocked."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, errors_text(form))
     return redirect("console:parking_blocks")
 
 

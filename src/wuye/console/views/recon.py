@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.tenancy import scoped_get
 from wuye.debit.models import DebitSettings
 from wuye.recon.domain import actions
@@ -121,7 +122,7 @@ def run_list(request):
 def run_new(request):
     form = RunForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        messages.error(request, errors_text(form))
         return redirect("console:recon_runs")
     method, day, upload = form.cleaned_data["method"], form.cleaned_data["day"], form.cleaned_data["file"]
     try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.money import fen_to_yuan
 from wuye.core.tenancy import scoped_get
 from wuye.estate.domain.queries import room_by_label
@@ -225,7 +226,7 @@ def lease_close_view(request, lease_pk: int):
     lease = scoped_get(Lease.objects, request, MANAGE, pk=lease_pk)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, errors_text(form))
     else:
         try:
             lease_close(
@@ -247,7 +248,7 @@ def lease_renew_view(request, lease_pk: int):
     lease = scoped_get(Lease.objects, request, MANAGE, pk=lease_pk)
     form = RenewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, errors_text(form))
     else:
         try:
             lease_extend(lease=lease, ends_on=form.cleaned_data["ends_on"], actor=request.user)
