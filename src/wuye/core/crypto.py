@@ -78,7 +78,7 @@ def decrypt_state(token: str, *, field: str = "") -> tuple[str, bool]:
     :class:`UndecryptableValue` when no key opens it."""
     if token.startswith(PREFIX):
         try:
-            raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
+            raw = _sealed(token)
         except ValueError:
             raise UndecryptableValue(field) from None
         try:  # the current key first, without more: a debit file opens 100,000 card numbers
@@ -108,7 +108,7 @@ def decrypt_many(tokens: Iterable[str | None], *, field: str = "") -> list[str |
             continue
         if token.startswith(PREFIX):
             try:
-                raw = binascii.a2b_base64(token[len(PREFIX) :].encode().translate(_URLSAFE), strict_mode=True)
+                raw = _sealed(token)
                 opened.append(current.decrypt(raw[:12], raw[12:], None).decode())
                 continue
             except (binascii.Error, InvalidTag):
@@ -118,6 +118,11 @@ def decrypt_many(tokens: Iterable[str | None], *, field: str = "") -> list[str |
 
 
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _sealed(token: str) -> bytes:
+    """The nonce and ciphertext of a ``g1.`` token (binascii.Error, a ValueError, when it is not base64)."""
+    return binascii.a2b_base64(token[len(PREFIX) :].encode().translate(_URLSAFE), strict_mode=True)
 
 
 def decrypt(token: str, *, field: str = "") -> str:
