@@ -236,9 +236,7 @@ def update_many(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[S
             values_by_column = list(zip(*part, strict=True))
             for (name, kind), values in zip(columns, values_by_column[1:], strict=True):
                 first = values[0]
-                if all(value == first for value in values) and all(
-                    type(value) is type(first) for value in values
-                ):
+                if all(value == first and type(value) is type(first) for value in values):
                     sets.append(f"{name} = %s::{kind}")
                     params.append(first)
                     continue
