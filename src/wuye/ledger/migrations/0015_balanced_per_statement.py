@@ -12,7 +12,12 @@ every statement, not only at commit. The refusal is a check violation naming the
 ``ledger_transaction_balanced``, with the transaction and its total as the detail.
 """
 
+import importlib
+
 from django.db import migrations
+
+# Statements per database vendor, run by 0002's runner.
+append_only = importlib.import_module("wuye.ledger.migrations.0002_append_only")
 
 CHECK = """
 CREATE OR REPLACE FUNCTION ledger_postings_balanced() RETURNS trigger AS $$
@@ -64,16 +69,11 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0014_alter_ledgertransaction_kind")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [
+        migrations.RunPython(
+            append_only._run({"postgresql": FORWARD}), append_only._run({"postgresql": BACKWARD})
+        )
+    ]
