@@ -308,6 +308,8 @@ if CONFIG["WUYE_PROXY_SSL_HEADER"]:
         "HTTP_" + CONFIG["WUYE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
         "https",
     )
+# Django's database sessions, read by one fixed statement (wuye.core.sessions).
+SESSION_ENGINE = "wuye.core.sessions"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_SSL_REDIRECT = CONFIG["WUYE_SECURE_COOKIES"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes the process itself, over plain HTTP

@@ -164,3 +164,34 @@ def test_id_numbers_are_checked_by_their_check_character(number, valid):
     else:
         with pytest.raises(ValidationError):
             validate_id_number(number)
+
+
+def test_home_page_reads_of_people_and_vehicles_equal_the_orm(household):
+    import datetime
+
+    from wuye.households.domain.queries import people_living_in, vehicles_of
+    from wuye.households.enums import PersonKind
+    from wuye.households.models import Vehicle
+
+    PersonFactory(household=household, name="租客", kind=PersonKind.TENANT)
+    PersonFactory(household=household, name="家人", kind=PersonKind.FAMILY)
+    gone = PersonFactory(household=household, name="搬走", kind=PersonKind.FAMILY)
+    gone.moved_out_on = gone.moved_in_on or datetime.date(2026, 1, 1)
+    gone.save()
+    PersonFactory(name="别家")  # another household's
+    Vehicle.objects.create(community=household.community, household=household, plate="京A12345", model="轿车")
+    Vehicle.objects.create(community=household.community, household=household, plate="京B54321")
+
+    people = people_living_in(household)
+    vehicles = vehicles_of(household)
+
+    expected = list(household.people.filter(moved_out_on__isnull=True))
+    assert [person.pk for person in people] == [person.pk for person in expected]
+    assert [person.name for person in people] == ["家人", "王小明", "租客"]
+    assert [(p.phone_masked, p.get_kind_display()) for p in people] == [
+        (p.phone_masked, p.get_kind_display()) for p in expected
+    ]
+    assert [(vehicle.plate, vehicle.model) for vehicle in vehicles] == [
+        ("京A12345", "轿车"),
+        ("京B54321", ""),
+    ]

@@ -116,8 +116,10 @@ def _sign_in(contents: list[dict]) -> list[str]:
     once, otherwise one by one through the configured engine."""
     from importlib import import_module
 
+    from django.contrib.sessions.backends import db
+
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if not issubclass(store, db.SessionStore):
         keys = []
         for content in contents:
             session = store()

@@ -12,7 +12,7 @@ from wuye.core.models import AuditLog, Community
 from wuye.estate.domain.queries import room_label_q
 from wuye.estate.enums import RoomState
 from wuye.estate.models import Building, Room, Unit
-from wuye.households.models import Household, HouseholdRoom, HouseholdTag
+from wuye.households.models import Household, HouseholdRoom, HouseholdTag, Person, Vehicle
 
 
 def _ints(values) -> list[int]:
@@ -122,6 +122,26 @@ def room_links_of(household: Household) -> list[HouseholdRoom]:
         link.household = household
         links.append(link)
     return links
+
+
+def people_living_in(household: Household) -> list[Person]:
+    """The household's people who have not moved out, in the model's order (kind, then pk): one fixed
+    statement (the owner's home page)."""
+    return sql.instances(
+        Person,
+        f"SELECT {sql.columns(Person)} FROM {Person._meta.db_table} "  # noqa: S608
+        "WHERE household_id = %s AND moved_out_on IS NULL ORDER BY kind, id",
+        [household.pk],
+    )
+
+
+def vehicles_of(household: Household) -> list[Vehicle]:
+    """The household's vehicles, by pk: one fixed statement (the owner's home page)."""
+    return sql.instances(
+        Vehicle,
+        f"SELECT {sql.columns(Vehicle)} FROM {Vehicle._meta.db_table} WHERE household_id = %s ORDER BY id",  # noqa: S608
+        [household.pk],
+    )
 
 
 def household_with_community(pk: int | None) -> Household | None:

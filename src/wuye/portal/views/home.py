@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wuye.households.domain.queries import room_links_of
+from wuye.households.domain.queries import people_living_in, room_links_of, vehicles_of
 from wuye.notices.domain.queries import latest_notices
 from wuye.owners.sections import portal_sections_for
 from wuye.portal.auth import owner_required
@@ -23,8 +23,8 @@ def home(request):
             "requests": latest_requests_of_household(household=household, limit=HOME_ITEMS),
             "notices": latest_notices(household=household, limit=HOME_ITEMS),
             "rooms": [link.room for link in room_links_of(household)],
-            "people": household.people.filter(moved_out_on__isnull=True),
-            "vehicles": household.vehicles.all(),
+            "people": people_living_in(household),
+            "vehicles": vehicles_of(household),
         },
         tab="home",
     )
