@@ -5,10 +5,10 @@ Not timed: a synthetic community of N households with one fee item, billed by a 
 one order and one pending WeChat attempt per household (bulk-inserted, as if the owners had scanned);
 N notifications signed by paysim with its test keys, plus K re-signed redeliveries of randomly
 chosen ones (same event id, new timestamp, nonce and signature, as WeChat's retries), shuffled
-together; a gunicorn server with ``--workers`` processes serving ``wuye.wsgi`` on a free port (gthread
-workers of one thread each, keeping connections open as a proxy in front of them does; one worker per
-core by default: the database server runs on the same cores, and more processes than cores only
-switch between each other).
+together; a gunicorn server with ``--workers`` processes serving ``wuye.wsgi`` on a free port (sync
+workers, as the production unit runs them behind nginx: a worker takes a connection only when it is
+free and answers one request on it; one worker per core by default: the database server runs on the
+same cores, and more processes than cores only switch between each other).
 
 Timed: from the first request to the last answer. Then the bench counts the attempts applied and
 runs the ledger check of the community. The last line printed is one JSON object.
@@ -99,11 +99,12 @@ def build(*, notifications: int, log) -> Community:
 
 def serve(workers: int, log, *, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """gunicorn serving ``wuye.wsgi`` on a free loopback port, as the README's production unit runs it
-    (gthread workers of one thread, connections kept open); returns the process and its base URL."""
+    (sync workers: one request per connection, taken by a free worker); returns the process and its
+    base URL."""
     port = _free_port()
     command = [
         sys.executable, "-m", "gunicorn", "wuye.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread", "--threads", "1", "--keep-alive", "30",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync", "--timeout", "60",
         "--log-level", "warning", "--backlog", "2048",
     ]  # fmt: skip
     # The bench's accounts use paysim's test keys: the server it starts lets paysim stand in for WeChat.
@@ -124,7 +125,8 @@ def serve(workers: int, log, *, env: dict | None = None) -> tuple[subprocess.Pop
 
 
 def _deliver(items: list[tuple[str, dict, bytes]], clients: int) -> list[int]:
-    """Post every item from ``clients`` threads, each on its own keep-alive connection."""
+    """Post every item from ``clients`` threads, each with its own connection (opened again whenever the
+    server closes it: sync workers answer one request per connection)."""
     statuses: list[int] = []
     lock = threading.Lock()
     position = {"next": 0}

@@ -5,8 +5,9 @@ Not timed: a community of N households (buildings of 1000 rooms) billed by a rea
 paid in full for it (set-based, as a debit file settles: every household has a receipt), then billed by
 a second run for the next month (every household has an open bill); an owner account bound to each
 household, signed in to the portal (a session each); paysim standing in for WeChat Pay; gunicorn serving
-``wuye.wsgi`` as the README's production unit does (gthread workers of one thread, one per core by
-default, connections kept open) with the bench's settings (the product's, plus one bare view).
+``wuye.wsgi`` as the README's production unit does (sync workers, one per core by default: a free
+worker takes the next connection and answers one request on it) with the bench's settings (the
+product's, plus one bare view).
 
 Timed, by locust (headless, one process, no thinking time) on loopback: for S seconds, U simulated owners
 (``wuye.demo.bench_http_locust.Owner``): home page 5, open bills 3, a receipt 2, paying 1 (the bills

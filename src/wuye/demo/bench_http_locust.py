@@ -57,7 +57,8 @@ def _take(kind: str, items: list):
 
 class Owner(FastHttpUser):
     # No thinking time: each simulated owner stands for many real ones, and the run asks what the server
-    # sustains. Connections stay open, as a proxy's upstream keep-alive keeps them.
+    # sustains. The server's sync workers answer one request per connection (as behind nginx); the
+    # client opens the next one.
     def on_start(self) -> None:
         self._sign_in()
 
