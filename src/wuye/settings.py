@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wuye.console.context.console",
             ],
+            "builtins": ["wuye.core.templatetags.links"],
         },
     },
 ]
