@@ -3,8 +3,9 @@
 Django's ``{% url %}`` reverses on every render (about 60 µs each here; the portal's home page has two
 dozen links). ``link`` keeps the last reversals per process, keyed by everything a reversal depends on
 in Wuye (the name, the arguments, the script prefix and the URL configuration), so the same link is
-built once (arguments that are whole numbers or strings; others are reversed each time). A name that does not reverse raises ``NoReverseMatch`` as ``{% url %}`` does. Loaded for
-every template (``builtins`` in settings).
+built once (arguments that are whole numbers or strings; others are reversed each time). A name that
+does not reverse raises ``NoReverseMatch`` as ``{% url %}`` does. Loaded for every template
+(``builtins`` in settings).
 """
 
 from functools import lru_cache
