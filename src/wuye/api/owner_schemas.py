@@ -11,6 +11,7 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from wuye.api.schemas import NamedRefOut
+from wuye.households.domain.queries import people_living_in, vehicles_of
 from wuye.households.enums import PersonKind
 from wuye.owners.enums import Language
 from wuye.payments.limits import MAX_COUNTER_FEN
@@ -94,11 +95,11 @@ class OwnerHouseholdDetailOut(OwnerHouseholdOut):
 
     @staticmethod
     def resolve_people(binding) -> list:
-        return list(binding.household.people.filter(moved_out_on__isnull=True))
+        return people_living_in(binding.household)
 
     @staticmethod
     def resolve_vehicles(binding) -> list:
-        return list(binding.household.vehicles.all())
+        return vehicles_of(binding.household)
 
 
 class CategoryOut(Schema):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wuye.households.domain.queries import people_living_in
 from wuye.notices.domain.activities import activity_cancel, activity_signup
 from wuye.notices.domain.errors import NoticeError
 from wuye.notices.domain.notices import notice_mark_read
@@ -47,10 +48,6 @@ def notice_detail(request, notice_pk: int):
     return render_portal(request, "portal/notices/detail.html", {"notice": notice}, tab="notices")
 
 
-def _people(request):
-    return list(request.household.people.filter(moved_out_on__isnull=True))
-
-
 @owner_required
 def activity_list(request):
     household = request.household
@@ -67,7 +64,7 @@ def activity_list(request):
         "portal/notices/activities.html",
         {
             "activities": activities,
-            "people": _people(request),
+            "people": people_living_in(request.household),
             "default_person": acting_person(request.binding),
             "other_signups": [s for s in signups if s.activity_id not in {a.pk for a in activities}],
         },
@@ -79,7 +76,7 @@ def _activity_and_person(request, activity_pk: int):
     activity = activity_of(household=request.household, pk=activity_pk)
     if activity is None:
         raise Http404
-    form = SignupForm(request.POST, people=_people(request))
+    form = SignupForm(request.POST, people=people_living_in(request.household))
     if not form.is_valid():
         raise Http404
     person = request.household.people.get(pk=form.cleaned_data["person"])
