@@ -5,6 +5,7 @@ import datetime
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
@@ -327,6 +328,21 @@ def test_logged_in_owner_pays_the_current_household_from_home(client, owner, hom
     assert response.status_code == 302
     assert client.session[SESSION_PAY]["pk"] == home.pk
     assert client.get(reverse("portal:pay_bills")).context["chosen_fen"] == 32845
+
+
+def test_the_session_key_changes_when_the_session_gains_a_household_only(client, owner, home):
+    log_in(client, owner.account)
+    signed_in = client.session.session_key
+    client.get(reverse("portal:pay_mine"))
+    gained = client.session.session_key
+    assert gained != signed_in  # the session now pays for a household: a new key (session fixation)
+    client.get(reverse("portal:pay_mine"))
+    assert client.session.session_key == gained  # the same household again: nothing gained, same key
+    assert client.session[SESSION_PAY]["pk"] == home.pk
+    other = HouseholdRoomFactory(household__community=home.community).household
+    client.get(f"/m/pay/h/{household_pay_token(other)}/")
+    assert client.session.session_key != gained  # another household: a new key again
+    assert Session.objects.filter(session_key__in=[signed_in, gained]).count() == 0
 
 
 def test_pay_mine_without_login_goes_to_login(client, home):

@@ -79,7 +79,9 @@ def _int(value) -> int | None:
 
 
 def _remember_household(request, household: Household) -> None:
-    request.session.cycle_key()  # a new session key when it gains a household (session fixation)
+    remembered = request.session.get(SESSION_PAY)
+    if not isinstance(remembered, dict) or remembered.get("pk") != household.pk:
+        request.session.cycle_key()  # a new session key when it gains a household (session fixation)
     request.session[SESSION_PAY] = {"pk": household.pk, "until": time.time() + PAY_SESSION_SECONDS}
 
 
