@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,9 +19,9 @@ from wuye.parking.enums import VisitState
 from wuye.parking.models import ParkingVisit
 from wuye.payments.domain.checks import ledger_check
 from wuye.payments.domain.payments import PaymentError
-from wuye.payments.domain.refunds import refund_request
+from wuye.payments.domain.refunds import refund_approve, refund_request, refundable_fen, refunds_sweep
 from wuye.payments.enums import OrderKind, ReceiptKind
-from wuye.payments.models import PaymentAttempt, PaymentOrder, Receipt
+from wuye.payments.models import PaymentAttempt, PaymentOrder, Receipt, Refund
 from wuye.paysim.seed import paysim_accounts
 
 pytestmark = pytest.mark.django_db
@@ -148,19 +149,92 @@ def test_unknown_tokens_answer_404(client, area):
     assert client.get(reverse("portal:park_find", args=["y" * 22])).status_code == 404
 
 
-def test_a_visitors_payment_is_not_refunded_through_the_households_path(
+def _income() -> int:
+    return -(
+        Posting.objects.filter(account=Account.PARKING_INCOME).aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
+
+
+def _leave(gates, plate="京A00001"):
+    _entry, exit_, session = gates
+    assert exit_.car(plate, session=session)["action"] == "open"
+
+
+def test_a_visitors_payment_is_refunded_once_the_car_has_left(
     client,
     community,
     gates,
     channels,
     paysim,  # noqa: F811
     admin_user,
+    django_capture_on_commit_callbacks,
 ):
     visit, _answer = _parked(gates, minutes=125)
     attempt = _pay(client, visit, paysim)
+    due = attempt.amount_fen
 
-    with pytest.raises(PaymentError):
-        refund_request(attempt=attempt, amount_fen=100, reason="x", actor=admin_user)
+    with pytest.raises(PaymentError, match="京A00001"):  # still inside: it would owe the amount again
+        refund_request(attempt=attempt, amount_fen=100, reason="多收", actor=admin_user)
+    assert Refund.objects.count() == 0
+
+    _leave(gates)
+    refund = refund_request(attempt=attempt, amount_fen=100, reason="多收", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_approve(refund=refund)
+
+    refund.refresh_from_db()
+    visit.refresh_from_db()
+    assert (refund.state, refund.household_id, refund.from_prepayment_fen, refund.from_lines_fen) == (
+        "succeeded",
+        None,
+        0,
+        0,
+    )
+    assert paysim.refunds[("alipay", refund.out_refund_no)].amount_fen == 100
+    assert sorted(
+        Posting.objects.filter(transaction=refund.transaction).values_list("account", "amount_fen")
+    ) == [(Account.PARKING_INCOME, 100), ("refunds", -100)]
+    assert (visit.paid_fen, visit.fee_fen, _income()) == (due - 100, due, due - 100)
+    assert refundable_fen(attempt) == due - 100
+    assert ledger_check(community=community) == []
+    client.force_login(admin_user)
+    listed = client.get(reverse("console:refunds") + "?state=succeeded").content.decode()
+    assert refund.out_refund_no in listed and "临时停车" in listed  # the kind stands for the household
+    detail = client.get(reverse("console:payment", args=[attempt.pk])).content.decode()
+    assert refund.out_refund_no in detail and 'id="refund-form"' in detail  # the rest can still go back
+
+
+def test_a_visitors_refund_the_channel_closes_puts_the_money_back(
+    client,
+    community,
+    gates,
+    channels,
+    paysim,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    visit, _answer = _parked(gates, minutes=125)
+    attempt = _pay(client, visit, paysim, method="wechat")
+    due = attempt.amount_fen
+    _leave(gates)
+    paysim.refund_outcome = "CLOSED"
+    refund = refund_request(attempt=attempt, amount_fen=due, reason="重复", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_approve(refund=refund)
+    visit.refresh_from_db()
+    assert (Refund.objects.get().state, visit.paid_fen, _income()) == ("pending", 0, 0)
+
+    refunds_sweep(older_than_minutes=0)
+    refunds_sweep(older_than_minutes=0)
+
+    refund.refresh_from_db()
+    visit.refresh_from_db()
+    assert refund.state == "failed"
+    assert sorted(
+        Posting.objects.filter(transaction=refund.settle_transaction).values_list("account", "amount_fen")
+    ) == [(Account.PARKING_INCOME, -due), ("refunds", due)]
+    assert (visit.paid_fen, _income()) == (due, due)
+    assert refundable_fen(attempt) == due  # a failed refund frees its amount again
     assert ledger_check(community=community) == []
 
 

@@ -97,7 +97,7 @@ class RefundOut(Schema):
     pk: int
     community: int
     payment: int = Field(..., description="pk of the payment attempt refunded.")
-    household: HouseholdRefOut
+    household: HouseholdRefOut | None = Field(..., description="None for a visitor's (temporary parking).")
     out_refund_no: str
     amount_fen: int
     reason: str

@@ -11,7 +11,7 @@ class ParkingConfig(AppConfig):
         # Importing the domain modules registers their audit labels for the timeline.
         from wuye.parking.domain import gates, payments, spaces  # noqa: F401
         from wuye.payments.domain.checks import register_check
-        from wuye.payments.domain.payments import register_order_kind
+        from wuye.payments.domain.order_kinds import register_order_kind
         from wuye.payments.enums import OrderKind
 
         register_order_kind(OrderKind.PARKING, payments.HANDLER)

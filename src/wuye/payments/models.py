@@ -341,7 +341,7 @@ class PaymentOrder(models.Model):
         db_default=OrderKind.BILLS,
     )
     # What a lines-less order pays for, named by the app that made it ("parking.visit:12"): see
-    # wuye.payments.domain.payments.register_order_kind.
+    # wuye.payments.domain.order_kinds.register_order_kind.
     reference = models.CharField(max_length=60, blank=True, default="", db_default="")
     created_by = models.ForeignKey(  # indexed only where set (Meta)
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
@@ -476,7 +476,10 @@ class Refund(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # None for a visitor's payment (temporary parking): its money goes back out of the kind's income.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     out_refund_no = models.CharField(
         _("refund number"), max_length=32, unique=True, default=new_out_refund_no
     )

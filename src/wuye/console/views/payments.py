@@ -170,7 +170,7 @@ def payment_refund_request(request, paymentattempt_pk: int):
 @staff_view(REFUND)
 def refund_list(request):
     refunds = Refund.objects.filter(community=request.community).select_related(
-        "attempt", "household", "requested_by"
+        "attempt__order", "household", "requested_by"
     )
     state = request.GET.get("state", RefundState.REQUESTED)
     if state in RefundState.values:

@@ -1,7 +1,12 @@
 """A visitor's car pays at the exit through the payments core: an order of kind parking (no household)
 for what the car owes now, its money to temporary-parking income, its receipt printed with the plate and
 the car park. Once applied, the visit records what was paid and when (``visit_paid``), so the car
-leaves within the grace minutes; ``parking_check`` proves the income equals what the visits record."""
+leaves within the grace minutes; ``parking_check`` proves the income equals what the visits record.
+
+A visitor's payment is refunded (an overcharge, a car that paid twice) once the car has left: the
+refund takes the money back out of temporary-parking income and off what the visit records as paid
+(``visit_refunded``); a refund the channel fails puts both back. While the car is inside, a refund would
+only make it owe the amount again at the gate, so it is refused."""
 
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ from wuye.ledger.enums import Account
 from wuye.ledger.models import Posting
 from wuye.parking.domain.errors import ParkingError
 from wuye.parking.domain.gates import visit_due_fen
+from wuye.parking.enums import VisitState
 from wuye.parking.models import ParkingVisit
+from wuye.payments.domain.attempts import PaymentError
 from wuye.payments.domain.checks import Difference
-from wuye.payments.domain.payments import OrderKindHandler, order_visitor_create
+from wuye.payments.domain.order_kinds import OrderKindHandler
+from wuye.payments.domain.payments import order_visitor_create
 from wuye.payments.enums import OrderKind, ReceiptKind
 from wuye.payments.models import PaymentAttempt, PaymentOrder
 
@@ -62,11 +70,34 @@ def visit_paid(order: PaymentOrder, attempt: PaymentAttempt) -> None:
     visit.save(update_fields=["paid_fen", "paid_at", "fee_fen"])
 
 
+def _refund_refusal(order: PaymentOrder) -> str:
+    visit = visit_of_order(order)
+    if visit is None:
+        return _("This payment names no parking visit.")
+    if visit.state == VisitState.INSIDE:
+        return _("The car %(plate)s is still inside: refund its payment after it has left.") % {
+            "plate": visit.plate
+        }
+    return ""
+
+
+def visit_refunded(order: PaymentOrder, amount_fen: int) -> None:
+    """In the refund's transaction: ``amount_fen`` of the visit's payments given back (negative: a failed
+    refund's money back); the visit (locked) records it. PaymentError while the car is inside."""
+    visit = ParkingVisit.objects.select_for_update().get(pk=_visit_pk(order), community_id=order.community_id)
+    if amount_fen > 0 and visit.state == VisitState.INSIDE:
+        raise PaymentError(_refund_refusal(order))
+    visit.paid_fen -= amount_fen
+    visit.save(update_fields=["paid_fen"])
+
+
 HANDLER = OrderKindHandler(
     income_account=Account.PARKING_INCOME,
     receipt_kind=ReceiptKind.PARKING,
     visitor=_visitor,
     on_paid=visit_paid,
+    refund_refusal=_refund_refusal,
+    on_refunded=visit_refunded,
 )
 
 

@@ -52,6 +52,7 @@ from wuye.ledger.enums import Account, TransactionKind
 from wuye.payments.domain import attempts
 from wuye.payments.domain.allocations import allocation_split, allocations_write
 from wuye.payments.domain.attempts import PaymentError, attempt_transition
+from wuye.payments.domain.order_kinds import ORDER_KINDS
 from wuye.payments.domain.prepayments import prepayments_apply
 from wuye.payments.domain.queries import debit_locked_line_ids, open_lines
 from wuye.payments.domain.receipts import receipt_issue
@@ -342,26 +343,6 @@ def payment_apply(
 
 
 # --- visitors' orders (no household) -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderKindHandler:
-    """What an app that sells to visitors (no household) tells payments about its kind of order."""
-
-    income_account: str  # the ledger account credited (wuye.ledger.enums.Account)
-    receipt_kind: str  # ReceiptKind
-    visitor: Callable[[PaymentOrder], tuple[str, str]]  # (payer, place) printed on the receipt
-    # Runs in the transaction that applies the payment, after the posting: the app records what was
-    # paid on its own object (locking it); raising rolls the payment back.
-    on_paid: Callable[[PaymentOrder, PaymentAttempt], None]
-
-
-ORDER_KINDS: dict[str, OrderKindHandler] = {}
-
-
-def register_order_kind(kind: str, handler: OrderKindHandler) -> None:
-    """Called by an app (in its ``ready``) that creates visitors' orders of ``kind`` (OrderKind)."""
-    ORDER_KINDS[kind] = handler
 
 
 @transaction.atomic

@@ -12,6 +12,11 @@ channel's answer settles it: refunded (payable → the channel's clearing accoun
 back to the household's prepayment, which pays the reopened lines again), or unknown (queried
 later). A counter refund (cash, card, transfer) is paid out by the cashier at approval.
 
+A visitor's payment (no household: temporary parking) is refunded the same way, its money taken back
+out of the income account of its kind of order (``order_kinds``) instead of a household's books, and
+the app that sold it records the refund on its own object (``OrderKindHandler.on_refunded``); a failed
+refund puts the money back into that income.
+
 Idempotent: every ledger write carries the refund's number as its key, and a refund's state moves
 only along ``REFUND_TRANSITIONS`` under a row lock.
 """
@@ -38,6 +43,7 @@ from wuye.payments.domain.accounts import channel_account, notify_url
 from wuye.payments.domain.allocations import allocations_write
 from wuye.payments.domain.approvals import ApprovalError, four_eyes_check
 from wuye.payments.domain.attempts import PaymentError, attempt_lock
+from wuye.payments.domain.order_kinds import ORDER_KINDS, OrderKindHandler
 from wuye.payments.domain.prepayments import prepayment_balance_fen, prepayments_apply
 from wuye.payments.enums import (
     METHOD_ACCOUNT,
@@ -47,7 +53,7 @@ from wuye.payments.enums import (
     RefundState,
 )
 from wuye.payments.lock_objects import household_lock
-from wuye.payments.models import Allocation, PaymentAttempt, Receipt, Refund
+from wuye.payments.models import Allocation, PaymentAttempt, PaymentOrder, Receipt, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +135,11 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
     if locked.state != AttemptState.SUCCEEDED or not locked.is_applied:
         raise PaymentError(_("Only a payment that was received can be refunded."))
     if locked.household_id is None:
-        raise PaymentError(_("A visitor's payment (temporary parking) is not refunded here yet."))
+        order = PaymentOrder.objects.get(pk=locked.order_id)
+        handler = _visitor_handler(order)
+        refusal = handler.refund_refusal(order)
+        if refusal:
+            raise PaymentError(refusal)
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     if _receipt_void_asked(locked):
@@ -151,6 +161,14 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
     )
     _log("payments.refund.requested", refund, actor, reason=refund.reason)
     return refund
+
+
+def _visitor_handler(order: PaymentOrder) -> OrderKindHandler:
+    """The handler of a visitor's order whose payments can be refunded, or PaymentError."""
+    handler = ORDER_KINDS.get(order.kind)
+    if handler is None or handler.refund_refusal is None or handler.on_refunded is None:
+        raise PaymentError(_("A visitor's payment of this kind is not refunded here."))
+    return handler
 
 
 @transaction.atomic
@@ -224,6 +242,26 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     locked = _refund_lock(refund.pk)
     _transition(locked, RefundState.PENDING)
     self_approval = _self_approval_check(locked, actor)  # raising rolls the transition back with the rest
+    if locked.household_id is None:
+        _visitor_refund_approve(locked, attempt, actor)
+    else:
+        _household_refund_approve(locked, attempt, actor)
+    _log("payments.refund.approved", locked, actor, **self_approval)
+    if attempt.method not in ONLINE_METHODS:  # the counter, or a bank debit: paid out by the cashier
+        refund_settle(
+            refund=locked,
+            result=RefundResult(
+                out_refund_no=locked.out_refund_no, state=RefundState.SUCCEEDED, amount_fen=locked.amount_fen
+            ),
+            actor=actor,
+        )
+    else:
+        transaction.on_commit(lambda: refund_send(refund_pk=locked.pk))
+    return locked
+
+
+def _household_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) -> None:
+    """The money of an approved refund out of the household's prepayment, then the lines it paid."""
     household = locked.household
     household_lock(household.pk)
     from_prepayment = min(prepayment_balance_fen(household=household), locked.amount_fen)
@@ -248,19 +286,34 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     locked.save(
         update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
     )
-    _log("payments.refund.approved", locked, actor, **self_approval)
     arrears_tag_refresh_on_commit(community_id=locked.community_id, household_ids=[household.pk])
-    if attempt.method not in ONLINE_METHODS:  # the counter, or a bank debit: paid out by the cashier
-        refund_settle(
-            refund=locked,
-            result=RefundResult(
-                out_refund_no=locked.out_refund_no, state=RefundState.SUCCEEDED, amount_fen=locked.amount_fen
-            ),
-            actor=actor,
-        )
-    else:
-        transaction.on_commit(lambda: refund_send(refund_pk=locked.pk))
-    return locked
+
+
+def _visitor_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) -> None:
+    """The money of an approved refund of a visitor's payment out of its kind's income; the app records
+    it (``on_refunded``, which may still refuse: PaymentError rolls the approval back)."""
+    order = PaymentOrder.objects.get(pk=attempt.order_id)
+    handler = _visitor_handler(order)
+    refusal = handler.refund_refusal(order)
+    if refusal:
+        raise PaymentError(refusal)
+    locked.transaction = transaction_post(
+        community_id=locked.community_id,
+        kind=TransactionKind.REFUND,
+        entries=[
+            Entry(account=handler.income_account, amount_fen=locked.amount_fen),
+            Entry(account=Account.REFUNDS, amount_fen=-locked.amount_fen),
+        ],
+        reference=f"payments.refund:{locked.pk}",
+        key=f"refund:{locked.out_refund_no}",
+        actor=actor,
+    )
+    handler.on_refunded(order, locked.amount_fen)
+    locked.from_prepayment_fen, locked.from_lines_fen = 0, 0
+    locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(
+        update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
+    )
 
 
 def refund_send(*, refund_pk: int) -> Refund:
@@ -293,6 +346,10 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
         raise PaymentError(_("The channel refunded a different amount; the refund is left to be checked."))
     account = METHOD_ACCOUNT[locked.attempt.method]
     household_id = locked.household_id
+    visitor = None
+    if household_id is None:
+        order = PaymentOrder.objects.get(pk=locked.attempt.order_id)
+        visitor = (order, _visitor_handler(order))
     if result.state == RefundState.SUCCEEDED:
         entries = [
             Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
@@ -300,9 +357,12 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
         ]
         kind, action = TransactionKind.REFUND_SETTLED, "payments.refund.succeeded"
     else:
+        # The money goes back where it came from: the household's prepayment, or the visitor kind's income.
         entries = [
             Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
-            Entry(account=Account.PREPAYMENT, amount_fen=-locked.amount_fen, household_id=household_id),
+            Entry(account=Account.PREPAYMENT, amount_fen=-locked.amount_fen, household_id=household_id)
+            if visitor is None
+            else Entry(account=visitor[1].income_account, amount_fen=-locked.amount_fen),
         ]
         kind, action = TransactionKind.REFUND_FAILED, "payments.refund.failed"
     locked.settle_transaction = transaction_post(
@@ -319,7 +379,10 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
     _transition(locked, result.state)
     _log(action, locked, actor)
     if result.state == RefundState.FAILED:
-        prepayments_apply(household=locked.household, actor=actor)
+        if visitor is None:
+            prepayments_apply(household=locked.household, actor=actor)
+        else:
+            visitor[1].on_refunded(visitor[0], -locked.amount_fen)
     return locked
 
 
