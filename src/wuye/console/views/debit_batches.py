@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.models import Community
 from wuye.core.tenancy import scoped_get
 from wuye.debit.domain import batch_queries as queries
@@ -328,9 +329,7 @@ def _upload(request, batch: DebitBatch):
     """(file name, bytes, sha256) of a valid upload, or None with the form's errors as messages."""
     form = BankFileForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages.error(request, errors_text(form))
         return None
     upload = form.cleaned_data["file"]
     # Never read more than the limit; the upload stays in Django's temporary file, and is not kept:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from wuye.billing.domain.latefees import late_fees_attach
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.money import fen_to_yuan
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household
@@ -161,9 +162,7 @@ def payment_refund_request(request, paymentattempt_pk: int):
         else:
             messages.success(request, _("Refund requested; a supervisor approves it."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages.error(request, errors_text(form))
     return redirect("console:payment", paymentattempt_pk=attempt.pk)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from wuye.console.decorators import staff_view
 from wuye.core.enums import Permission
+from wuye.core.forms import errors_text
 from wuye.core.money import fen_to_yuan
 from wuye.core.tenancy import scoped_get
 from wuye.households.models import Household
@@ -179,9 +180,7 @@ def receipt_void(request, receipt_pk: int):
     receipt = scoped_get(Receipt.objects, request, TAKE, pk=receipt_pk)
     form = ReceiptVoidForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages.error(request, errors_text(form))
         return redirect("console:receipt", receipt_pk=receipt.pk)
     try:
         requested = receipt_void_request(
