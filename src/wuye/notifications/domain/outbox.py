@@ -260,9 +260,7 @@ def _queue(messages: list[Message], revealed: list[_Revealed | None] | None = No
         transaction.on_commit(lambda: _deliver_revealed(secret))
     pks = [message.pk for message in messages if message.pk is not None and message.pk not in secret]
     if pks and len(pks) <= INLINE_DELIVERY_MAX:
-        from wuye.notifications import tasks  # the job layer sits above the domain
-
-        jobs.start(tasks.deliver_messages, message_pks=pks)
+        jobs.start(deliver_messages, message_pks=pks)
     return messages
 
 
@@ -494,6 +492,12 @@ def outbox_deliver_due(
     return _deliver(candidates, now, {})
 
 
+@jobs.job
+def deliver_messages(message_pks: list[int]) -> None:
+    """The job that delivers just-queued messages now (started after the commit that queued them)."""
+    outbox_deliver_due(message_pks=message_pks, limit=len(message_pks))
+
+
 def _deliver_revealed(revealed: dict[int, _Revealed]) -> DeliveryReport:
     """Send the messages with a secret this process queued, with their text as sent: right after
     the commit, before they fall due (they are held), so no other process takes them first. Not a
@@ -528,7 +532,5 @@ def message_retry(*, message: Message, actor) -> Message:
         obj=message,
         changes={"channel": message.channel, "address": message.address_masked, "event": message.event},
     )
-    from wuye.notifications import tasks
-
-    jobs.start(tasks.deliver_messages, message_pks=[message.pk])
+    jobs.start(deliver_messages, message_pks=[message.pk])
     return message
