@@ -10,8 +10,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import CommunityFactory, HouseholdRoomFactory, PersonFactory, staff
 from wuye.core.enums import Role
@@ -37,6 +39,15 @@ def _paysim_stands_in(settings, monkeypatch):
     (here and in processes a test starts). Tests of production's refusals turn it off."""
     settings.PAYSIM_ENABLED = True
     monkeypatch.setenv("WUYE_PAYSIM", "1")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Chinese): a request with Accept-Language
+    activates another for the rest of its thread, which would leak into the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""The system tag 欠费 (in arrears): households owing anything overdue as of today.
+"""The system tag 欠费 (in arrears): households owing anything overdue as of today. Its rule (which
+households carry it) is registered by ``billing.domain.arrears``, which knows them.
 
 Overdue status changes with the calendar as well as with writes: a bill falls due at midnight with no
 write at all. So the tag is refreshed two ways: by every write that changes what a line owes
@@ -9,31 +10,11 @@ and by ``wuye tags_refresh`` (run it daily, e.g. from cron, to catch bills that 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import pgettext_lazy
 
 from wuye.core.models import Community
-from wuye.households.domain.tagrules import TagRule, register_tag_rule, tags_refresh
-from wuye.households.enums import TagColour
+from wuye.households.domain.tagrules import tags_refresh
 
 ARREARS_RULE = "arrears"
-
-
-def _households_in_arrears(community: Community):
-    from wuye.billing.domain.arrears import overdue_household_pks
-
-    return overdue_household_pks(community=community, as_of=timezone.localdate())
-
-
-register_tag_rule(
-    TagRule(
-        key=ARREARS_RULE,
-        name=pgettext_lazy("system tag", "In arrears"),
-        colour=TagColour.RED,
-        description=pgettext_lazy("system tag", "Owes an amount past its due date"),
-        households=_households_in_arrears,
-    )
-)
 
 
 def arrears_tag_refresh(*, community_id: int) -> tuple[int, int]:

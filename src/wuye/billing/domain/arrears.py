@@ -22,14 +22,18 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, Case, Count, F, Min, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from wuye.billing.domain.latefees import LateFeeTerms, late_fee_compute, late_fee_due, late_fee_fen
 from wuye.billing.enums import BillState
 from wuye.billing.models import LINE_OUTSTANDING, Bill, BillLine, FeeItem
+from wuye.billing.tagrules import ARREARS_RULE
 from wuye.core.enums import Permission
 from wuye.core.models import Community
 from wuye.estate.models import Building
 from wuye.households.domain.queries import HouseholdFilter
+from wuye.households.domain.tagrules import TagRule, register_tag_rule
+from wuye.households.enums import TagColour
 from wuye.households.models import Household, HouseholdRoom, Person
 from wuye.households.sections import Section, register_section
 
@@ -502,5 +506,20 @@ register_section(
         context=_bills_section,
         permission=Permission.BILLING_VIEW,
         order=20,
+    )
+)
+
+
+def _households_in_arrears(community: Community):
+    return overdue_household_pks(community=community, as_of=timezone.localdate())
+
+
+register_tag_rule(
+    TagRule(
+        key=ARREARS_RULE,
+        name=pgettext_lazy("system tag", "In arrears"),
+        colour=TagColour.RED,
+        description=pgettext_lazy("system tag", "Owes an amount past its due date"),
+        households=_households_in_arrears,
     )
 )

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from wuye.billing.domain import compute
 from wuye.billing.enums import BillState, Method, RoundingMode, RoundingUnit
 from wuye.billing.models import Adjustment, Bill, BillLine, line_outstanding_sql
+from wuye.billing.tagrules import arrears_tag_refresh_on_commit
 from wuye.core import sql
 from wuye.core.audit import AuditEntry, log_action, log_bulk, register_actions, register_field_labels
 from wuye.core.enums import Permission
@@ -99,12 +100,6 @@ def _lock_lines(queryset) -> list[BillLine]:
     # Rows are locked in pk order, the one order every writer of lines uses, so two writers never
     # wait on each other in a cycle. No select_related: PostgreSQL would lock the joined rows too.
     return list(queryset.select_for_update().order_by("pk"))
-
-
-def _arrears_tag_refresh_on_commit(community_id: int) -> None:
-    from wuye.billing.tagrules import arrears_tag_refresh_on_commit
-
-    arrears_tag_refresh_on_commit(community_id=community_id)
 
 
 _BILL_LOCK = (
@@ -388,7 +383,7 @@ def line_adjust(*, line: BillLine, amount_fen: int, reason: str, approver, actor
         },
     )
     bill_refresh_state(bill=bill)
-    _arrears_tag_refresh_on_commit(locked.community_id)
+    arrears_tag_refresh_on_commit(community_id=locked.community_id)
     line.refresh_from_db()
     return adjustment
 
@@ -476,7 +471,7 @@ def line_waive(*, line: BillLine, reason: str, approver, actor, amount_fen: int 
         },
     )
     bill_refresh_state(bill=bill)
-    _arrears_tag_refresh_on_commit(locked.community_id)
+    arrears_tag_refresh_on_commit(community_id=locked.community_id)
     line.refresh_from_db()
     return adjustment
 
@@ -519,7 +514,7 @@ def bill_waive(*, bill: Bill, reason: str, approver, actor) -> list[Adjustment]:
         },
     )
     bill_refresh_state(bill=bill)
-    _arrears_tag_refresh_on_commit(locked_bill.community_id)
+    arrears_tag_refresh_on_commit(community_id=locked_bill.community_id)
     return adjustments
 
 
