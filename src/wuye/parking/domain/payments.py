@@ -70,8 +70,8 @@ def visit_paid(order: PaymentOrder, attempt: PaymentAttempt) -> None:
     visit.save(update_fields=["paid_fen", "paid_at", "fee_fen"])
 
 
-def _refund_refusal(order: PaymentOrder) -> str:
-    visit = visit_of_order(order)
+def _refusal(visit: ParkingVisit | None) -> str:
+    """Why the payments of ``visit`` cannot be refunded now, or ""."""
     if visit is None:
         return _("This payment names no parking visit.")
     if visit.state == VisitState.INSIDE:
@@ -81,12 +81,21 @@ def _refund_refusal(order: PaymentOrder) -> str:
     return ""
 
 
+def _refund_refusal(order: PaymentOrder) -> str:
+    return _refusal(visit_of_order(order))
+
+
 def visit_refunded(order: PaymentOrder, amount_fen: int) -> None:
     """In the refund's transaction: ``amount_fen`` of the visit's payments given back (negative: a failed
-    refund's money back); the visit (locked) records it. PaymentError while the car is inside."""
-    visit = ParkingVisit.objects.select_for_update().get(pk=_visit_pk(order), community_id=order.community_id)
-    if amount_fen > 0 and visit.state == VisitState.INSIDE:
-        raise PaymentError(_refund_refusal(order))
+    refund's money back); the visit (locked) records it. PaymentError when it cannot be refunded now."""
+    visit = (
+        ParkingVisit.objects.select_for_update()
+        .filter(pk=_visit_pk(order), community_id=order.community_id)
+        .first()
+    )
+    refusal = _refusal(visit) if amount_fen > 0 else ""
+    if refusal:
+        raise PaymentError(refusal)
     visit.paid_fen -= amount_fen
     visit.save(update_fields=["paid_fen"])
 

@@ -135,11 +135,7 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
     if locked.state != AttemptState.SUCCEEDED or not locked.is_applied:
         raise PaymentError(_("Only a payment that was received can be refunded."))
     if locked.household_id is None:
-        order = PaymentOrder.objects.get(pk=locked.order_id)
-        handler = _visitor_handler(order)
-        refusal = handler.refund_refusal(order)
-        if refusal:
-            raise PaymentError(refusal)
+        _visitor(locked, refusing=True)
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise PaymentError(_("The amount must be more than zero."))
     if _receipt_void_asked(locked):
@@ -163,12 +159,17 @@ def refund_request(*, attempt: PaymentAttempt, amount_fen: int, reason: str, act
     return refund
 
 
-def _visitor_handler(order: PaymentOrder) -> OrderKindHandler:
-    """The handler of a visitor's order whose payments can be refunded, or PaymentError."""
+def _visitor(attempt: PaymentAttempt, *, refusing: bool = False) -> tuple[PaymentOrder, OrderKindHandler]:
+    """The order of a visitor's payment and the handler of its kind, or PaymentError when payments of
+    that kind are not refunded; ``refusing``: also when the app refuses a refund now."""
+    order = PaymentOrder.objects.get(pk=attempt.order_id)
     handler = ORDER_KINDS.get(order.kind)
     if handler is None or handler.refund_refusal is None or handler.on_refunded is None:
         raise PaymentError(_("A visitor's payment of this kind is not refunded here."))
-    return handler
+    refusal = handler.refund_refusal(order) if refusing else ""
+    if refusal:
+        raise PaymentError(refusal)
+    return order, handler
 
 
 @transaction.atomic
@@ -242,10 +243,12 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     locked = _refund_lock(refund.pk)
     _transition(locked, RefundState.PENDING)
     self_approval = _self_approval_check(locked, actor)  # raising rolls the transition back with the rest
-    if locked.household_id is None:
-        _visitor_refund_approve(locked, attempt, actor)
-    else:
-        _household_refund_approve(locked, attempt, actor)
+    approve = _household_refund_approve if locked.household_id is not None else _visitor_refund_approve
+    locked.transaction, locked.from_prepayment_fen, locked.from_lines_fen = approve(locked, attempt, actor)
+    locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
+    locked.save(
+        update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
+    )
     _log("payments.refund.approved", locked, actor, **self_approval)
     if attempt.method not in ONLINE_METHODS:  # the counter, or a bank debit: paid out by the cashier
         refund_settle(
@@ -260,8 +263,9 @@ def refund_approve(*, refund: Refund, actor=None) -> Refund:
     return locked
 
 
-def _household_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) -> None:
-    """The money of an approved refund out of the household's prepayment, then the lines it paid."""
+def _household_refund_approve(locked: Refund, attempt: PaymentAttempt, actor):
+    """The money of an approved refund out of the household's prepayment, then the lines it paid;
+    (its ledger transaction, fen from the prepayment, fen from the lines)."""
     household = locked.household
     household_lock(household.pk)
     from_prepayment = min(prepayment_balance_fen(household=household), locked.amount_fen)
@@ -280,24 +284,15 @@ def _household_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) ->
         actor=actor,
     )
     allocations_write(record=record, household=household, plan=[(line, -share) for line, share in plan])
-    locked.transaction = record
-    locked.from_prepayment_fen, locked.from_lines_fen = from_prepayment, from_lines
-    locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked.save(
-        update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
-    )
     arrears_tag_refresh_on_commit(community_id=locked.community_id, household_ids=[household.pk])
+    return record, from_prepayment, from_lines
 
 
-def _visitor_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) -> None:
+def _visitor_refund_approve(locked: Refund, attempt: PaymentAttempt, actor):
     """The money of an approved refund of a visitor's payment out of its kind's income; the app records
-    it (``on_refunded``, which may still refuse: PaymentError rolls the approval back)."""
-    order = PaymentOrder.objects.get(pk=attempt.order_id)
-    handler = _visitor_handler(order)
-    refusal = handler.refund_refusal(order)
-    if refusal:
-        raise PaymentError(refusal)
-    locked.transaction = transaction_post(
+    it (``on_refunded`` locks its object and may still refuse: PaymentError rolls the approval back)."""
+    order, handler = _visitor(attempt)
+    record = transaction_post(
         community_id=locked.community_id,
         kind=TransactionKind.REFUND,
         entries=[
@@ -309,11 +304,7 @@ def _visitor_refund_approve(locked: Refund, attempt: PaymentAttempt, actor) -> N
         actor=actor,
     )
     handler.on_refunded(order, locked.amount_fen)
-    locked.from_prepayment_fen, locked.from_lines_fen = 0, 0
-    locked.approved_by = actor if getattr(actor, "is_authenticated", False) else None
-    locked.save(
-        update_fields=["transaction", "from_prepayment_fen", "from_lines_fen", "approved_by", "updated_at"]
-    )
+    return record, 0, 0
 
 
 def refund_send(*, refund_pk: int) -> Refund:
@@ -346,10 +337,7 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
         raise PaymentError(_("The channel refunded a different amount; the refund is left to be checked."))
     account = METHOD_ACCOUNT[locked.attempt.method]
     household_id = locked.household_id
-    visitor = None
-    if household_id is None:
-        order = PaymentOrder.objects.get(pk=locked.attempt.order_id)
-        visitor = (order, _visitor_handler(order))
+    order, handler = _visitor(locked.attempt) if household_id is None else (None, None)
     if result.state == RefundState.SUCCEEDED:
         entries = [
             Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
@@ -361,8 +349,8 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
         entries = [
             Entry(account=Account.REFUNDS, amount_fen=locked.amount_fen),
             Entry(account=Account.PREPAYMENT, amount_fen=-locked.amount_fen, household_id=household_id)
-            if visitor is None
-            else Entry(account=visitor[1].income_account, amount_fen=-locked.amount_fen),
+            if handler is None
+            else Entry(account=handler.income_account, amount_fen=-locked.amount_fen),
         ]
         kind, action = TransactionKind.REFUND_FAILED, "payments.refund.failed"
     locked.settle_transaction = transaction_post(
@@ -379,10 +367,10 @@ def refund_settle(*, refund: Refund, result: RefundResult, actor=None) -> Refund
     _transition(locked, result.state)
     _log(action, locked, actor)
     if result.state == RefundState.FAILED:
-        if visitor is None:
+        if handler is None:
             prepayments_apply(household=locked.household, actor=actor)
         else:
-            visitor[1].on_refunded(visitor[0], -locked.amount_fen)
+            handler.on_refunded(order, -locked.amount_fen)
     return locked
 
 
