@@ -339,10 +339,16 @@ def test_the_session_key_changes_when_the_session_gains_a_household_only(client,
     client.get(reverse("portal:pay_mine"))
     assert client.session.session_key == gained  # the same household again: nothing gained, same key
     assert client.session[SESSION_PAY]["pk"] == home.pk
+    session = client.session
+    session[SESSION_PAY] = {**session[SESSION_PAY], "until": time.time() - 1}
+    session.save()
+    client.get(reverse("portal:pay_mine"))
+    assert client.session.session_key != gained  # held no longer (expired): gained again, a new key
+    first, gained = gained, client.session.session_key
     other = HouseholdRoomFactory(household__community=home.community).household
     client.get(f"/m/pay/h/{household_pay_token(other)}/")
     assert client.session.session_key != gained  # another household: a new key again
-    assert Session.objects.filter(session_key__in=[signed_in, gained]).count() == 0
+    assert Session.objects.filter(session_key__in=[signed_in, first, gained]).count() == 0
 
 
 def test_pay_mine_without_login_goes_to_login(client, home):

@@ -80,7 +80,12 @@ def _int(value) -> int | None:
 
 def _remember_household(request, household: Household) -> None:
     remembered = request.session.get(SESSION_PAY)
-    if not isinstance(remembered, dict) or remembered.get("pk") != household.pk:
+    holds = (
+        isinstance(remembered, dict)
+        and remembered.get("pk") == household.pk
+        and remembered.get("until", 0) >= time.time()
+    )
+    if not holds:
         request.session.cycle_key()  # a new session key when it gains a household (session fixation)
     request.session[SESSION_PAY] = {"pk": household.pk, "until": time.time() + PAY_SESSION_SECONDS}
 
